@@ -1,0 +1,126 @@
+// daemon/commands/command_table.cpp: table construction, name lookup and the dispatcher
+// (unknown command, arity, auth and MULTI queueing with Redis's error texts).
+#include "daemon/commands/command_table.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "daemon/commands/util.h"
+
+namespace shardcache::commands {
+
+CommandTable::CommandTable() = default;
+
+void CommandTable::finalize() {
+  std::sort(specs_.begin(), specs_.end(), [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
+}
+
+const CommandSpec* CommandTable::find(std::string_view name) const {
+  char buf[32];
+  if (name.size() >= sizeof buf) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  std::string_view lname(buf, name.size());
+  auto it = std::lower_bound(specs_.begin(), specs_.end(), lname,
+                             [](const CommandSpec& s, std::string_view n) { return s.name < n; });
+  return it != specs_.end() && it->name == lname ? &*it : nullptr;
+}
+
+const CommandTable& command_table() {
+  static const CommandTable table = [] {
+    CommandTable t;
+    register_strings(t);
+    register_keys(t);
+    register_connection(t);
+    register_server(t);
+    register_transactions(t);
+    t.finalize();
+    return t;
+  }();
+  return table;
+}
+
+uint64_t ClientRegistry::add(std::shared_ptr<ClientState> c) {
+  std::lock_guard g(mu_);
+  c->id = next_id_++;
+  clients_[c->id] = std::move(c);
+  return next_id_ - 1;
+}
+
+void ClientRegistry::remove(uint64_t id) {
+  std::lock_guard g(mu_);
+  clients_.erase(id);
+}
+
+size_t ClientRegistry::count() const {
+  std::lock_guard g(mu_);
+  return clients_.size();
+}
+
+std::vector<std::shared_ptr<ClientState>> ClientRegistry::snapshot() const {
+  std::lock_guard g(mu_);
+  std::vector<std::shared_ptr<ClientState>> v;
+  for (auto& [id, c] : clients_) v.push_back(c);
+  return v;
+}
+
+ServerState::ServerState(store::Store& s, Config& c, size_t threads) : store(s), config(c) {
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) thread_stats.push_back(std::make_unique<ThreadStats>());
+}
+
+namespace {
+
+void unknown_command(Args args, ReplySink& out) {
+  std::string msg = "ERR unknown command '" + std::string(args[0].substr(0, 128)) + "', with args beginning with: ";
+  std::string rest;
+  for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
+    rest += '\'';
+    rest += args[i].substr(0, 128 - rest.size());
+    rest += "' ";
+  }
+  out.error(msg + rest);
+}
+
+bool arity_ok(const CommandSpec& spec, size_t argc) {
+  return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity) : argc >= static_cast<size_t>(-spec.arity);
+}
+
+bool allowed_in_multi_directly(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" || name == "quit" ||
+         name == "reset" || name == "unwatch";
+}
+
+}  // namespace
+
+void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out) {
+  ctx.now_ms = store::unix_ms();
+  ctx.tstats.commands.fetch_add(1, std::memory_order_relaxed);
+  spec.handler(ctx, args, out);
+}
+
+void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.empty()) return;
+  const CommandSpec* spec = command_table().find(args[0]);
+  if (!spec) {
+    if (ctx.client.in_multi) ctx.client.multi_dirty = true;
+    unknown_command(args, out);
+    return;
+  }
+  if (!ctx.client.authenticated && !(spec->flags & kNoAuth)) {
+    out.error("NOAUTH Authentication required.");
+    return;
+  }
+  if (!arity_ok(*spec, args.size())) {
+    if (ctx.client.in_multi) ctx.client.multi_dirty = true;
+    out.error(arity_error(spec->name));
+    return;
+  }
+  if (ctx.client.in_multi && !allowed_in_multi_directly(spec->name)) {
+    std::vector<std::string> owned(args.begin(), args.end());
+    ctx.client.queued.push_back(std::move(owned));
+    out.simple("QUEUED");
+    return;
+  }
+  execute(ctx, *spec, args, out);
+}
+
+}  // namespace shardcache::commands

@@ -1,0 +1,66 @@
+// daemon/commands/command_table.h: the one command table (name, arity, flags, key positions,
+// handler, docs) and the dispatcher that checks arity, auth and MULTI before calling handlers.
+// Each family file (strings.cpp, keys.cpp, ...) contributes its rows through register_*().
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/commands/context.h"
+#include "daemon/commands/reply_sink.h"
+
+namespace shardcache::commands {
+
+using Handler = void (*)(CmdContext& ctx, Args args, ReplySink& out);
+
+/// Command flags, named as in COMMAND INFO.
+enum CommandFlag : uint32_t {
+  kWrite = 1 << 0, kReadonly = 1 << 1, kFast = 1 << 2, kAdmin = 1 << 3, kNoAuth = 1 << 4,
+  kNoMulti = 1 << 5, kDenyOom = 1 << 6, kLoading = 1 << 7, kStale = 1 << 8, kNoScript = 1 << 9,
+};
+
+/// One row of the table.
+struct CommandSpec {
+  std::string_view name;      ///< lowercase
+  int arity;                  ///< Redis convention: N exact, -N at least N (name included)
+  uint32_t flags;
+  int first_key, last_key, step;
+  Handler handler;
+  std::string_view group;     ///< "string", "generic", "connection", "server", "transactions", ...
+  std::string_view syntax;    ///< arguments after the name, for COMMAND DOCS and docs/commands.md
+  std::string_view summary;   ///< one line
+};
+
+/// The table: built once at startup from every family, immutable afterwards.
+class CommandTable {
+ public:
+  CommandTable();
+  const CommandSpec* find(std::string_view name) const;  ///< case-insensitive
+  const std::vector<CommandSpec>& all() const { return specs_; }
+  void add(const CommandSpec& spec) { specs_.push_back(spec); }
+  void finalize();  ///< sort and index after all families registered
+ private:
+  std::vector<CommandSpec> specs_;
+};
+
+/// The process-wide table (immutable after first use; built on first call).
+const CommandTable& command_table();
+
+/// Families register their rows.
+void register_strings(CommandTable& t);
+void register_keys(CommandTable& t);
+void register_connection(CommandTable& t);
+void register_server(CommandTable& t);
+void register_transactions(CommandTable& t);
+
+/// Runs one command (args[0] is its name) for ctx.client, writing exactly one reply to out.
+void dispatch(CmdContext& ctx, Args args, ReplySink& out);
+
+/// Runs a command without MULTI queueing (used by EXEC).
+void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out);
+
+/// Case-insensitive ASCII comparison for keywords.
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace shardcache::commands

@@ -1,0 +1,223 @@
+// daemon/commands/connection.cpp: connection-level commands: PING, ECHO, QUIT, RESET, SELECT,
+// AUTH, HELLO (RESP3 negotiation) and CLIENT.
+#include <string>
+
+#include "daemon/commands/command_table.h"
+#include "daemon/commands/util.h"
+
+namespace shardcache::commands {
+namespace {
+
+constexpr std::string_view kServerVersion = "7.2.0";  // what clients feature-detect against
+
+/// Compares secrets without an early exit on the first differing byte.
+bool secret_equals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+/// Checks user/password against requirepass; writes the error and returns false on failure.
+bool check_auth(CmdContext& ctx, std::string_view user, std::string_view pass, ReplySink& out) {
+  std::string required = ctx.server.config.get_requirepass();
+  if (required.empty()) {
+    if (user.empty())
+      out.error("ERR AUTH <password> called without any password configured for the default user. "
+                "Are you sure your configuration is correct?");
+    else
+      out.error("WRONGPASS invalid username-password pair or user is disabled.");
+    return false;
+  }
+  if ((!user.empty() && user != "default") || !secret_equals(pass, required)) {
+    out.error("WRONGPASS invalid username-password pair or user is disabled.");
+    return false;
+  }
+  ctx.client.authenticated = true;
+  return true;
+}
+
+void CmdPing(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.size() > 2) return out.error(arity_error("ping"));
+  args.size() == 2 ? out.bulk(args[1]) : out.simple("PONG");
+}
+
+void CmdEcho(CmdContext& ctx, Args args, ReplySink& out) { out.bulk(args[1]); }
+
+void CmdQuit(CmdContext& ctx, Args, ReplySink& out) {
+  ctx.client.close_after_reply = true;
+  out.simple("OK");
+}
+
+void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
+  ctx.client.in_multi = false;
+  ctx.client.multi_dirty = false;
+  ctx.client.queued.clear();
+  ctx.client.name.clear();
+  ctx.client.proto = 2;
+  ctx.client.authenticated = ctx.server.config.get_requirepass().empty();
+  out.simple("RESET");
+}
+
+void CmdSelect(CmdContext& ctx, Args args, ReplySink& out) {
+  auto db = parse_ll(args[1]);
+  if (!db) return out.error(kErrNotInt);
+  if (*db != 0) return out.error("ERR DB index is out of range");
+  out.simple("OK");
+}
+
+void CmdAuth(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.size() > 3) return out.error(kErrSyntax);
+  std::string_view user = args.size() == 3 ? args[1] : std::string_view();
+  if (check_auth(ctx, user, args.back(), out)) out.simple("OK");
+}
+
+bool valid_client_name(std::string_view n) {
+  for (char c : n)
+    if (c < '!' || c > '~') return false;
+  return true;
+}
+
+void hello_reply(CmdContext& ctx, ReplySink& out) {
+  out.map(7);
+  out.bulk("server"); out.bulk("redis");
+  out.bulk("version"); out.bulk(kServerVersion);
+  out.bulk("proto"); out.integer(ctx.client.proto);
+  out.bulk("id"); out.integer(static_cast<long long>(ctx.client.id));
+  out.bulk("mode"); out.bulk("standalone");
+  out.bulk("role"); out.bulk("master");
+  out.bulk("modules"); out.array(0);
+}
+
+void CmdHello(CmdContext& ctx, Args args, ReplySink& out) {
+  int ver = ctx.client.proto;
+  size_t i = 1;
+  if (args.size() >= 2) {
+    auto v = parse_ll(args[1]);
+    if (!v) return out.error("ERR Protocol version is not an integer or out of range");
+    if (*v < 2 || *v > 3) return out.error("NOPROTO unsupported protocol version");
+    ver = static_cast<int>(*v);
+    i = 2;
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; i < args.size(); ++i) {
+    if (iequals(args[i], "auth") && i + 2 < args.size()) {
+      if (!check_auth(ctx, args[i + 1], args[i + 2], out)) return;
+      i += 2;
+    } else if (iequals(args[i], "setname") && i + 1 < args.size()) {
+      setname = args[++i];
+      has_setname = true;
+      if (!valid_client_name(setname))
+        return out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    } else {
+      return out.error("ERR Syntax error in HELLO option '" + std::string(args[i]) + "'");
+    }
+  }
+  if (!ctx.client.authenticated)
+    return out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+                     "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+                     "RESP protocol version at the same time");
+  if (has_setname) ctx.client.name = std::string(setname);
+  ctx.client.proto = ver;
+  hello_reply(ctx, out);
+}
+
+std::string client_info_line(const ClientState& c, int64_t now_ms) {
+  return "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=-1 name=" + c.name +
+         " age=" + std::to_string((now_ms - c.created_ms) / 1000) +
+         " idle=" + std::to_string((now_ms - c.last_interaction_ms.load()) / 1000) +
+         " flags=N db=0 sub=0 psub=0 ssub=0 multi=" + std::to_string(c.in_multi ? static_cast<long>(c.queued.size()) : -1) +
+         " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+         "NULL user=default redir=-1 resp=" + std::to_string(c.proto) + " lib-name=" + c.lib_name +
+         " lib-ver=" + c.lib_ver + "\n";
+}
+
+void client_kill(CmdContext& ctx, Args args, ReplySink& out) {
+  // CLIENT KILL addr  |  CLIENT KILL ID id | ADDR addr | LADDR addr [...]
+  bool old_form = args.size() == 3;
+  std::vector<std::pair<std::string_view, std::string_view>> filters;
+  if (old_form) filters.push_back({"addr", args[2]});
+  else {
+    if ((args.size() - 2) % 2 != 0) return out.error(kErrSyntax);
+    for (size_t i = 2; i + 1 < args.size(); i += 2) {
+      if (!iequals(args[i], "id") && !iequals(args[i], "addr") && !iequals(args[i], "laddr") && !iequals(args[i], "skipme"))
+        return out.error(kErrSyntax);
+      filters.push_back({args[i], args[i + 1]});
+    }
+  }
+  bool skipme = !old_form;  // the new form skips the caller unless SKIPME no
+  for (auto [k, v] : filters)
+    if (iequals(k, "skipme")) skipme = iequals(v, "yes");
+  long long killed = 0;
+  for (auto& c : ctx.server.clients.snapshot()) {
+    bool match = !(skipme && c->id == ctx.client.id);
+    for (auto [k, v] : filters) {
+      if (iequals(k, "id")) match &= std::to_string(c->id) == v;
+      else if (iequals(k, "addr")) match &= c->addr == v;
+      else if (iequals(k, "laddr")) match &= c->laddr == v;
+    }
+    if (!match) continue;
+    ++killed;
+    if (c->id == ctx.client.id) ctx.client.close_after_reply = true;
+    else if (c->kill) c->kill();
+  }
+  if (old_form) return killed ? out.simple("OK") : out.error("ERR No such client");
+  out.integer(killed);
+}
+
+void CmdClient(CmdContext& ctx, Args args, ReplySink& out) {
+  std::string_view sub = args[1];
+  auto& c = ctx.client;
+  if (iequals(sub, "id") && args.size() == 2) return out.integer(static_cast<long long>(c.id));
+  if (iequals(sub, "getname") && args.size() == 2) return c.name.empty() ? out.null() : out.bulk(c.name);
+  if (iequals(sub, "setname") && args.size() == 3) {
+    if (!valid_client_name(args[2]))
+      return out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    c.name = std::string(args[2]);
+    return out.simple("OK");
+  }
+  if (iequals(sub, "setinfo") && args.size() == 4) {
+    if (iequals(args[2], "lib-name")) c.lib_name = std::string(args[3]);
+    else if (iequals(args[2], "lib-ver")) c.lib_ver = std::string(args[3]);
+    else return out.error("ERR Unrecognized option '" + std::string(args[2]) + "'");
+    return out.simple("OK");
+  }
+  if (iequals(sub, "info") && args.size() == 2) return out.verbatim(client_info_line(c, ctx.now_ms));
+  if (iequals(sub, "list")) {
+    std::string all;
+    for (auto& cl : ctx.server.clients.snapshot()) all += client_info_line(*cl, ctx.now_ms);
+    return out.verbatim(all);
+  }
+  if (iequals(sub, "kill") && args.size() >= 3) return client_kill(ctx, args, out);
+  if (iequals(sub, "help")) {
+    out.array(1);
+    return out.simple("CLIENT <subcommand> [<arg> ...]. Subcommands: ID GETNAME SETNAME SETINFO INFO LIST KILL HELP");
+  }
+  static constexpr std::string_view known[] = {"id", "getname", "setname", "setinfo", "info", "list", "kill"};
+  for (auto k : known)
+    if (iequals(sub, k)) return out.error(arity_error("client|" + lower(sub)));
+  out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CLIENT HELP.");
+}
+
+}  // namespace
+
+void register_connection(CommandTable& t) {
+  const char* g = "connection";
+  t.add({"ping", -1, kFast, 0, 0, 0, CmdPing, g, "[message]", "Returns PONG, or the message."});
+  t.add({"echo", 2, kFast, 0, 0, 0, CmdEcho, g, "message", "Returns the message."});
+  t.add({"quit", -1, kNoAuth | kFast, 0, 0, 0, CmdQuit, g, "", "Closes the connection after replying OK."});
+  t.add({"reset", 1, kNoAuth | kFast, 0, 0, 0, CmdReset, g, "", "Resets the connection's state."});
+  t.add({"select", 2, kFast, 0, 0, 0, CmdSelect, g, "index", "Selects a database (only 0 exists)."});
+  t.add({"auth", -2, kNoAuth | kFast, 0, 0, 0, CmdAuth, g, "[username] password", "Authenticates the connection."});
+  t.add({"hello", -1, kNoAuth | kFast, 0, 0, 0, CmdHello, g,
+         "[protover [AUTH username password] [SETNAME clientname]]", "Negotiates the protocol (2 or 3) and authenticates."});
+  t.add({"client", -2, 0, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL filter",
+         "Inspects and manages client connections."});
+}
+
+}  // namespace shardcache::commands

@@ -1,0 +1,93 @@
+// daemon/commands/context.h: what a command handler sees: the server-wide state (store, config,
+// client registry, counters), the calling client's state, and the arguments.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/store/store.h"
+
+namespace shardcache::commands {
+
+using Args = std::span<const std::string_view>;
+
+/// Per-io-thread counters (no shared cache line on the hot path); INFO sums them.
+struct ThreadStats {
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  void reset() {
+    commands = 0; connections = 0; rejected_connections = 0; net_input_bytes = 0; net_output_bytes = 0;
+  }
+};
+
+/// One connected client (RESP connection or HTTP request).
+struct ClientState {
+  uint64_t id = 0;
+  std::string name, lib_name, lib_ver, addr, laddr;
+  int proto = 2;
+  bool authenticated = true;
+  bool close_after_reply = false;           ///< QUIT, protocol errors, CLIENT KILL
+  int64_t created_ms = 0;
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<uint64_t> last_cmd_id{0};
+  // MULTI state: queued commands own their bytes.
+  bool in_multi = false;
+  bool multi_dirty = false;                 ///< a queued command failed: EXEC answers EXECABORT
+  std::vector<std::vector<std::string>> queued;
+  std::function<void()> kill;               ///< set by the front end: close this client
+};
+
+/// Registry of live clients for CLIENT LIST / KILL and INFO clients.
+class ClientRegistry {
+ public:
+  uint64_t add(std::shared_ptr<ClientState> c);
+  void remove(uint64_t id);
+  size_t count() const;
+  std::vector<std::shared_ptr<ClientState>> snapshot() const;
+ private:
+  mutable std::mutex mu_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, std::shared_ptr<ClientState>> clients_;
+};
+
+struct CommandSpec;
+
+/// Server-wide state shared by every thread.
+struct ServerState {
+  store::Store& store;
+  Config& config;
+  ConfigRegistry config_params;
+  ClientRegistry clients;
+  std::vector<std::unique_ptr<ThreadStats>> thread_stats;
+  int64_t start_ms = store::unix_ms();
+  std::atomic<uint64_t> stat_expired_at_reset{0};
+  std::atomic<bool> shutdown_requested{false};
+  std::function<void()> request_shutdown;   ///< set by main: SHUTDOWN
+  std::string run_id;
+
+  ServerState(store::Store& s, Config& c, size_t threads);
+};
+
+/// Per-call context.
+struct CmdContext {
+  ServerState& server;
+  ClientState& client;
+  ThreadStats& tstats;
+  bool all_locked = false;                  ///< inside EXEC: every shard lock is held
+  int64_t now_ms = 0;                       ///< taken once per command
+
+  store::Store& store() { return server.store; }
+};
+
+}  // namespace shardcache::commands

@@ -1,0 +1,268 @@
+// daemon/commands/keys.cpp: the generic key family: DEL/UNLINK/EXISTS/TYPE, expiry commands,
+// KEYS/SCAN/RANDOMKEY, RENAME, TOUCH, DBSIZE and FLUSH*.
+#include <climits>
+#include <random>
+
+#include "daemon/commands/command_table.h"
+#include "daemon/commands/util.h"
+#include "daemon/store/glob.h"
+
+namespace shardcache::commands {
+namespace {
+
+using store::Entry;
+
+void CmdDel(CmdContext& ctx, Args args, ReplySink& out) {
+  long long n = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    KeyLock k(ctx, args[i]);
+    if (Entry* e = k.find()) {
+      k.shard().erase_locked(e);
+      ++n;
+    }
+  }
+  out.integer(n);
+}
+
+void CmdExists(CmdContext& ctx, Args args, ReplySink& out) {
+  long long n = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    KeyLock k(ctx, args[i]);
+    if (k.find()) ++n;
+  }
+  out.integer(n);
+}
+
+void CmdTouch(CmdContext& ctx, Args args, ReplySink& out) {
+  long long n = 0;
+  for (size_t i = 1; i < args.size(); ++i) {
+    KeyLock k(ctx, args[i]);
+    if (Entry* e = k.find()) {
+      k.shard().touch_locked(e);
+      ++n;
+    }
+  }
+  out.integer(n);
+}
+
+void CmdType(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  out.simple(k.find() ? "string" : "none");
+}
+
+/// EXPIRE family. `unit_ms`: 1000 or 1; `absolute`: *AT variants.
+void expire_generic(CmdContext& ctx, Args args, ReplySink& out, long long unit_ms, bool absolute, std::string_view name) {
+  auto v = parse_ll(args[2]);
+  if (!v) return out.error(kErrNotInt);
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (size_t i = 3; i < args.size(); ++i) {
+    if (iequals(args[i], "nx")) nx = true;
+    else if (iequals(args[i], "xx")) xx = true;
+    else if (iequals(args[i], "gt")) gt = true;
+    else if (iequals(args[i], "lt")) lt = true;
+    else return out.error("ERR Unsupported option " + std::string(args[i]));
+  }
+  if (nx && (xx || gt || lt)) return out.error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  if (gt && lt) return out.error("ERR GT and LT options at the same time are not compatible");
+  long long when = *v;
+  if ((when > LLONG_MAX / unit_ms) || (when < LLONG_MIN / unit_ms))
+    return out.error("ERR invalid expire time in '" + std::string(name) + "' command");
+  when *= unit_ms;
+  if (!absolute) {
+    if ((when > 0 && ctx.now_ms > LLONG_MAX - when))
+      return out.error("ERR invalid expire time in '" + std::string(name) + "' command");
+    when += ctx.now_ms;
+  }
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.find();
+  if (!e) return out.integer(0);
+  int64_t cur = e->expire_ms;  // 0 = persistent = infinite
+  if (nx && cur != 0) return out.integer(0);
+  if (xx && cur == 0) return out.integer(0);
+  if (gt && (cur == 0 || when <= cur)) return out.integer(0);
+  if (lt && cur != 0 && when >= cur) return out.integer(0);
+  if (when <= ctx.now_ms) {
+    k.shard().erase_locked(e);
+    return out.integer(1);
+  }
+  k.shard().set_expire_locked(e, when);
+  out.integer(1);
+}
+
+void CmdExpire(CmdContext& c, Args a, ReplySink& o) { expire_generic(c, a, o, 1000, false, "expire"); }
+void CmdPexpire(CmdContext& c, Args a, ReplySink& o) { expire_generic(c, a, o, 1, false, "pexpire"); }
+void CmdExpireat(CmdContext& c, Args a, ReplySink& o) { expire_generic(c, a, o, 1000, true, "expireat"); }
+void CmdPexpireat(CmdContext& c, Args a, ReplySink& o) { expire_generic(c, a, o, 1, true, "pexpireat"); }
+
+/// TTL family: `ms` output unit; `absolute`: EXPIRETIME variants.
+void ttl_generic(CmdContext& ctx, Args args, ReplySink& out, bool ms, bool absolute) {
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.find();
+  if (!e) return out.integer(-2);
+  if (e->expire_ms == 0) return out.integer(-1);
+  long long v = absolute ? e->expire_ms : std::max<long long>(0, e->expire_ms - ctx.now_ms);
+  out.integer(ms ? v : (absolute ? v / 1000 : (v + 500) / 1000));
+}
+
+void CmdTtl(CmdContext& c, Args a, ReplySink& o) { ttl_generic(c, a, o, false, false); }
+void CmdPttl(CmdContext& c, Args a, ReplySink& o) { ttl_generic(c, a, o, true, false); }
+void CmdExpiretime(CmdContext& c, Args a, ReplySink& o) { ttl_generic(c, a, o, false, true); }
+void CmdPexpiretime(CmdContext& c, Args a, ReplySink& o) { ttl_generic(c, a, o, true, true); }
+
+void CmdPersist(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.find();
+  if (!e || e->expire_ms == 0) return out.integer(0);
+  k.shard().set_expire_locked(e, 0);
+  out.integer(1);
+}
+
+void CmdKeys(CmdContext& ctx, Args args, ReplySink& out) {
+  std::vector<std::string> found;
+  bool all = args[1] == "*";
+  for (size_t i = 0; i < ctx.store().shard_count(); ++i) {
+    std::unique_lock<std::mutex> lock;
+    if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(ctx.store().shard(i).mutex());
+    ctx.store().shard(i).table_locked().for_each([&](Entry* e) {
+      if (!e->expired(ctx.now_ms) && (all || store::glob_match(args[1], e->key()))) found.emplace_back(e->key());
+    });
+  }
+  out.array(found.size());
+  for (auto& k : found) out.bulk(k);
+}
+
+/// SCAN cursor = (per-shard table cursor << shard_bits) | shard index; always < 2^53.
+void CmdScan(CmdContext& ctx, Args args, ReplySink& out) {
+  auto cur = parse_ll(args[1]);
+  if (!cur || *cur < 0) return out.error("ERR invalid cursor");
+  std::string_view match, type;
+  long long count = 10;
+  for (size_t i = 2; i < args.size(); i += 2) {
+    if (i + 1 >= args.size()) return out.error(kErrSyntax);
+    if (iequals(args[i], "match")) match = args[i + 1];
+    else if (iequals(args[i], "type")) type = args[i + 1];
+    else if (iequals(args[i], "count")) {
+      auto c = parse_ll(args[i + 1]);
+      if (!c) return out.error(kErrNotInt);
+      if (*c < 1) return out.error(kErrSyntax);
+      count = *c;
+    } else return out.error(kErrSyntax);
+  }
+  auto& st = ctx.store();
+  uint64_t cursor = static_cast<uint64_t>(*cur);
+  size_t shard = cursor & ((1ull << st.shard_bits()) - 1);
+  uint64_t tcur = cursor >> st.shard_bits();
+  bool type_ok = type.empty() || iequals(type, "string");
+  bool match_all = match.empty() || match == "*";
+  std::vector<std::string> keys;
+  long long budget = count * 10;
+  while (shard < st.shard_count() && static_cast<long long>(keys.size()) < count && budget-- > 0) {
+    std::unique_lock<std::mutex> lock;
+    if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(st.shard(shard).mutex());
+    tcur = st.shard(shard).table_locked().scan(tcur, [&](Entry* e) {
+      if (type_ok && !e->expired(ctx.now_ms) && (match_all || store::glob_match(match, e->key())))
+        keys.emplace_back(e->key());
+    });
+    if (tcur == 0) ++shard;
+  }
+  uint64_t next = shard >= st.shard_count() ? 0 : ((tcur << st.shard_bits()) | shard);
+  out.array(2);
+  out.bulk(std::to_string(next));
+  out.array(keys.size());
+  for (auto& k : keys) out.bulk(k);
+}
+
+void CmdRandomkey(CmdContext& ctx, Args, ReplySink& out) {
+  auto& st = ctx.store();
+  std::random_device rd;
+  std::mt19937_64 rng(rd());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    size_t i = rng() % st.shard_count();
+    std::unique_lock<std::mutex> lock;
+    if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(st.shard(i).mutex());
+    Entry* e = st.shard(i).table_locked().random_chain(rng());
+    if (e && !e->expired(ctx.now_ms)) return out.bulk(e->key());
+  }
+  // Sparse or mostly expired: fall back to the first live key.
+  for (size_t i = 0; i < st.shard_count(); ++i) {
+    std::unique_lock<std::mutex> lock;
+    if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(st.shard(i).mutex());
+    std::string found;
+    st.shard(i).table_locked().for_each([&](Entry* e) {
+      if (found.empty() && !e->expired(ctx.now_ms)) found = std::string(e->key());
+    });
+    if (!found.empty()) return out.bulk(found);
+  }
+  out.null();
+}
+
+void rename_generic(CmdContext& ctx, Args args, ReplySink& out, bool nx) {
+  MultiKeyLock lock(ctx, {args[1], args[2]});
+  uint64_t hs = store::Store::hash(args[1]), hd = store::Store::hash(args[2]);
+  auto& src_shard = ctx.store().shard_for(hs);
+  auto& dst_shard = ctx.store().shard_for(hd);
+  Entry* src = src_shard.find_locked(args[1], hs, ctx.now_ms);
+  if (!src) return out.error("ERR no such key");
+  if (args[1] == args[2]) return nx ? out.integer(0) : out.simple("OK");
+  if (nx && dst_shard.find_locked(args[2], hd, ctx.now_ms)) return out.integer(0);
+  std::string value(src->value());
+  int64_t exp = src->expire_ms;
+  src_shard.erase_locked(src);
+  if (!dst_shard.put_locked(args[2], hd, value, exp)) return out.error(kErrOom);
+  nx ? out.integer(1) : out.simple("OK");
+}
+
+void CmdRename(CmdContext& c, Args a, ReplySink& o) { rename_generic(c, a, o, false); }
+void CmdRenamenx(CmdContext& c, Args a, ReplySink& o) { rename_generic(c, a, o, true); }
+
+void CmdDbsize(CmdContext& ctx, Args, ReplySink& out) {
+  long long n = 0;
+  for (size_t i = 0; i < ctx.store().shard_count(); ++i) {
+    std::unique_lock<std::mutex> lock;
+    if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(ctx.store().shard(i).mutex());
+    n += static_cast<long long>(ctx.store().shard(i).size_locked());
+  }
+  out.integer(n);
+}
+
+void CmdFlush(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.size() > 2) return out.error(kErrSyntax);
+  if (args.size() == 2 && !iequals(args[1], "sync") && !iequals(args[1], "async")) return out.error(kErrSyntax);
+  AllShardsLock lock(ctx);
+  for (size_t i = 0; i < ctx.store().shard_count(); ++i) ctx.store().shard(i).clear_locked();
+  out.simple("OK");
+}
+
+}  // namespace
+
+void register_keys(CommandTable& t) {
+  const char* g = "generic";
+  t.add({"del", -2, kWrite, 1, -1, 1, CmdDel, g, "key [key ...]", "Deletes one or more keys."});
+  t.add({"unlink", -2, kWrite | kFast, 1, -1, 1, CmdDel, g, "key [key ...]", "Deletes one or more keys (memory is freed at once)."});
+  t.add({"exists", -2, kReadonly | kFast, 1, -1, 1, CmdExists, g, "key [key ...]", "Counts how many of the keys exist."});
+  t.add({"touch", -2, kReadonly | kFast, 1, -1, 1, CmdTouch, g, "key [key ...]", "Refreshes the recency of keys; returns how many exist."});
+  t.add({"type", 2, kReadonly | kFast, 1, 1, 1, CmdType, g, "key", "Returns the type of a key (string or none)."});
+  t.add({"expire", -3, kWrite | kFast, 1, 1, 1, CmdExpire, g, "key seconds [NX | XX | GT | LT]", "Sets a key's time to live in seconds."});
+  t.add({"pexpire", -3, kWrite | kFast, 1, 1, 1, CmdPexpire, g, "key milliseconds [NX | XX | GT | LT]",
+         "Sets a key's time to live in milliseconds."});
+  t.add({"expireat", -3, kWrite | kFast, 1, 1, 1, CmdExpireat, g, "key unix-time-seconds [NX | XX | GT | LT]",
+         "Sets a key's expiry as a unix time in seconds."});
+  t.add({"pexpireat", -3, kWrite | kFast, 1, 1, 1, CmdPexpireat, g, "key unix-time-milliseconds [NX | XX | GT | LT]",
+         "Sets a key's expiry as a unix time in milliseconds."});
+  t.add({"ttl", 2, kReadonly | kFast, 1, 1, 1, CmdTtl, g, "key", "Seconds to live (-1 no expiry, -2 missing)."});
+  t.add({"pttl", 2, kReadonly | kFast, 1, 1, 1, CmdPttl, g, "key", "Milliseconds to live (-1 no expiry, -2 missing)."});
+  t.add({"expiretime", 2, kReadonly | kFast, 1, 1, 1, CmdExpiretime, g, "key", "Expiry as unix seconds (-1, -2 as TTL)."});
+  t.add({"pexpiretime", 2, kReadonly | kFast, 1, 1, 1, CmdPexpiretime, g, "key", "Expiry as unix milliseconds (-1, -2 as TTL)."});
+  t.add({"persist", 2, kWrite | kFast, 1, 1, 1, CmdPersist, g, "key", "Removes a key's expiry."});
+  t.add({"keys", 2, kReadonly, 0, 0, 0, CmdKeys, g, "pattern", "Returns every key matching a glob pattern."});
+  t.add({"scan", -2, kReadonly, 0, 0, 0, CmdScan, g, "cursor [MATCH pattern] [COUNT count] [TYPE type]",
+         "Iterates over the keyspace with a cursor."});
+  t.add({"randomkey", 1, kReadonly, 0, 0, 0, CmdRandomkey, g, "", "Returns a random key."});
+  t.add({"rename", 3, kWrite, 1, 2, 1, CmdRename, g, "key newkey", "Renames a key, overwriting the destination."});
+  t.add({"renamenx", 3, kWrite | kFast, 1, 2, 1, CmdRenamenx, g, "key newkey", "Renames a key only if the new name is free."});
+  t.add({"dbsize", 1, kReadonly | kFast, 0, 0, 0, CmdDbsize, "server", "", "Returns the number of keys."});
+  t.add({"flushdb", -1, kWrite, 0, 0, 0, CmdFlush, "server", "[ASYNC | SYNC]", "Removes every key."});
+  t.add({"flushall", -1, kWrite, 0, 0, 0, CmdFlush, "server", "[ASYNC | SYNC]", "Removes every key."});
+}
+
+}  // namespace shardcache::commands

@@ -1,0 +1,29 @@
+// daemon/commands/reply_sink.h: the protocol-neutral reply interface command handlers write to.
+// net/ implements it over RESP (protocol::ReplyWriter); http/ implements it as JSON.
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+namespace shardcache::commands {
+
+/// Reply shapes as Redis 7 produces them; each front end encodes or downgrades them.
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  virtual void simple(std::string_view s) = 0;        ///< status reply (+OK)
+  virtual void error(std::string_view msg) = 0;       ///< error with its code ("ERR ...")
+  virtual void integer(long long v) = 0;
+  virtual void bulk(std::string_view s) = 0;
+  virtual void null() = 0;                            ///< missing value (nil bulk)
+  virtual void null_array() = 0;                      ///< nil multi-bulk (EXEC aborted by WATCH)
+  virtual void array(size_t n) = 0;                   ///< n elements follow
+  virtual void map(size_t pairs) = 0;                 ///< 2*pairs elements follow (key, value, ...)
+  virtual void set(size_t n) = 0;                     ///< n elements follow
+  virtual void dbl(double d) = 0;
+  virtual void boolean(bool b) = 0;
+  virtual void verbatim(std::string_view text) = 0;   ///< "txt" verbatim (INFO, CLIENT INFO)
+  /// Protocol version the client negotiated (2 or 3); JSON front ends answer 2.
+  virtual int proto() const = 0;
+};
+
+}  // namespace shardcache::commands

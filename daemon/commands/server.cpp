@@ -1,0 +1,295 @@
+// daemon/commands/server.cpp: server commands: INFO, CONFIG, COMMAND (built from the table),
+// TIME, MEMORY USAGE, SHUTDOWN.
+#include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include "daemon/commands/command_table.h"
+#include "daemon/commands/util.h"
+#include "daemon/store/glob.h"
+
+namespace shardcache::commands {
+namespace {
+
+size_t process_rss() {
+  std::ifstream f("/proc/self/statm");
+  size_t pages = 0, rss = 0;
+  f >> pages >> rss;
+  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+struct InfoTotals {
+  uint64_t commands = 0, connections = 0, rejected = 0, in_bytes = 0, out_bytes = 0;
+};
+
+InfoTotals sum_threads(ServerState& s) {
+  InfoTotals t;
+  for (auto& ts : s.thread_stats) {
+    t.commands += ts->commands.load(std::memory_order_relaxed);
+    t.connections += ts->connections.load(std::memory_order_relaxed);
+    t.rejected += ts->rejected_connections.load(std::memory_order_relaxed);
+    t.in_bytes += ts->net_input_bytes.load(std::memory_order_relaxed);
+    t.out_bytes += ts->net_output_bytes.load(std::memory_order_relaxed);
+  }
+  return t;
+}
+
+void line(std::string& s, std::string_view k, const std::string& v) {
+  s.append(k).append(":").append(v).append("\r\n");
+}
+template <typename T>
+void line(std::string& s, std::string_view k, T v) { line(s, k, std::to_string(v)); }
+
+std::string info_text(CmdContext& ctx, std::string_view section) {
+  auto want = [&](std::string_view name) {
+    return section.empty() || iequals(section, "all") || iequals(section, "everything") ||
+           iequals(section, "default") || iequals(section, name);
+  };
+  auto& srv = ctx.server;
+  store::StoreStats st = srv.store.stats();
+  InfoTotals tt = sum_threads(srv);
+  int64_t uptime = (ctx.now_ms - srv.start_ms) / 1000;
+  std::string s;
+  auto section_header = [&](std::string_view h) { if (!s.empty()) s += "\r\n"; s.append("# ").append(h).append("\r\n"); };
+  if (want("server")) {
+    section_header("Server");
+    line(s, "redis_version", std::string("7.2.0"));
+    line(s, "shardcache_version", std::string("0.1.0"));
+    line(s, "redis_mode", std::string("standalone"));
+    line(s, "os", std::string("Linux"));
+    line(s, "arch_bits", 64);
+    line(s, "multiplexing_api", std::string("epoll"));
+    line(s, "process_id", static_cast<long long>(getpid()));
+    line(s, "run_id", srv.run_id);
+    line(s, "tcp_port", srv.config.port);
+    line(s, "uptime_in_seconds", uptime);
+    line(s, "uptime_in_days", uptime / 86400);
+    line(s, "hz", srv.config.hz.load());
+    line(s, "io_threads_active", srv.thread_stats.size());
+    line(s, "shards", srv.store.shard_count());
+  }
+  if (want("clients")) {
+    section_header("Clients");
+    line(s, "connected_clients", srv.clients.count());
+    line(s, "maxclients", srv.config.maxclients.load());
+    line(s, "blocked_clients", 0);
+  }
+  if (want("memory")) {
+    section_header("Memory");
+    size_t rss = process_rss();
+    line(s, "used_memory", st.used_bytes);
+    line(s, "used_memory_human", human_bytes(st.used_bytes));
+    line(s, "used_memory_rss", rss);
+    line(s, "used_memory_rss_human", human_bytes(rss));
+    line(s, "maxmemory", srv.store.maxmemory());
+    line(s, "maxmemory_human", human_bytes(srv.store.maxmemory()));
+    line(s, "maxmemory_policy", srv.config.get_policy());
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.2f", st.used_bytes ? static_cast<double>(rss) / static_cast<double>(st.used_bytes) : 0.0);
+    line(s, "mem_fragmentation_ratio", std::string(ratio));
+#ifdef SHARDCACHE_JEMALLOC
+    line(s, "mem_allocator", std::string("jemalloc"));
+#else
+    line(s, "mem_allocator", std::string("libc"));
+#endif
+  }
+  if (want("persistence")) {
+    section_header("Persistence");
+    line(s, "loading", 0);
+    line(s, "rdb_changes_since_last_save", 0);
+    line(s, "aof_enabled", 0);
+  }
+  if (want("stats")) {
+    section_header("Stats");
+    line(s, "total_connections_received", tt.connections);
+    line(s, "total_commands_processed", tt.commands);
+    line(s, "total_net_input_bytes", tt.in_bytes);
+    line(s, "total_net_output_bytes", tt.out_bytes);
+    line(s, "rejected_connections", tt.rejected);
+    line(s, "expired_keys", st.expired);
+    line(s, "evicted_keys", st.evicted);
+    line(s, "keyspace_hits", st.hits);
+    line(s, "keyspace_misses", st.misses);
+  }
+  if (want("keyspace")) {
+    section_header("Keyspace");
+    if (st.keys) s += "db0:keys=" + std::to_string(st.keys) + ",expires=" + std::to_string(st.volatile_keys) + ",avg_ttl=0\r\n";
+  }
+  return s;
+}
+
+void CmdInfo(CmdContext& ctx, Args args, ReplySink& out) {
+  std::string text;
+  if (args.size() == 1) text = info_text(ctx, "");
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string part = info_text(ctx, args[i]);
+    if (!part.empty() && !text.empty()) text += "\r\n";
+    text += part;
+  }
+  out.verbatim(text);
+}
+
+void config_get(CmdContext& ctx, Args args, ReplySink& out) {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (const auto& p : ctx.server.config_params.params()) {
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (store::glob_match(args[i], p.name, true)) {
+        found.emplace_back(p.name, p.get());
+        break;
+      }
+    }
+  }
+  out.map(found.size());
+  for (auto& [k, v] : found) { out.bulk(k); out.bulk(v); }
+}
+
+void config_set(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.size() < 4 || args.size() % 2 != 0) return out.error(arity_error("config|set"));
+  for (size_t i = 2; i < args.size(); i += 2) {
+    const ConfigParam* p = ctx.server.config_params.find(args[i]);
+    if (!p) return out.error("ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(args[i]) + "'");
+    if (!p->set)
+      return out.error("ERR CONFIG SET failed (possibly related to argument '" + lower(args[i]) + "') - can't set immutable config");
+  }
+  for (size_t i = 2; i < args.size(); i += 2) {
+    const ConfigParam* p = ctx.server.config_params.find(args[i]);
+    std::string err = p->set(args[i + 1]);
+    if (!err.empty())
+      return out.error("ERR CONFIG SET failed (possibly related to argument '" + lower(args[i]) + "') - " + err);
+  }
+  out.simple("OK");
+}
+
+void CmdConfig(CmdContext& ctx, Args args, ReplySink& out) {
+  std::string_view sub = args[1];
+  if (iequals(sub, "get")) {
+    if (args.size() < 3) return out.error(arity_error("config|get"));
+    return config_get(ctx, args, out);
+  }
+  if (iequals(sub, "set")) return config_set(ctx, args, out);
+  if (iequals(sub, "resetstat") && args.size() == 2) {
+    ctx.server.store.reset_stats();
+    for (auto& ts : ctx.server.thread_stats) ts->reset();
+    return out.simple("OK");
+  }
+  if (iequals(sub, "rewrite")) return out.error("ERR The server is running without a config file");
+  out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CONFIG HELP.");
+}
+
+void command_info(const CommandSpec& c, ReplySink& out) {
+  static constexpr std::pair<uint32_t, std::string_view> names[] = {
+      {kWrite, "write"}, {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
+      {kNoAuth, "no_auth"}, {kFast, "fast"}, {kNoMulti, "no_multi"}};
+  out.array(10);
+  out.bulk(c.name);
+  out.integer(c.arity);
+  size_t nflags = 0;
+  for (auto& [bit, n] : names) nflags += (c.flags & bit) ? 1 : 0;
+  out.set(nflags);
+  for (auto& [bit, n] : names) if (c.flags & bit) out.simple(n);
+  out.integer(c.first_key);
+  out.integer(c.last_key);
+  out.integer(c.step);
+  out.set(0);    // ACL categories
+  out.set(0);    // tips
+  out.array(0);  // key specs
+  out.array(0);  // subcommands
+}
+
+void command_docs(const CommandSpec& c, ReplySink& out) {
+  out.bulk(c.name);
+  out.map(4);
+  out.bulk("summary"); out.bulk(c.summary);
+  out.bulk("since"); out.bulk("1.0.0");
+  out.bulk("group"); out.bulk(c.group);
+  out.bulk("syntax"); out.bulk(c.syntax);
+}
+
+void CmdCommand(CmdContext& ctx, Args args, ReplySink& out) {
+  const auto& t = command_table();
+  if (args.size() == 1) {
+    out.array(t.all().size());
+    for (auto& c : t.all()) command_info(c, out);
+    return;
+  }
+  std::string_view sub = args[1];
+  if (iequals(sub, "count") && args.size() == 2) return out.integer(static_cast<long long>(t.all().size()));
+  if (iequals(sub, "list") && args.size() == 2) {
+    out.array(t.all().size());
+    for (auto& c : t.all()) out.bulk(c.name);
+    return;
+  }
+  if (iequals(sub, "info")) {
+    if (args.size() == 2) {
+      out.array(t.all().size());
+      for (auto& c : t.all()) command_info(c, out);
+      return;
+    }
+    out.array(args.size() - 2);
+    for (size_t i = 2; i < args.size(); ++i) {
+      const CommandSpec* c = t.find(args[i]);
+      c ? command_info(*c, out) : out.null_array();
+    }
+    return;
+  }
+  if (iequals(sub, "docs")) {
+    std::vector<const CommandSpec*> list;
+    if (args.size() == 2) for (auto& c : t.all()) list.push_back(&c);
+    for (size_t i = 2; i < args.size(); ++i)
+      if (const CommandSpec* c = t.find(args[i])) list.push_back(c);
+    out.map(list.size());
+    for (auto* c : list) command_docs(*c, out);
+    return;
+  }
+  out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try COMMAND HELP.");
+}
+
+void CmdTime(CmdContext& ctx, Args, ReplySink& out) {
+  using namespace std::chrono;
+  auto us = duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  out.array(2);
+  out.bulk(std::to_string(us / 1000000));
+  out.bulk(std::to_string(us % 1000000));
+}
+
+void CmdMemory(CmdContext& ctx, Args args, ReplySink& out) {
+  if (iequals(args[1], "usage") && (args.size() == 3 || args.size() == 5)) {
+    KeyLock k(ctx, args[2]);
+    store::Entry* e = k.find();
+    if (!e) return out.null();
+    return out.integer(static_cast<long long>(malloc_usable_size(e) + sizeof(void*)));
+  }
+  if (iequals(args[1], "usage")) return out.error(kErrSyntax);
+  out.error("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try MEMORY HELP.");
+}
+
+void CmdShutdown(CmdContext& ctx, Args args, ReplySink& out) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!iequals(args[i], "nosave") && !iequals(args[i], "save") && !iequals(args[i], "now") &&
+        !iequals(args[i], "force"))
+      return out.error(kErrSyntax);
+  }
+  if (ctx.server.request_shutdown) ctx.server.request_shutdown();
+  ctx.client.close_after_reply = true;
+  out.simple("OK");
+}
+
+}  // namespace
+
+void register_server(CommandTable& t) {
+  const char* g = "server";
+  t.add({"info", -1, kStale, 0, 0, 0, CmdInfo, g, "[section [section ...]]", "Returns server information and statistics."});
+  t.add({"config", -2, kAdmin, 0, 0, 0, CmdConfig, g, "GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT | REWRITE",
+         "Reads or changes settings at run time."});
+  t.add({"command", -1, 0, 0, 0, 0, CmdCommand, g, "[COUNT | LIST | INFO [command ...] | DOCS [command ...]]",
+         "Describes the commands (built from the command table)."});
+  t.add({"time", 1, kFast, 0, 0, 0, CmdTime, g, "", "Returns the server time (seconds, microseconds)."});
+  t.add({"memory", -2, kReadonly, 0, 0, 0, CmdMemory, g, "USAGE key [SAMPLES count]", "Reports memory used by a key."});
+  t.add({"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, CmdShutdown, g, "[NOSAVE | SAVE] [NOW] [FORCE]", "Stops the server."});
+}
+
+}  // namespace shardcache::commands

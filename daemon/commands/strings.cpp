@@ -1,0 +1,341 @@
+// daemon/commands/strings.cpp: the string family (GET, SET and options, MGET/MSET, counters,
+// ranges). Op* helpers work on a locked shard; Cmd* functions parse arguments and reply.
+#include <climits>
+#include <cmath>
+#include <cstring>
+
+#include "daemon/commands/command_table.h"
+#include "daemon/commands/util.h"
+
+namespace shardcache::commands {
+namespace {
+
+using store::Entry;
+
+constexpr size_t kMaxStringSize = 512ull * 1024 * 1024;
+
+/// Parsed SET/GETEX expiry options.
+struct ExpireOpt {
+  bool nx = false, xx = false, get = false, keepttl = false, persist = false;
+  int64_t expire_ms = 0;  // absolute; 0 = none given
+  bool has_expire = false;
+};
+
+/// Converts EX/PX/EXAT/PXAT `arg` to absolute ms. Returns false with Redis's error in err.
+bool to_absolute_ms(std::string_view unit, std::string_view arg, int64_t now, std::string_view cmd,
+                    int64_t& out, std::string& err) {
+  auto v = parse_ll(arg);
+  if (!v) { err = kErrNotInt; return false; }
+  long long n = *v;
+  bool secs = iequals(unit, "ex") || iequals(unit, "exat");
+  bool rel = iequals(unit, "ex") || iequals(unit, "px");
+  if (n <= 0 || (secs && n > LLONG_MAX / 1000)) {
+    err = "ERR invalid expire time in '" + std::string(cmd) + "' command";
+    return false;
+  }
+  if (secs) n *= 1000;
+  if (rel) {
+    if (n > LLONG_MAX - now) { err = "ERR invalid expire time in '" + std::string(cmd) + "' command"; return false; }
+    n += now;
+  }
+  out = n;
+  return true;
+}
+
+/// Parses SET options (from index 3) or GETEX options (from index 2, getex=true).
+bool parse_expire_opts(Args args, size_t from, bool getex, int64_t now, ExpireOpt& o, std::string& err) {
+  std::string_view cmd = getex ? "getex" : "set";
+  for (size_t i = from; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    bool has_next = i + 1 < args.size();
+    if (!getex && iequals(a, "nx") && !o.xx) o.nx = true;
+    else if (!getex && iequals(a, "xx") && !o.nx) o.xx = true;
+    else if (!getex && iequals(a, "get")) o.get = true;
+    else if (!getex && iequals(a, "keepttl") && !o.has_expire) o.keepttl = true;
+    else if (getex && iequals(a, "persist") && !o.has_expire) o.persist = true;
+    else if ((iequals(a, "ex") || iequals(a, "px") || iequals(a, "exat") || iequals(a, "pxat")) && has_next &&
+             !o.keepttl && !o.persist && !o.has_expire) {
+      if (!to_absolute_ms(a, args[++i], now, cmd, o.expire_ms, err)) return false;
+      o.has_expire = true;
+    } else {
+      err = kErrSyntax;
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Stores `value` in place of `e` (or creates it), keeping e's TTL. nullptr on OOM.
+Entry* write_value(KeyLock& k, Entry* e, std::string_view value) {
+  if (!e) return k.put(value, 0);
+  if (e->val_len != value.size()) {
+    e = k.shard().resize_value_locked(e, value.size());
+    if (!e) return nullptr;
+  }
+  if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());
+  return e;
+}
+
+void CmdGet(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  reply_value(out, k.lookup());
+}
+
+void CmdSet(CmdContext& ctx, Args args, ReplySink& out) {
+  ExpireOpt o;
+  std::string err;
+  if (!parse_expire_opts(args, 3, false, ctx.now_ms, o, err)) return out.error(err);
+  KeyLock k(ctx, args[1]);
+  Entry* old = o.get ? k.lookup() : k.find();
+  bool exists = old != nullptr;
+  std::string old_value = (o.get && old) ? std::string(old->value()) : std::string();
+  if ((o.nx && exists) || (o.xx && !exists)) {
+    if (o.get) return exists ? out.bulk(old_value) : out.null();
+    return out.null();
+  }
+  int64_t expire = o.has_expire ? o.expire_ms : (o.keepttl && old ? old->expire_ms : 0);
+  if (!k.put(args[2], expire)) return out.error(kErrOom);
+  if (o.get) return exists ? out.bulk(old_value) : out.null();
+  out.simple("OK");
+}
+
+void set_with_ttl(CmdContext& ctx, Args args, ReplySink& out, bool millis, std::string_view name) {
+  auto v = parse_ll(args[2]);
+  if (!v) return out.error(kErrNotInt);
+  std::string err;
+  int64_t abs = 0;
+  if (!to_absolute_ms(millis ? "px" : "ex", args[2], ctx.now_ms, name, abs, err)) return out.error(err);
+  KeyLock k(ctx, args[1]);
+  if (!k.put(args[3], abs)) return out.error(kErrOom);
+  out.simple("OK");
+}
+
+void CmdSetex(CmdContext& ctx, Args args, ReplySink& out) { set_with_ttl(ctx, args, out, false, "setex"); }
+void CmdPsetex(CmdContext& ctx, Args args, ReplySink& out) { set_with_ttl(ctx, args, out, true, "psetex"); }
+
+void CmdSetnx(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  if (k.find()) return out.integer(0);
+  if (!k.put(args[2], 0)) return out.error(kErrOom);
+  out.integer(1);
+}
+
+void CmdGetset(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.lookup();
+  std::string old = e ? std::string(e->value()) : std::string();
+  bool had = e != nullptr;
+  if (!k.put(args[2], 0)) return out.error(kErrOom);
+  had ? out.bulk(old) : out.null();
+}
+
+void CmdGetdel(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.lookup();
+  if (!e) return out.null();
+  out.bulk(e->value());
+  k.shard().erase_locked(e);
+}
+
+void CmdGetex(CmdContext& ctx, Args args, ReplySink& out) {
+  ExpireOpt o;
+  std::string err;
+  if (!parse_expire_opts(args, 2, true, ctx.now_ms, o, err)) return out.error(err);
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.lookup();
+  if (!e) return out.null();
+  out.bulk(e->value());
+  if (o.has_expire) k.shard().set_expire_locked(e, o.expire_ms);
+  if (o.persist) k.shard().set_expire_locked(e, 0);
+}
+
+void CmdMget(CmdContext& ctx, Args args, ReplySink& out) {
+  out.array(args.size() - 1);
+  for (size_t i = 1; i < args.size(); ++i) {
+    KeyLock k(ctx, args[i]);
+    reply_value(out, k.lookup());
+  }
+}
+
+std::vector<std::string_view> keys_of_pairs(Args args) {
+  std::vector<std::string_view> keys;
+  for (size_t i = 1; i < args.size(); i += 2) keys.push_back(args[i]);
+  return keys;
+}
+
+/// MSET / MSETNX body; the caller holds every involved shard.
+bool mset_locked(CmdContext& ctx, Args args) {
+  for (size_t i = 1; i + 1 < args.size(); i += 2) {
+    uint64_t h = store::Store::hash(args[i]);
+    if (!ctx.store().shard_for(h).put_locked(args[i], h, args[i + 1], 0)) return false;
+  }
+  return true;
+}
+
+void CmdMset(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.size() % 2 == 0) return out.error(arity_error("mset"));
+  MultiKeyLock lock(ctx, keys_of_pairs(args));
+  if (!mset_locked(ctx, args)) return out.error(kErrOom);
+  out.simple("OK");
+}
+
+void CmdMsetnx(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.size() % 2 == 0) return out.error(arity_error("msetnx"));
+  MultiKeyLock lock(ctx, keys_of_pairs(args));
+  for (size_t i = 1; i < args.size(); i += 2) {
+    uint64_t h = store::Store::hash(args[i]);
+    if (ctx.store().shard_for(h).find_locked(args[i], h, ctx.now_ms)) return out.integer(0);
+  }
+  if (!mset_locked(ctx, args)) return out.error(kErrOom);
+  out.integer(1);
+}
+
+void incr_by(CmdContext& ctx, std::string_view key, long long delta, ReplySink& out) {
+  KeyLock k(ctx, key);
+  Entry* e = k.find();
+  long long cur = 0;
+  if (e) {
+    auto v = parse_ll(e->value());
+    if (!v) return out.error(kErrNotInt);
+    cur = *v;
+  }
+  if ((delta < 0 && cur < 0 && delta < LLONG_MIN - cur) || (delta > 0 && cur > 0 && delta > LLONG_MAX - cur))
+    return out.error(kErrOverflow);
+  long long n = cur + delta;
+  std::string s = std::to_string(n);
+  if (!write_value(k, e, s)) return out.error(kErrOom);
+  out.integer(n);
+}
+
+void CmdIncr(CmdContext& ctx, Args args, ReplySink& out) { incr_by(ctx, args[1], 1, out); }
+void CmdDecr(CmdContext& ctx, Args args, ReplySink& out) { incr_by(ctx, args[1], -1, out); }
+
+void CmdIncrby(CmdContext& ctx, Args args, ReplySink& out) {
+  auto d = parse_ll(args[2]);
+  if (!d) return out.error(kErrNotInt);
+  incr_by(ctx, args[1], *d, out);
+}
+
+void CmdDecrby(CmdContext& ctx, Args args, ReplySink& out) {
+  auto d = parse_ll(args[2]);
+  if (!d) return out.error(kErrNotInt);
+  if (*d == LLONG_MIN) return out.error("ERR decrement would overflow");
+  incr_by(ctx, args[1], -*d, out);
+}
+
+void CmdIncrbyfloat(CmdContext& ctx, Args args, ReplySink& out) {
+  auto d = parse_ld(args[2]);
+  if (!d) return out.error(kErrNotFloat);
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.find();
+  long double cur = 0;
+  if (e) {
+    auto v = parse_ld(e->value());
+    if (!v) return out.error(kErrNotFloat);
+    cur = *v;
+  }
+  long double n = cur + *d;
+  if (std::isnan(n) || std::isinf(n)) return out.error("ERR increment would produce NaN or Infinity");
+  std::string s = format_ld(n);
+  if (!write_value(k, e, s)) return out.error(kErrOom);
+  out.bulk(s);
+}
+
+void CmdAppend(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.find();
+  if (!e) {
+    if (!k.put(args[2], 0)) return out.error(kErrOom);
+    return out.integer(static_cast<long long>(args[2].size()));
+  }
+  size_t old_len = e->val_len;
+  if (old_len + args[2].size() > kMaxStringSize)
+    return out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  e = k.shard().resize_value_locked(e, old_len + args[2].size());
+  if (!e) return out.error(kErrOom);
+  std::memcpy(e->value_data() + old_len, args[2].data(), args[2].size());
+  out.integer(e->val_len);
+}
+
+void CmdStrlen(CmdContext& ctx, Args args, ReplySink& out) {
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.lookup();
+  out.integer(e ? e->val_len : 0);
+}
+
+void CmdGetrange(CmdContext& ctx, Args args, ReplySink& out) {
+  auto s = parse_ll(args[2]), t = parse_ll(args[3]);
+  if (!s || !t) return out.error(kErrNotInt);
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.lookup();
+  if (!e) return out.bulk("");
+  long long len = e->val_len, start = *s, end = *t;
+  if (start < 0 && end < 0 && start > end) return out.bulk("");
+  if (start < 0) start = std::max(0LL, len + start);
+  if (end < 0) end = std::max(0LL, len + end);
+  if (end >= len) end = len - 1;
+  if (len == 0 || start > end) return out.bulk("");
+  out.bulk(e->value().substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+}
+
+void CmdSetrange(CmdContext& ctx, Args args, ReplySink& out) {
+  auto off = parse_ll(args[2]);
+  if (!off) return out.error(kErrNotInt);
+  if (*off < 0) return out.error("ERR offset is out of range");
+  std::string_view val = args[3];
+  if (static_cast<unsigned long long>(*off) + val.size() > kMaxStringSize)
+    return out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  KeyLock k(ctx, args[1]);
+  Entry* e = k.find();
+  if (val.empty()) return out.integer(e ? e->val_len : 0);
+  size_t need = static_cast<size_t>(*off) + val.size();
+  if (!e) {
+    std::string buf(need, '\0');
+    std::memcpy(buf.data() + *off, val.data(), val.size());
+    if (!k.put(buf, 0)) return out.error(kErrOom);
+    return out.integer(static_cast<long long>(need));
+  }
+  size_t old_len = e->val_len;
+  if (need > old_len) {
+    e = k.shard().resize_value_locked(e, need);
+    if (!e) return out.error(kErrOom);
+    std::memset(e->value_data() + old_len, 0, need - old_len);
+  }
+  std::memcpy(e->value_data() + *off, val.data(), val.size());
+  out.integer(e->val_len);
+}
+
+}  // namespace
+
+void register_strings(CommandTable& t) {
+  const char* g = "string";
+  t.add({"get", 2, kReadonly | kFast, 1, 1, 1, CmdGet, g, "key", "Returns the string value of a key."});
+  t.add({"set", -3, kWrite | kDenyOom, 1, 1, 1, CmdSet, g,
+         "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
+         "Sets the string value of a key, ignoring its type; creates it if missing."});
+  t.add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdSetnx, g, "key value", "Sets a key only when it does not exist."});
+  t.add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetex, g, "key seconds value", "Sets a key and its expiry in seconds."});
+  t.add({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, CmdPsetex, g, "key milliseconds value", "Sets a key and its expiry in milliseconds."});
+  t.add({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdGetset, g, "key value", "Sets a key and returns its previous value."});
+  t.add({"getdel", 2, kWrite | kFast, 1, 1, 1, CmdGetdel, g, "key", "Returns a key's value and deletes the key."});
+  t.add({"getex", -2, kWrite | kFast, 1, 1, 1, CmdGetex, g,
+         "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
+         "Returns a key's value and optionally changes its expiry."});
+  t.add({"mget", -2, kReadonly | kFast, 1, -1, 1, CmdMget, g, "key [key ...]", "Returns the values of several keys."});
+  t.add({"mset", -3, kWrite | kDenyOom, 1, -1, 2, CmdMset, g, "key value [key value ...]", "Sets several keys atomically."});
+  t.add({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, CmdMsetnx, g, "key value [key value ...]",
+         "Sets several keys only when none of them exists."});
+  t.add({"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncr, g, "key", "Increments the integer value of a key by one."});
+  t.add({"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecr, g, "key", "Decrements the integer value of a key by one."});
+  t.add({"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrby, g, "key increment", "Increments the integer value of a key."});
+  t.add({"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecrby, g, "key decrement", "Decrements the integer value of a key."});
+  t.add({"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrbyfloat, g, "key increment",
+         "Increments the floating point value of a key."});
+  t.add({"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdAppend, g, "key value", "Appends a string to a key's value."});
+  t.add({"strlen", 2, kReadonly | kFast, 1, 1, 1, CmdStrlen, g, "key", "Returns the length of a key's value."});
+  t.add({"getrange", 4, kReadonly, 1, 1, 1, CmdGetrange, g, "key start end", "Returns a substring of a key's value."});
+  t.add({"setrange", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetrange, g, "key offset value",
+         "Overwrites part of a key's value at an offset."});
+}
+
+}  // namespace shardcache::commands

@@ -1,0 +1,97 @@
+// daemon/commands/util.cpp: number parsing and formatting with Redis's exact rules.
+#include "daemon/commands/util.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "daemon/commands/command_table.h"
+
+namespace shardcache::commands {
+
+std::optional<long long> parse_ll(std::string_view s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  size_t i = 0;
+  bool neg = false;
+  if (s.size() == 1 && s[0] == '0') return 0;
+  if (s[0] == '-') { neg = true; i = 1; if (s.size() == 1) return std::nullopt; }
+  if (s[i] < '1' || s[i] > '9') return std::nullopt;
+  unsigned long long v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    unsigned d = static_cast<unsigned>(s[i] - '0');
+    if (v > (ULLONG_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  if (neg) {
+    if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return std::nullopt;
+    return static_cast<long long>(0 - v);
+  }
+  if (v > static_cast<unsigned long long>(LLONG_MAX)) return std::nullopt;
+  return static_cast<long long>(v);
+}
+
+std::optional<long double> parse_ld(std::string_view s) {
+  if (s.empty() || s.size() > 5000 || std::isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() || std::isnan(v)) return std::nullopt;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO)) {
+    if (std::isinf(v)) return std::nullopt;
+  }
+  return v;
+}
+
+std::string format_ld(long double v) {
+  char buf[5600];
+  int n = std::snprintf(buf, sizeof buf, "%.17Lf", v);
+  if (n <= 0) return "0";
+  std::string s(buf, static_cast<size_t>(n));
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+std::string arity_error(std::string_view fullname) {
+  return "ERR wrong number of arguments for '" + std::string(fullname) + "' command";
+}
+
+std::string lower(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string upper(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+MultiKeyLock::MultiKeyLock(CmdContext& ctx, const std::vector<std::string_view>& keys) : ctx_(ctx) {
+  if (ctx.all_locked) return;
+  for (auto k : keys) held_.push_back(ctx.store().shard_index(store::Store::hash(k)));
+  std::sort(held_.begin(), held_.end());
+  held_.erase(std::unique(held_.begin(), held_.end()), held_.end());
+  for (size_t i : held_) ctx.store().shard(i).mutex().lock();
+}
+
+MultiKeyLock::~MultiKeyLock() {
+  for (auto it = held_.rbegin(); it != held_.rend(); ++it) ctx_.store().shard(*it).mutex().unlock();
+}
+
+}  // namespace shardcache::commands

@@ -1,0 +1,129 @@
+// daemon/config.cpp: memory-size parsing and the CONFIG parameter table.
+#include "daemon/config.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+
+namespace shardcache {
+
+namespace {
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+ConfigParam memory_param(std::string name, std::atomic<uint64_t>& v, std::function<void()> after = {}) {
+  return {std::move(name), [&v] { return std::to_string(v.load()); },
+          [&v, after](std::string_view s) -> std::string {
+            auto n = parse_memory(s);
+            if (!n) return "argument must be a memory value";
+            v = *n;
+            if (after) after();
+            return {};
+          }};
+}
+
+ConfigParam int_param(std::string name, std::atomic<uint64_t>& v) {
+  return {std::move(name), [&v] { return std::to_string(v.load()); },
+          [&v](std::string_view s) -> std::string {
+            auto n = parse_u64(s);
+            if (!n) return "argument couldn't be parsed into an integer";
+            v = *n;
+            return {};
+          }};
+}
+
+ConfigParam const_param(std::string name, std::string value) {
+  return {std::move(name), [value] { return value; }, nullptr};
+}
+}  // namespace
+
+std::optional<uint64_t> parse_memory(std::string_view s) {
+  static constexpr std::pair<std::string_view, uint64_t> units[] = {
+      {"gb", 1024ull * 1024 * 1024}, {"mb", 1024ull * 1024}, {"kb", 1024}, {"g", 1000000000ull},
+      {"m", 1000000}, {"k", 1000}, {"b", 1}};
+  for (auto [suffix, mul] : units) {
+    if (s.size() > suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix)) {
+      auto n = parse_u64(s.substr(0, s.size() - suffix.size()));
+      if (!n) return std::nullopt;
+      return *n * mul;
+    }
+  }
+  return parse_u64(s);
+}
+
+std::string human_bytes(uint64_t n) {
+  char buf[64];
+  double d = static_cast<double>(n);
+  if (n < 1024) std::snprintf(buf, sizeof buf, "%lluB", static_cast<unsigned long long>(n));
+  else if (n < 1024ull * 1024) std::snprintf(buf, sizeof buf, "%.2fK", d / 1024);
+  else if (n < 1024ull * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.2fM", d / (1024.0 * 1024));
+  else std::snprintf(buf, sizeof buf, "%.2fG", d / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+const ConfigParam* ConfigRegistry::find(std::string_view name) const {
+  for (const auto& p : params_)
+    if (iequals(p.name, name)) return &p;
+  return nullptr;
+}
+
+ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory) {
+  ConfigRegistry r;
+  r.add(memory_param("maxmemory", cfg.maxmemory, on_memory));
+  r.add({"maxmemory-policy", [&cfg] { return cfg.get_policy(); },
+         [&cfg, on_memory](std::string_view s) -> std::string {
+           static constexpr std::string_view names[] = {"allkeys-lru", "volatile-lru", "allkeys-random",
+                                                        "volatile-random", "volatile-ttl", "noeviction"};
+           for (auto n : names) {
+             if (iequals(n, s)) {
+               { std::lock_guard g(cfg.mu); cfg.maxmemory_policy = std::string(n); }
+               if (on_memory) on_memory();
+               return {};
+             }
+           }
+           return "argument(s) must be one of the following: volatile-lru, allkeys-lru, volatile-random, "
+                  "allkeys-random, volatile-ttl, noeviction";
+         }});
+  r.add(int_param("maxclients", cfg.maxclients));
+  r.add(int_param("timeout", cfg.timeout));
+  r.add(memory_param("proto-max-bulk-len", cfg.proto_max_bulk_len));
+  r.add(memory_param("client-query-buffer-limit", cfg.client_query_buffer_limit));
+  r.add({"requirepass", [&cfg] { return cfg.get_requirepass(); },
+         [&cfg](std::string_view s) -> std::string {
+           std::lock_guard g(cfg.mu);
+           cfg.requirepass = std::string(s);
+           return {};
+         }});
+  r.add({"client-output-buffer-limit",
+         [&cfg] { return "normal " + std::to_string(cfg.client_output_buffer_limit.load()) + " 0 0"; }, nullptr});
+  r.add(const_param("bind", cfg.bind));
+  r.add(const_param("port", std::to_string(cfg.port)));
+  r.add(const_param("http-port", std::to_string(cfg.http_port)));
+  r.add(const_param("io-threads", std::to_string(cfg.threads)));
+  r.add(const_param("shards", std::to_string(cfg.shards)));
+  r.add(const_param("databases", "1"));
+  r.add(const_param("save", ""));
+  r.add(const_param("appendonly", "no"));
+  r.add(const_param("loglevel", cfg.loglevel));
+  r.add({"hz", [&cfg] { return std::to_string(cfg.hz.load()); },
+         [&cfg](std::string_view s) -> std::string {
+           auto n = parse_u64(s);
+           if (!n || *n < 1 || *n > 500) return "argument must be between 1 and 500 inclusive";
+           cfg.hz = static_cast<int>(*n);
+           return {};
+         }});
+  return r;
+}
+
+}  // namespace shardcache

@@ -1,0 +1,127 @@
+// daemon/main.cpp: shardcached entry point: flags (CLI11, Redis option names), logging, the
+// store, the RESP server, signals. Everything else lives in store/, commands/, net/.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <random>
+#include <thread>
+
+#include "daemon/commands/command_table.h"
+#include "daemon/config.h"
+#include "daemon/net/server.h"
+#include "daemon/store/store.h"
+
+namespace {
+
+using shardcache::Config;
+
+shardcache::store::EvictionPolicy policy_from_name(const std::string& n) {
+  using P = shardcache::store::EvictionPolicy;
+  if (n == "volatile-lru") return P::VolatileLru;
+  if (n == "allkeys-random") return P::AllKeysRandom;
+  if (n == "volatile-random") return P::VolatileRandom;
+  if (n == "volatile-ttl") return P::VolatileTtl;
+  if (n == "noeviction") return P::NoEviction;
+  return P::AllKeysLru;
+}
+
+bool is_loopback(const std::string& bind) {
+  return bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
+}
+
+std::string random_run_id() {
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 40; ++i) s += "0123456789abcdef"[rd() % 16];
+  return s;
+}
+
+/// Parses flags into cfg; returns an exit code >= 0 when the program should exit now.
+int parse_flags(int argc, char** argv, Config& cfg) {
+  CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon"};
+  std::string maxmemory = "256mb", policy = cfg.maxmemory_policy, bulk = "512mb";
+  uint64_t maxclients = cfg.maxclients;
+  app.add_option("--bind", cfg.bind, "address to listen on (RESP and HTTP)")->capture_default_str();
+  app.add_option("--port", cfg.port, "RESP port (0 = pick a free one)")->capture_default_str();
+  app.add_option("--http-port", cfg.http_port, "HTTP (Upstash REST, metrics) port; 0 disables")->capture_default_str();
+  app.add_option("--threads", cfg.threads, "io threads (default: core count)");
+  app.add_option("--shards", cfg.shards, "keyspace shards, a power of two")->capture_default_str();
+  app.add_option("--maxmemory", maxmemory, "memory budget for data (Redis syntax: 256mb, 1gb; 0 = none)")->capture_default_str();
+  app.add_option("--maxmemory-policy", policy, "allkeys-lru, volatile-lru, allkeys-random, volatile-random, volatile-ttl, noeviction")
+      ->capture_default_str();
+  app.add_option("--maxclients", maxclients, "maximum simultaneous clients")->capture_default_str();
+  app.add_option("--requirepass", cfg.requirepass, "password for AUTH (and REST bearer token)");
+  app.add_option("--proto-max-bulk-len", bulk, "largest accepted bulk string")->capture_default_str();
+  app.add_option("--loglevel", cfg.loglevel, "trace, debug, info, warn, error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  auto mm = shardcache::parse_memory(maxmemory);
+  auto bl = shardcache::parse_memory(bulk);
+  if (!mm || !bl) {
+    spdlog::error("invalid memory value: {}", !mm ? maxmemory : bulk);
+    return 2;
+  }
+  if ((cfg.shards & (cfg.shards - 1)) != 0 || cfg.shards == 0 || cfg.shards > 4096) {
+    spdlog::error("--shards must be a power of two between 1 and 4096");
+    return 2;
+  }
+  cfg.maxmemory = *mm;
+  cfg.proto_max_bulk_len = *bl;
+  cfg.maxclients = maxclients;
+  cfg.maxmemory_policy = policy;
+  if (cfg.threads <= 0) cfg.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  if (int rc = parse_flags(argc, argv, cfg); rc >= 0) return rc;
+  spdlog::set_level(spdlog::level::from_str(cfg.loglevel));
+  if (!is_loopback(cfg.bind) && cfg.requirepass.empty()) {
+    spdlog::error("refusing to start: --bind {} is not a loopback address and no --requirepass is set "
+                  "(protected mode). Set a password, or bind 127.0.0.1.", cfg.bind);
+    return 1;
+  }
+  shardcache::store::Store store(cfg.shards);
+  shardcache::commands::ServerState state(store, cfg, static_cast<size_t>(cfg.threads));
+  state.run_id = random_run_id();
+  auto apply_memory = [&] {
+    store.set_maxmemory(cfg.maxmemory.load());
+    store.set_policy(policy_from_name(cfg.get_policy()));
+  };
+  state.config_params = shardcache::make_config_registry(cfg, apply_memory);
+  if (const auto* p = state.config_params.find("maxmemory-policy"); p) {
+    if (std::string err = p->set(cfg.get_policy()); !err.empty()) {
+      spdlog::error("--maxmemory-policy: {}", err);
+      return 2;
+    }
+  }
+  apply_memory();
+  (void)shardcache::commands::command_table();
+
+  try {
+    shardcache::net::Server server(state, static_cast<size_t>(cfg.threads));
+    state.request_shutdown = [&server] { server.stop(); };
+    asio::signal_set signals(server.context(0), SIGINT, SIGTERM);
+    signals.async_wait([&](std::error_code ec, int sig) {
+      if (ec) return;
+      spdlog::info("received signal {}, shutting down", sig);
+      server.stop();
+    });
+    std::signal(SIGPIPE, SIG_IGN);
+    spdlog::info("shardcached 0.1.0 listening on {}:{} ({} io threads, {} shards, maxmemory {} {})", cfg.bind,
+                 server.port(), cfg.threads, cfg.shards, cfg.maxmemory.load(), cfg.get_policy());
+    server.run();
+  } catch (const std::system_error& e) {
+    spdlog::error("cannot listen on {}:{}: {}", cfg.bind, cfg.port, e.what());
+    return 1;
+  }
+  spdlog::info("shardcached stopped");
+  return 0;
+}

@@ -1,0 +1,146 @@
+// daemon/net/connection.cpp: the RESP connection loop (read -> parse all -> dispatch -> one write).
+#include "daemon/net/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "daemon/commands/command_table.h"
+
+namespace shardcache::net {
+
+namespace {
+constexpr size_t kInitialBuffer = 16 * 1024;
+constexpr size_t kShrinkAbove = 1024 * 1024;  // give big buffers back once drained
+
+std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
+                       std::atomic<size_t>& live)
+    : sock_(std::move(sock)), state_(state), ts_(ts), live_(live),
+      client_(std::make_shared<commands::ClientState>()), in_(kInitialBuffer), sink_(out_, *client_) {
+  live_.fetch_add(1);
+}
+
+Connection::~Connection() {
+  state_.clients.remove(client_->id);
+  live_.fetch_sub(1);
+}
+
+void Connection::start() {
+  std::error_code ec;
+  sock_.set_option(asio::ip::tcp::no_delay(true), ec);
+  sock_.non_blocking(true, ec);
+  auto remote = sock_.remote_endpoint(ec);
+  auto local = sock_.local_endpoint(ec);
+  client_->addr = endpoint_str(remote);
+  client_->laddr = endpoint_str(local);
+  client_->created_ms = store::unix_ms();
+  client_->last_interaction_ms = client_->created_ms;
+  client_->authenticated = state_.config.get_requirepass().empty();
+  std::weak_ptr<Connection> weak = shared_from_this();
+  auto exec = sock_.get_executor();
+  client_->kill = [weak, exec] {
+    asio::post(exec, [weak] {
+      if (auto self = weak.lock()) self->close();
+    });
+  };
+  state_.clients.add(client_);
+  ts_.connections.fetch_add(1, std::memory_order_relaxed);
+  parser_.set_limits({static_cast<size_t>(state_.config.proto_max_bulk_len.load()), 64 * 1024, 1024 * 1024});
+  read_more();
+}
+
+void Connection::read_more() {
+  if (closing_) return;
+  if (len_ == in_.size()) in_.resize(in_.size() * 2);
+  sock_.async_read_some(asio::buffer(in_.data() + len_, in_.size() - len_),
+                        [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); });
+}
+
+void Connection::on_read(std::error_code ec, size_t n) {
+  if (ec) return close();
+  len_ += n;
+  ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+  client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
+  bool keep = process_input();
+  if (!keep) closing_ = true;
+  if (len_ > state_.config.client_query_buffer_limit.load(std::memory_order_relaxed)) {
+    spdlog::warn("closing client {}: query buffer over client-query-buffer-limit", client_->addr);
+    closing_ = true;
+  }
+  flush_and_continue();
+}
+
+bool Connection::process_input() {
+  size_t pos = 0;
+  commands::CmdContext ctx{state_, *client_, ts_};
+  bool keep = true;
+  while (pos < len_) {
+    auto st = parser_.parse(std::string_view(in_.data() + pos, len_ - pos));
+    if (st == protocol::ParseStatus::Incomplete) {
+      size_t need = parser_.bytes_needed();
+      if (need > in_.size() - pos && need <= state_.config.client_query_buffer_limit.load())
+        in_.reserve(pos + need), in_.resize(std::max(in_.size(), pos + need));
+      break;
+    }
+    if (st == protocol::ParseStatus::Error) {
+      sink_.error("ERR " + parser_.error());
+      keep = false;
+      pos = len_;
+      break;
+    }
+    pos += parser_.consumed();
+    const auto& args = parser_.args();
+    if (!args.empty()) commands::dispatch(ctx, commands::Args(args.data(), args.size()), sink_);
+    if (client_->close_after_reply) {
+      keep = false;
+      pos = len_;
+      break;
+    }
+  }
+  // Keep the unparsed tail at the front of the buffer.
+  if (pos > 0) {
+    if (pos < len_) std::memmove(in_.data(), in_.data() + pos, len_ - pos);
+    len_ -= pos;
+  }
+  if (len_ == 0 && in_.size() > kShrinkAbove) std::vector<char>(kInitialBuffer).swap(in_);
+  return keep;
+}
+
+void Connection::flush_and_continue() {
+  if (out_.empty()) {
+    if (closing_) return close();
+    return read_more();
+  }
+  std::error_code ec;
+  size_t written = sock_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+  ts_.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+  if (written == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+    if (closing_) return close();
+    return read_more();
+  }
+  out_.erase(0, written);
+  asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](std::error_code ec2, size_t n) {
+    if (ec2) return self->close();
+    self->ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+    self->out_.clear();
+    if (self->closing_) return self->close();
+    self->read_more();
+  });
+}
+
+void Connection::close() {
+  closing_ = true;
+  std::error_code ec;
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  sock_.close(ec);
+}
+
+}  // namespace shardcache::net

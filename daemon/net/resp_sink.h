@@ -1,0 +1,39 @@
+// daemon/net/resp_sink.h: ReplySink over RESP: encodes handler replies with protocol::ReplyWriter
+// in the protocol version the client negotiated (read at every call, so HELLO 3's own reply is
+// already RESP3).
+#pragma once
+#include <string>
+
+#include "daemon/commands/context.h"
+#include "daemon/commands/reply_sink.h"
+#include "protocol/reply_writer.h"
+
+namespace shardcache::net {
+
+class RespSink final : public commands::ReplySink {
+ public:
+  RespSink(std::string& out, const commands::ClientState& client) : w_(out), client_(client) {}
+  void simple(std::string_view s) override { sync().simple(s); }
+  void error(std::string_view m) override { sync().error(m); }
+  void integer(long long v) override { sync().integer(v); }
+  void bulk(std::string_view s) override { sync().bulk(s); }
+  void null() override { sync().null(); }
+  void null_array() override { sync().null_array(); }
+  void array(size_t n) override { sync().array(n); }
+  void map(size_t n) override { sync().map(n); }
+  void set(size_t n) override { sync().set(n); }
+  void dbl(double d) override { sync().dbl(d); }
+  void boolean(bool b) override { sync().boolean(b); }
+  void verbatim(std::string_view t) override { sync().verbatim(t, "txt"); }
+  int proto() const override { return client_.proto; }
+
+ private:
+  protocol::ReplyWriter& sync() {
+    w_.set_proto(client_.proto);
+    return w_;
+  }
+  protocol::ReplyWriter w_;
+  const commands::ClientState& client_;
+};
+
+}  // namespace shardcache::net

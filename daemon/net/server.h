@@ -1,0 +1,48 @@
+// daemon/net/server.h: the RESP front end: N io threads (one io_context each, concurrency hint
+// 1), an acceptor spreading connections round-robin over them, a cron thread for the store's
+// background steps, and graceful stop.
+#pragma once
+#include <asio.hpp>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "daemon/commands/context.h"
+
+namespace shardcache::net {
+
+class Server {
+ public:
+  /// Binds and listens (throws std::system_error if it cannot). `threads` io threads.
+  Server(commands::ServerState& state, size_t threads);
+  ~Server();
+
+  /// Runs the io threads and the cron thread; returns after stop().
+  void run();
+  /// Stops accepting, lets in-flight replies go out, then stops every loop. Thread-safe.
+  void stop();
+  /// The io_context of io thread i (other front ends put their acceptors here).
+  asio::io_context& context(size_t i) { return *ctxs_[i]; }
+  size_t thread_count() const { return ctxs_.size(); }
+  uint16_t port() const { return port_; }
+  /// Live RESP connections (for maxclients).
+  std::atomic<size_t>& connection_count() { return connections_; }
+
+ private:
+  void accept_next();
+  void cron_loop();
+
+  commands::ServerState& state_;
+  std::vector<std::unique_ptr<asio::io_context>> ctxs_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  asio::ip::tcp::acceptor acceptor_;
+  size_t next_ctx_ = 0;
+  uint16_t port_ = 0;
+  std::atomic<size_t> connections_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread cron_;
+};
+
+}  // namespace shardcache::net

@@ -1,0 +1,14 @@
+// daemon/store/glob.h: Redis's glob matcher (stringmatchlen): * ? [a-z] [^x] and \ escapes.
+#pragma once
+#include <string_view>
+
+namespace shardcache::store {
+
+/// True when `str` matches the glob `pattern` exactly as Redis KEYS/SCAN MATCH do.
+bool glob_match(std::string_view pattern, std::string_view str, bool nocase = false);
+
+/// If `pattern` is a literal prefix followed by one final '*' (e.g. "course:42:*"), sets
+/// `prefix` to the unescaped literal part and returns true.
+bool glob_literal_prefix(std::string_view pattern, std::string& prefix);
+
+}  // namespace shardcache::store

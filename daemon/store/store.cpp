@@ -1,0 +1,94 @@
+// daemon/store/store.cpp: shard routing, whole-store locking, budget split and cron steps.
+#include "daemon/store/store.h"
+
+#include <xxhash.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace shardcache::store {
+
+int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Store::Store(size_t shards) {
+  if (shards == 0 || (shards & (shards - 1)) != 0) throw std::invalid_argument("shards must be a power of two");
+  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
+  while ((size_t{1} << shard_bits_) < shards) ++shard_bits_;
+}
+
+uint64_t Store::hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+void Store::lock_all() {
+  for (auto& s : shards_) s->mutex().lock();
+}
+
+void Store::unlock_all() {
+  for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) (*it)->mutex().unlock();
+}
+
+void Store::set_maxmemory(size_t bytes) {
+  maxmemory_.store(bytes, std::memory_order_relaxed);
+  size_t share = bytes == 0 ? 0 : std::max<size_t>(1, bytes / shards_.size());
+  for (auto& s : shards_) {
+    std::lock_guard g(s->mutex());
+    s->set_budget(share);
+  }
+}
+
+void Store::set_policy(EvictionPolicy p) {
+  for (auto& s : shards_) {
+    std::lock_guard g(s->mutex());
+    s->set_policy(p);
+  }
+}
+
+size_t Store::cron_step(int64_t now_ms, int budget_us) {
+  size_t expired = 0;
+  for (auto& s : shards_) {
+    auto start = std::chrono::steady_clock::now();
+    std::lock_guard g(s->mutex());
+    s->table_locked().rehash_step(100);
+    if (s->budget() && s->used_bytes() > s->budget()) {
+      // A lowered maxmemory: evict in bounded batches, the rest next step.
+      for (int i = 0; i < 1000 && s->used_bytes() > s->budget(); ++i) {
+        if (s->evict_to_budget_locked(s->used_bytes() - 1, now_ms) == 0) break;
+      }
+    }
+    for (;;) {
+      size_t n = s->active_expire_locked(now_ms, 20);
+      expired += n;
+      if (n < 5) break;  // under 25% of the sample expired: done for now (Redis's rule)
+      auto spent = std::chrono::steady_clock::now() - start;
+      if (spent > std::chrono::microseconds(budget_us)) break;
+    }
+  }
+  return expired;
+}
+
+StoreStats Store::stats() {
+  StoreStats t;
+  for (auto& s : shards_) {
+    std::lock_guard g(s->mutex());
+    t.keys += s->size_locked();
+    t.volatile_keys += s->volatile_count_locked();
+    const ShardStats& st = s->stats_locked();
+    t.hits += st.hits;
+    t.misses += st.misses;
+    t.expired += st.expired;
+    t.evicted += st.evicted;
+    t.used_bytes += s->used_bytes();
+  }
+  return t;
+}
+
+void Store::reset_stats() {
+  for (auto& s : shards_) {
+    std::lock_guard g(s->mutex());
+    s->stats_locked() = ShardStats{};
+  }
+}
+
+}  // namespace shardcache::store

@@ -1,0 +1,61 @@
+// daemon/store/store.h: the keyspace: S shards (a power of two) chosen by XXH3-64 of the key.
+// Lock order: a thread holding several shard locks takes them in ascending shard index
+// (lock_all() does exactly that); a single-shard operation takes just its own lock.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "daemon/store/shard.h"
+
+namespace shardcache::store {
+
+/// Totals over every shard (taken shard by shard, so approximate under concurrent writes).
+struct StoreStats {
+  uint64_t keys = 0, volatile_keys = 0, hits = 0, misses = 0, expired = 0, evicted = 0;
+  size_t used_bytes = 0;
+};
+
+class Store {
+ public:
+  /// `shards` must be a power of two.
+  explicit Store(size_t shards);
+
+  static uint64_t hash(std::string_view key);
+  size_t shard_count() const { return shards_.size(); }
+  size_t shard_index(uint64_t hash) const { return hash & (shards_.size() - 1); }
+  Shard& shard(size_t i) { return *shards_[i]; }
+  Shard& shard_for(uint64_t hash) { return *shards_[shard_index(hash)]; }
+  /// Bits of a SCAN cursor used for the shard index.
+  unsigned shard_bits() const { return shard_bits_; }
+
+  /// Lock every shard in ascending order (EXEC, FLUSHALL, atomic multi-key operations).
+  void lock_all();
+  void unlock_all();
+
+  /// Sets total budget (0 = unlimited) and policy; each shard gets an equal share.
+  void set_maxmemory(size_t bytes);
+  size_t maxmemory() const { return maxmemory_.load(std::memory_order_relaxed); }
+  void set_policy(EvictionPolicy p);
+
+  /// One bounded background step over every shard: active expiry (each shard at most
+  /// `budget_us` microseconds), incremental rehash, eviction down to a lowered budget.
+  /// Returns keys expired.
+  size_t cron_step(int64_t now_ms, int budget_us);
+
+  StoreStats stats();
+  void reset_stats();
+
+ private:
+  std::vector<std::unique_ptr<Shard>> shards_;
+  unsigned shard_bits_ = 0;
+  std::atomic<size_t> maxmemory_{0};
+};
+
+/// Wall-clock unix time in milliseconds (expiry is absolute, as EXPIREAT).
+int64_t unix_ms();
+
+}  // namespace shardcache::store

@@ -1,0 +1,172 @@
+// tests/unit/daemon/server_test.cpp: dispatcher errors, connection, server and transaction
+// commands through the dispatcher.
+#include <doctest/doctest.h>
+
+#include "tests/unit/daemon/harness.h"
+
+using shardcache::test::Harness;
+using shardcache::test::Val;
+
+TEST_CASE("dispatcher: unknown command and arity errors use Redis's texts") {
+  Harness h;
+  CHECK(h.Run({"nosuchcmd", "x", "y"}).str == "ERR unknown command 'nosuchcmd', with args beginning with: 'x' 'y' ");
+  CHECK(h.Run({"NOSUCH"}).str == "ERR unknown command 'NOSUCH', with args beginning with: ");
+  CHECK(h.Run({"get"}).str == "ERR wrong number of arguments for 'get' command");
+  CHECK(h.Run({"GET", "a", "b"}).str == "ERR wrong number of arguments for 'get' command");
+}
+
+TEST_CASE("ping, echo, select, time, quit, reset") {
+  Harness h;
+  CHECK(h.Run({"ping"}).str == "PONG");
+  CHECK(h.Run({"ping", "hi"}).str == "hi");
+  CHECK(h.Run({"ping", "a", "b"}).kind == Val::Error);
+  CHECK(h.Run({"echo", "x"}).str == "x");
+  CHECK(h.Run({"select", "0"}).ok());
+  CHECK(h.Run({"select", "99"}).str == "ERR DB index is out of range");
+  CHECK(h.Run({"select", "x"}).str == "ERR value is not an integer or out of range");
+  Val t = h.Run({"time"});
+  REQUIRE(t.elems.size() == 2);
+  CHECK(std::stoll(t.elems[0].str) > 1700000000);
+  CHECK(h.Run({"quit"}).ok());
+  CHECK(h.client->close_after_reply);
+  h.client->close_after_reply = false;
+  h.Run({"hello", "3"});
+  CHECK(h.Run({"reset"}).str == "RESET");
+  CHECK(h.client->proto == 2);
+}
+
+TEST_CASE("auth and hello with and without a password") {
+  Harness h;
+  CHECK(h.Run({"auth", "pw"}).str.rfind("ERR AUTH <password> called without any password configured", 0) == 0);
+  Val hello = h.Run({"hello", "3"});
+  REQUIRE(hello.kind == Val::Map);
+  CHECK(hello.elems[4].str == "proto");
+  CHECK(hello.elems[5].num == 3);
+  CHECK(h.client->proto == 3);
+  CHECK(h.Run({"hello", "4"}).str == "NOPROTO unsupported protocol version");
+  CHECK(h.Run({"hello", "2", "setname", "svc"}).kind == Val::Map);
+  CHECK(h.Run({"client", "getname"}).str == "svc");
+  h.cfg.requirepass = "secret";
+  h.client->authenticated = false;
+  CHECK(h.Run({"get", "k"}).str == "NOAUTH Authentication required.");
+  CHECK(h.Run({"auth", "wrong"}).str == "WRONGPASS invalid username-password pair or user is disabled.");
+  CHECK(h.Run({"hello", "3", "auth", "default", "wrong"}).str.rfind("WRONGPASS", 0) == 0);
+  CHECK(h.Run({"hello", "3", "auth", "default", "secret"}).kind == Val::Map);
+  CHECK(h.client->authenticated);
+  h.client->authenticated = false;
+  CHECK(h.Run({"auth", "default", "secret"}).ok());
+}
+
+TEST_CASE("client subcommands") {
+  Harness h;
+  CHECK(h.Run({"client", "id"}).num == static_cast<long long>(h.client->id));
+  CHECK(h.Run({"client", "getname"}).kind == Val::Null);
+  CHECK(h.Run({"client", "setname", "my conn"}).str == "ERR Client names cannot contain spaces, newlines or special characters.");
+  CHECK(h.Run({"client", "setname", "lms"}).ok());
+  CHECK(h.Run({"client", "setinfo", "lib-name", "redis-py"}).ok());
+  CHECK(h.Run({"client", "setinfo", "lib-ver", "4.3.4"}).ok());
+  CHECK(h.Run({"client", "info"}).str.find("name=lms") != std::string::npos);
+  CHECK(h.Run({"client", "list"}).str.find("lib-name=redis-py") != std::string::npos);
+  CHECK(h.Run({"client", "kill", "id", "999999"}).num == 0);
+  CHECK(h.Run({"client", "kill", "1.2.3.4:5"}).str == "ERR No such client");
+  CHECK(h.Run({"client", "maint_notifications", "on"}).str ==
+        "ERR unknown subcommand 'maint_notifications'. Try CLIENT HELP.");
+}
+
+TEST_CASE("info sections in Redis's format") {
+  Harness h;
+  h.Run({"set", "a", "1"});
+  h.Run({"get", "a"});
+  h.Run({"get", "missing"});
+  std::string all = h.Run({"info"}).str;
+  CHECK(all.find("# Server\r\nredis_version:") != std::string::npos);
+  CHECK(all.find("keyspace_hits:1\r\n") != std::string::npos);
+  CHECK(all.find("keyspace_misses:1\r\n") != std::string::npos);
+  CHECK(all.find("loading:0\r\n") != std::string::npos);
+  CHECK(all.find("db0:keys=1,expires=0") != std::string::npos);
+  std::string ks = h.Run({"info", "keyspace"}).str;
+  CHECK(ks.rfind("# Keyspace\r\n", 0) == 0);
+  CHECK(ks.find("# Server") == std::string::npos);
+  CHECK(h.Run({"info", "memory"}).str.find("maxmemory_policy:allkeys-lru") != std::string::npos);
+}
+
+TEST_CASE("config get/set/resetstat") {
+  Harness h;
+  Val save = h.Run({"config", "get", "save"});
+  REQUIRE(save.kind == Val::Map);
+  REQUIRE(save.elems.size() == 2);
+  CHECK(save.elems[1].str == "");
+  CHECK(h.Run({"config", "get", "appendonly"}).elems[1].str == "no");
+  CHECK(h.Run({"config", "get", "nosuch"}).elems.empty());
+  CHECK(h.Run({"config", "get", "maxmemory*"}).elems.size() == 4);
+  CHECK(h.Run({"config", "set", "maxmemory", "100mb"}).ok());
+  CHECK(h.Run({"config", "get", "maxmemory"}).elems[1].str == "104857600");
+  CHECK(h.store.maxmemory() == 104857600);
+  CHECK(h.Run({"config", "set", "maxmemory", "lots"}).str ==
+        "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value");
+  CHECK(h.Run({"config", "set", "nosuch", "1"}).str == "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+  CHECK(h.Run({"config", "set", "port", "1"}).str ==
+        "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
+  CHECK(h.Run({"config", "set", "maxmemory-policy", "volatile-ttl"}).ok());
+  h.Run({"get", "x"});
+  CHECK(h.Run({"config", "resetstat"}).ok());
+  CHECK(h.Run({"info", "stats"}).str.find("keyspace_misses:0\r\n") != std::string::npos);
+  CHECK(h.Run({"config", "bogus"}).str == "ERR unknown subcommand 'bogus'. Try CONFIG HELP.");
+}
+
+TEST_CASE("command, command count/info/docs/list come from the table") {
+  Harness h;
+  long long n = h.Run({"command", "count"}).num;
+  CHECK(n == static_cast<long long>(shardcache::commands::command_table().all().size()));
+  CHECK(h.Run({"command"}).elems.size() == static_cast<size_t>(n));
+  CHECK(h.Run({"command", "list"}).elems.size() == static_cast<size_t>(n));
+  Val info = h.Run({"command", "info", "get", "nosuch"});
+  REQUIRE(info.elems.size() == 2);
+  CHECK(info.elems[0].elems[0].str == "get");
+  CHECK(info.elems[0].elems[1].num == 2);
+  CHECK(info.elems[1].kind == Val::NullArray);
+  Val docs = h.Run({"command", "docs", "set"});
+  REQUIRE(docs.kind == Val::Map);
+  CHECK(docs.elems[0].str == "set");
+}
+
+TEST_CASE("memory usage and shutdown") {
+  Harness h;
+  h.Run({"set", "k", std::string(100, 'x')});
+  CHECK(h.Run({"memory", "usage", "k"}).num >= 100);
+  CHECK(h.Run({"memory", "usage", "nope"}).kind == Val::Null);
+  bool stopped = false;
+  h.state.request_shutdown = [&] { stopped = true; };
+  CHECK(h.Run({"shutdown", "nosave"}).ok());
+  CHECK(stopped);
+  CHECK(h.Run({"shutdown", "bogus"}).str == "ERR syntax error");
+}
+
+TEST_CASE("multi/exec/discard and EXECABORT") {
+  Harness h;
+  CHECK(h.Run({"exec"}).str == "ERR EXEC without MULTI");
+  CHECK(h.Run({"discard"}).str == "ERR DISCARD without MULTI");
+  CHECK(h.Run({"multi"}).ok());
+  CHECK(h.Run({"multi"}).str == "ERR MULTI calls can not be nested");
+  CHECK(h.Run({"set", "a", "1"}).str == "QUEUED");
+  CHECK(h.Run({"incr", "a"}).str == "QUEUED");
+  Val r = h.Run({"exec"});
+  REQUIRE(r.elems.size() == 2);
+  CHECK(r.elems[0].ok());
+  CHECK(r.elems[1].num == 2);
+  h.Run({"multi"});
+  h.Run({"set", "b", "1"});
+  CHECK(h.Run({"discard"}).ok());
+  CHECK(h.Run({"exists", "b"}).num == 0);
+  h.Run({"multi"});
+  h.Run({"set", "b", "1"});
+  CHECK(h.Run({"get"}).str == "ERR wrong number of arguments for 'get' command");
+  CHECK(h.Run({"exec"}).str == "EXECABORT Transaction discarded because of previous errors.");
+  CHECK(h.Run({"exists", "b"}).num == 0);
+  h.Run({"multi"});
+  h.Run({"set", "s", "x"});
+  h.Run({"incr", "s"});  // fails at run time, the rest still runs
+  r = h.Run({"exec"});
+  REQUIRE(r.elems.size() == 2);
+  CHECK(r.elems[1].str == "ERR value is not an integer or out of range");
+}

@@ -1,0 +1,121 @@
+// tests/unit/daemon/store_test.cpp: the store on its own: put/find, replace, expiry (lazy and
+// active), incremental growth with SCAN coverage, LRU eviction within a budget.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+
+#include "daemon/store/store.h"
+
+using namespace shardcache::store;
+
+namespace {
+Entry* put(Shard& s, const std::string& k, const std::string& v, int64_t exp = 0) {
+  return s.put_locked(k, Store::hash(k), v, exp);
+}
+Entry* find(Shard& s, const std::string& k, int64_t now = 1000) { return s.find_locked(k, Store::hash(k), now); }
+}  // namespace
+
+TEST_CASE("store: put, find, replace and erase") {
+  Shard s;
+  put(s, "a", "1");
+  REQUIRE(find(s, "a"));
+  CHECK(find(s, "a")->value() == "1");
+  put(s, "a", "22");
+  CHECK(find(s, "a")->value() == "22");
+  CHECK(s.size_locked() == 1);
+  s.erase_locked(find(s, "a"));
+  CHECK(find(s, "a") == nullptr);
+  CHECK(s.size_locked() == 0);
+  CHECK(s.used_bytes() == s.table_locked().slot_bytes());
+}
+
+TEST_CASE("store: lazy expiry removes a key once its time has passed") {
+  Shard s;
+  put(s, "k", "v", 2000);
+  CHECK(find(s, "k", 1999));
+  CHECK(find(s, "k", 2000) == nullptr);
+  CHECK(s.size_locked() == 0);
+  CHECK(s.stats_locked().expired == 1);
+}
+
+TEST_CASE("store: active expiry reclaims expired keys without access") {
+  Store st(4);
+  for (int i = 0; i < 2000; ++i) {
+    std::string k = "k" + std::to_string(i);
+    uint64_t h = Store::hash(k);
+    std::lock_guard g(st.shard_for(h).mutex());
+    st.shard_for(h).put_locked(k, h, "v", i < 1500 ? 500 : 0);
+  }
+  size_t total = 0;
+  for (int round = 0; round < 200 && total < 1500; ++round) total += st.cron_step(1000, 1000);
+  CHECK(total == 1500);
+  CHECK(st.stats().keys == 500);
+  CHECK(st.stats().volatile_keys == 0);
+}
+
+TEST_CASE("store: the table grows incrementally and SCAN sees every key present throughout") {
+  Shard s;
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) put(s, "base" + std::to_string(i), "v");
+  uint64_t cur = 0;
+  int steps = 0;
+  do {
+    cur = s.table_locked().scan(cur, [&](Entry* e) { seen.insert(std::string(e->key())); });
+    // Grow the table while the scan is in progress.
+    if (steps < 40) for (int j = 0; j < 50; ++j) put(s, "grow" + std::to_string(steps * 50 + j), "v");
+    ++steps;
+  } while (cur != 0 && steps < 100000);
+  for (int i = 0; i < 100; ++i) CHECK(seen.count("base" + std::to_string(i)) == 1);
+}
+
+TEST_CASE("store: rehash keeps every key findable") {
+  Shard s;
+  for (int i = 0; i < 5000; ++i) put(s, "k" + std::to_string(i), std::to_string(i));
+  for (int i = 0; i < 5000; ++i) {
+    Entry* e = find(s, "k" + std::to_string(i));
+    REQUIRE(e);
+    CHECK(e->value() == std::to_string(i));
+  }
+}
+
+TEST_CASE("store: allkeys-lru evicts the least recently used within the budget") {
+  Shard s;
+  s.set_budget(64 * 1024);
+  for (int i = 0; i < 200; ++i) put(s, "k" + std::to_string(i), std::string(100, 'x'));
+  Entry* first = find(s, "k0");
+  if (first) s.touch_locked(first);
+  for (int i = 200; i < 2000; ++i) {
+    put(s, "k" + std::to_string(i), std::string(100, 'x'));
+    if (Entry* e = find(s, "k0")) s.touch_locked(e);  // keep k0 hot
+  }
+  CHECK(s.used_bytes() <= 64 * 1024);
+  CHECK(s.stats_locked().evicted > 0);
+  CHECK(find(s, "k0") != nullptr);
+  CHECK(find(s, "k1") == nullptr);
+  CHECK(find(s, "k1999") != nullptr);
+}
+
+TEST_CASE("store: noeviction refuses writes over budget but keeps data") {
+  Shard s;
+  s.set_budget(16 * 1024);
+  s.set_policy(EvictionPolicy::NoEviction);
+  int stored = 0;
+  for (int i = 0; i < 1000; ++i)
+    if (put(s, "k" + std::to_string(i), std::string(100, 'x'))) ++stored;
+  CHECK(stored > 10);
+  CHECK(stored < 1000);
+  CHECK(s.size_locked() == static_cast<size_t>(stored));
+  CHECK(s.used_bytes() <= 16 * 1024);
+}
+
+TEST_CASE("store: resize keeps value prefix and expiry") {
+  Shard s;
+  Entry* e = put(s, "k", "abc", 5000);
+  e = s.resize_value_locked(e, 6);
+  REQUIRE(e);
+  CHECK(e->value().substr(0, 3) == "abc");
+  CHECK(e->expire_ms == 5000);
+  CHECK(s.volatile_count_locked() == 1);
+  CHECK(find(s, "k") == e);
+}

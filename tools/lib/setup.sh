@@ -1,0 +1,44 @@
+# tools/lib/setup.sh: shared set-up for tools/run and tools/test (sourced, not run).
+# Installs missing Debian packages (quietly; apt-get update only when needed), then configures
+# and builds a meson build directory.
+
+SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Packages the build needs.
+SC_BUILD_PKGS="g++ meson ninja-build pkg-config libasio-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev libjemalloc-dev"
+# Packages the tests need (real clients, reference server, fuzzing toolchain).
+SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl"
+
+sc_missing_pkgs() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  echo "${missing[@]}"
+}
+
+sc_install_pkgs() {
+  local missing
+  missing=$(sc_missing_pkgs "$@")
+  [ -z "$missing" ] && return 0
+  echo "installing: $missing"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine has empty package lists: update once, then install.
+  if ! $sudo apt-get install -y -qq --no-install-recommends $missing >/tmp/shardcache-apt.log 2>&1; then
+    $sudo apt-get update -qq >>/tmp/shardcache-apt.log 2>&1 || true
+    $sudo apt-get install -y -qq --no-install-recommends $missing >>/tmp/shardcache-apt.log 2>&1 || {
+      tail -20 /tmp/shardcache-apt.log; echo "apt-get install failed"; return 1; }
+  fi
+}
+
+# sc_build DIR [meson options...]: configure (once) and build.
+sc_build() {
+  local dir=$1; shift
+  if [ ! -f "$SC_ROOT/$dir/build.ninja" ]; then
+    meson setup "$SC_ROOT/$dir" "$SC_ROOT" "$@" >/tmp/shardcache-meson.log 2>&1 || {
+      tail -30 /tmp/shardcache-meson.log; return 1; }
+  fi
+  ninja -C "$SC_ROOT/$dir" >/tmp/shardcache-ninja.log 2>&1 || { grep -E "error|FAILED" -A3 /tmp/shardcache-ninja.log | head -60; return 1; }
+}
