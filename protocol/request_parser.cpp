@@ -1,0 +1,354 @@
+// protocol/request_parser.cpp: the incremental RESP request parser. Mirrors Redis 7's
+// processMultibulkBuffer / processInlineBuffer / sdssplitargs, including their error texts,
+// but hands out views into the caller's buffer and keeps its progress as offsets.
+#include "protocol/request_parser.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <utility>
+
+namespace shardcache::protocol {
+
+namespace detail {
+
+bool string2ll(const char* s, size_t len, long long& out) {
+  // Same acceptance as Redis util.c string2ll (LONG_STR_SIZE is 21).
+  if (len == 0 || len >= 21) return false;
+  if (len == 1 && s[0] == '0') {
+    out = 0;
+    return true;
+  }
+  size_t i = 0;
+  bool negative = false;
+  if (s[0] == '-') {
+    negative = true;
+    if (++i == len) return false;
+  }
+  if (s[i] < '1' || s[i] > '9') return false;
+  unsigned long long v = static_cast<unsigned long long>(s[i++] - '0');
+  for (; i < len; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const unsigned digit = static_cast<unsigned>(s[i] - '0');
+    if (v > (ULLONG_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  if (negative) {
+    if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return false;
+    out = v == static_cast<unsigned long long>(LLONG_MAX) + 1 ? LLONG_MIN : -static_cast<long long>(v);
+  } else {
+    if (v > static_cast<unsigned long long>(LLONG_MAX)) return false;
+    out = static_cast<long long>(v);
+  }
+  return true;
+}
+
+}  // namespace detail
+
+namespace {
+
+enum class LineStatus { Found, Incomplete, TooBig };
+
+/// Finds the '\r' that ends the header line starting at `start` (Redis searches for '\r' and
+/// then only requires one more byte). The '\r' must lie within `limit` bytes of `start`, so
+/// the outcome depends only on a bounded prefix and never on how the input was split.
+LineStatus find_line(std::string_view in, size_t start, size_t limit, size_t& cr) {
+  const size_t avail = in.size() - start;
+  const size_t window = std::min(avail, limit + 1);
+  const void* hit = std::memchr(in.data() + start, '\r', window);
+  if (hit == nullptr) return avail > limit ? LineStatus::TooBig : LineStatus::Incomplete;
+  cr = static_cast<size_t>(static_cast<const char*>(hit) - in.data());
+  return cr + 1 < in.size() ? LineStatus::Found : LineStatus::Incomplete;
+}
+
+/// Fast path for the common "$123\r" / "*3\r" header: plain positive digits ending in '\r'
+/// with a byte after it. Returns false whenever the general path must decide.
+bool fast_length(const char* p, size_t avail, size_t limit, unsigned long long& v, size_t& cr) {
+  if (avail < 4 || p[1] < '1' || p[1] > '9') return false;
+  v = static_cast<unsigned long long>(p[1] - '0');
+  size_t i = 2;
+  const size_t max_i = std::min<size_t>(avail - 1, 20);
+  while (i < max_i && p[i] >= '0' && p[i] <= '9') v = v * 10 + static_cast<unsigned>(p[i++] - '0');
+  if (i >= max_i || p[i] != '\r' || i > limit || v > static_cast<unsigned long long>(LLONG_MAX)) return false;
+  cr = i;
+  return true;
+}
+
+/// C isspace() in the "C" locale, as sdssplitargs uses it.
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  return (c | 0x20) - 'a' + 10;
+}
+
+char unescape(char c) {
+  switch (c) {
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'b': return '\b';
+    case 'a': return '\a';
+    default: return c;
+  }
+}
+
+/// Inside "double quotes" at s[i]: handles one step of sdssplitargs. Returns -1 on error,
+/// 1 when the closing quote was reached, 0 to continue.
+int double_quote_step(const char* s, size_t len, size_t& i, char*& w) {
+  const char c = i < len ? s[i] : '\0';
+  const char next = i + 1 < len ? s[i + 1] : '\0';
+  if (c == '\\' && next == 'x' && i + 3 < len && is_hex(s[i + 2]) && is_hex(s[i + 3])) {
+    *w++ = static_cast<char>(hex_value(s[i + 2]) * 16 + hex_value(s[i + 3]));
+    i += 3;
+  } else if (c == '\\' && next != '\0') {
+    *w++ = unescape(s[++i]);
+  } else if (c == '"') {
+    return (next != '\0' && !is_space(next)) ? -1 : 1;
+  } else if (c == '\0') {
+    return -1;  // unterminated quotes
+  } else {
+    *w++ = c;
+  }
+  return 0;
+}
+
+/// Inside 'single quotes' at s[i]; same result convention as double_quote_step.
+int single_quote_step(const char* s, size_t len, size_t& i, char*& w) {
+  const char c = i < len ? s[i] : '\0';
+  const char next = i + 1 < len ? s[i + 1] : '\0';
+  if (c == '\\' && next == '\'') {
+    ++i;
+    *w++ = '\'';
+  } else if (c == '\'') {
+    return (next != '\0' && !is_space(next)) ? -1 : 1;
+  } else if (c == '\0') {
+    return -1;
+  } else {
+    *w++ = c;
+  }
+  return 0;
+}
+
+/// Continues a token that contains quotes, starting at s[i] (outside quotes), writing the
+/// unescaped bytes at w. Follows sdssplitargs exactly. Returns false on unbalanced quotes.
+bool quoted_token(const char* s, size_t len, size_t& i, char*& w) {
+  int mode = 0;  // 0 outside quotes, 1 in "double", 2 in 'single'
+  for (;;) {
+    const char c = i < len ? s[i] : '\0';
+    bool done = false;
+    if (mode != 0) {
+      const int r = mode == 1 ? double_quote_step(s, len, i, w) : single_quote_step(s, len, i, w);
+      if (r < 0) return false;
+      done = r == 1;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+      done = true;
+    } else if (c == '"') {
+      mode = 1;
+    } else if (c == '\'') {
+      mode = 2;
+    } else {
+      *w++ = c;
+    }
+    if (i < len) ++i;
+    if (done) return true;
+  }
+}
+
+}  // namespace
+
+RequestParser::RequestParser(ParserLimits limits) : limits_(limits) {}
+
+void RequestParser::clear_progress() {
+  expected_args_ = -1;
+  pos_ = 0;
+  bulk_len_ = -1;
+  inline_scanned_ = 0;
+  offsets_.clear();
+}
+
+void RequestParser::reset() {
+  clear_progress();
+  args_.clear();
+  consumed_ = 0;
+  needed_ = 0;
+}
+
+ParseStatus RequestParser::fail(std::string msg) {
+  error_ = std::move(msg);
+  reset();
+  return ParseStatus::Error;
+}
+
+ParseStatus RequestParser::parse(std::string_view input) {
+  consumed_ = 0;
+  needed_ = 0;
+  // Progress from an earlier call is only valid for input at least as long as what was seen.
+  if (pos_ > input.size() || inline_scanned_ > input.size()) clear_progress();
+  size_t skipped = 0;
+  for (;;) {
+    const ParseStatus st = parse_one(input.substr(skipped));
+    if (st == ParseStatus::Error) return st;
+    if (st == ParseStatus::Incomplete) {
+      if (skipped > 0) {
+        // Progress offsets are relative to the command start; the caller may or may not drop
+        // the skipped bytes, so start this command afresh next time.
+        clear_progress();
+        if (needed_ != 0) needed_ += skipped;
+      }
+      consumed_ = skipped;
+      return st;
+    }
+    if (!args_.empty()) {
+      consumed_ += skipped;
+      return st;
+    }
+    skipped += consumed_;  // an empty command: skip it, as Redis's resetClient() does
+  }
+}
+
+ParseStatus RequestParser::parse_one(std::string_view input) {
+  consumed_ = 0;
+  if (expected_args_ >= 0) return parse_multibulk(input);
+  if (input.empty()) return ParseStatus::Incomplete;
+  return input[0] == '*' ? parse_multibulk(input) : parse_inline(input);
+}
+
+void RequestParser::save_progress(std::string_view input, size_t pos) {
+  offsets_.clear();
+  for (const auto& a : args_) offsets_.emplace_back(static_cast<size_t>(a.data() - input.data()), a.size());
+  pos_ = pos;
+}
+
+ParseStatus RequestParser::parse_multibulk(std::string_view input) {
+  const char* base = input.data();
+  size_t pos = 0;
+  args_.clear();
+  if (expected_args_ < 0) {
+    unsigned long long fast = 0;
+    size_t cr = 0;
+    long long count = 0;
+    if (fast_length(base, input.size(), limits_.max_inline_len, fast, cr)) {
+      count = static_cast<long long>(fast);
+    } else {
+      const LineStatus ls = find_line(input, 0, limits_.max_inline_len, cr);
+      if (ls == LineStatus::TooBig) return fail("Protocol error: too big mbulk count string");
+      if (ls == LineStatus::Incomplete) return ParseStatus::Incomplete;
+      if (!detail::string2ll(base + 1, cr - 1, count)) return fail("Protocol error: invalid multibulk length");
+    }
+    if (count > 0 && static_cast<unsigned long long>(count) > limits_.max_args)
+      return fail("Protocol error: invalid multibulk length");
+    pos = cr + 2;
+    if (count <= 0) {  // "*0" and negative counts are consumed without a command
+      consumed_ = pos;
+      return ParseStatus::Complete;
+    }
+    expected_args_ = count;
+    bulk_len_ = -1;
+    args_.reserve(static_cast<size_t>(std::min<long long>(count, 1024)));
+  } else {
+    for (const auto& [off, len] : offsets_) args_.emplace_back(base + off, len);
+    pos = pos_;
+  }
+  while (static_cast<long long>(args_.size()) < expected_args_) {
+    if (bulk_len_ < 0) {
+      const ParseStatus st = read_bulk_header(input, pos);
+      if (st != ParseStatus::Complete) return st;
+    }
+    const size_t need = static_cast<size_t>(bulk_len_) + 2;
+    if (input.size() - pos < need) {
+      needed_ = pos + need;
+      save_progress(input, pos);
+      return ParseStatus::Incomplete;
+    }
+    args_.emplace_back(base + pos, static_cast<size_t>(bulk_len_));
+    pos += need;  // like Redis, the two bytes after the bulk are not inspected
+    bulk_len_ = -1;
+  }
+  clear_progress();
+  consumed_ = pos;
+  return ParseStatus::Complete;
+}
+
+ParseStatus RequestParser::read_bulk_header(std::string_view input, size_t& pos) {
+  if (pos >= input.size()) {
+    save_progress(input, pos);
+    return ParseStatus::Incomplete;
+  }
+  const char* p = input.data() + pos;
+  unsigned long long fast = 0;
+  size_t cr = 0;
+  if (p[0] == '$' && fast_length(p, input.size() - pos, limits_.max_inline_len, fast, cr)) {
+    if (fast > limits_.max_bulk_len) return fail("Protocol error: invalid bulk length");
+    bulk_len_ = static_cast<long long>(fast);
+    pos += cr + 2;
+    return ParseStatus::Complete;
+  }
+  const LineStatus ls = find_line(input, pos, limits_.max_inline_len, cr);
+  if (ls == LineStatus::TooBig) return fail("Protocol error: too big bulk count string");
+  if (ls == LineStatus::Incomplete) {
+    save_progress(input, pos);
+    return ParseStatus::Incomplete;
+  }
+  if (p[0] != '$') {
+    const char got = (p[0] == '\r' || p[0] == '\n') ? ' ' : p[0];
+    return fail(std::string("Protocol error: expected '$', got '") + got + "'");
+  }
+  long long len = 0;
+  const size_t digits = cr - pos - 1;
+  if (!detail::string2ll(p + 1, digits, len) || len < 0 || static_cast<unsigned long long>(len) > limits_.max_bulk_len)
+    return fail("Protocol error: invalid bulk length");
+  bulk_len_ = len;
+  pos = cr + 2;
+  return ParseStatus::Complete;
+}
+
+ParseStatus RequestParser::parse_inline(std::string_view input) {
+  const size_t window = std::min(input.size(), limits_.max_inline_len + 1);
+  const size_t from = std::min(inline_scanned_, window);
+  const void* hit = std::memchr(input.data() + from, '\n', window - from);
+  if (hit == nullptr) {
+    if (input.size() > limits_.max_inline_len) return fail("Protocol error: too big inline request");
+    inline_scanned_ = window;
+    return ParseStatus::Incomplete;
+  }
+  inline_scanned_ = 0;
+  const size_t nl = static_cast<size_t>(static_cast<const char*>(hit) - input.data());
+  std::string_view line = input.substr(0, nl);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  // sdssplitargs sees a C string: anything after a NUL byte is ignored.
+  if (const void* nul = std::memchr(line.data(), '\0', line.size()); nul != nullptr)
+    line = line.substr(0, static_cast<size_t>(static_cast<const char*>(nul) - line.data()));
+  if (!split_inline(line)) return fail("Protocol error: unbalanced quotes in request");
+  consumed_ = nl + 1;
+  return ParseStatus::Complete;
+}
+
+bool RequestParser::split_inline(std::string_view line) {
+  args_.clear();
+  const char* s = line.data();
+  const size_t len = line.size();
+  // Unescaped tokens never outgrow the line, so views into scratch_ stay valid while we write.
+  if (scratch_.size() < len) scratch_.resize(len);
+  char* w = scratch_.data();
+  size_t i = 0;
+  for (;;) {
+    while (i < len && is_space(s[i])) ++i;
+    if (i == len) return true;
+    const size_t start = i;
+    while (i < len && s[i] != ' ' && s[i] != '\r' && s[i] != '\t' && s[i] != '"' && s[i] != '\'') ++i;
+    if (i == len || (s[i] != '"' && s[i] != '\'')) {
+      args_.emplace_back(s + start, i - start);  // plain token: a view into the input
+      continue;
+    }
+    char* tok = w;
+    std::memcpy(w, s + start, i - start);
+    w += i - start;
+    if (!quoted_token(s, len, i, w)) return false;
+    args_.emplace_back(tok, static_cast<size_t>(w - tok));
+  }
+}
+
+}  // namespace shardcache::protocol
