@@ -1,0 +1,69 @@
+# tests/integration/lib.sh: helpers for integration suites (sourced). Starts the built daemon on a
+# free loopback port, counts checks, and prints the "N passed, N failed" line suites must end with.
+# Every wait below is bounded.
+
+IT_PASS=0
+IT_FAIL=0
+IT_PIDS=()
+SHARDCACHED=${SHARDCACHED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/daemon/shardcached}
+PY=/usr/bin/python3   # Debian's python (sees python3-redis); the python3 on PATH does not
+
+# free_port: prints a currently free TCP port on 127.0.0.1.
+free_port() {
+  $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT: waits up to 5 s until something accepts on 127.0.0.1:PORT.
+wait_port() {
+  local port=$1 i
+  for i in $(seq 1 100); do
+    $PY -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# start_daemon [extra args...]: starts shardcached; sets SC_PORT, SC_HTTP_PORT, SC_PID, SC_LOG.
+start_daemon() {
+  SC_PORT=$(free_port)
+  SC_HTTP_PORT=$(free_port)
+  SC_LOG=$(mktemp /tmp/shardcached-it.XXXXXX.log)
+  "$SHARDCACHED" --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" "$@" >"$SC_LOG" 2>&1 &
+  SC_PID=$!
+  IT_PIDS+=("$SC_PID")
+  if ! wait_port "$SC_PORT"; then
+    echo "daemon did not start:"; cat "$SC_LOG"
+    return 1
+  fi
+}
+
+# stop_daemon [PID]: SIGTERM, wait up to 3 s, then SIGKILL.
+stop_daemon() {
+  local pid=${1:-$SC_PID} i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  kill -KILL "$pid" 2>/dev/null
+}
+
+it_cleanup() { local p; for p in "${IT_PIDS[@]}"; do stop_daemon "$p"; done; }
+trap it_cleanup EXIT
+
+pass() { IT_PASS=$((IT_PASS + 1)); echo "ok   $1"; }
+fail() { IT_FAIL=$((IT_FAIL + 1)); echo "FAIL $1${2:+: $2}"; }
+
+# expect_eq NAME ACTUAL EXPECTED
+expect_eq() {
+  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1" "got [$2], want [$3]"; fi
+}
+
+# add_counts "N passed, N failed" line from a sub-runner (node --test, python unittest wrapper).
+add_counts() {
+  local line=$1
+  IT_PASS=$((IT_PASS + $(echo "$line" | cut -d' ' -f1)))
+  IT_FAIL=$((IT_FAIL + $(echo "$line" | cut -d' ' -f3)))
+}
+
+finish() {
+  echo "$IT_PASS passed, $IT_FAIL failed"
+  [ "$IT_FAIL" -eq 0 ]
+}
