@@ -60,6 +60,9 @@ void dispatch(CmdContext& ctx, Args args, ReplySink& out);
 /// Runs a command without MULTI queueing (used by EXEC).
 void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out);
 
+/// docs/commands.md as generated from the table.
+std::string commands_markdown();
+
 /// Case-insensitive ASCII comparison for keywords.
 bool iequals(std::string_view a, std::string_view b);
 

@@ -25,3 +25,11 @@ TEST_CASE("every command in the table has a test") {
     CHECK(all.find(needle) != std::string::npos);
   }
 }
+
+TEST_CASE("docs/commands.md is generated from the table and up to date") {
+  std::ifstream in(std::string(SHARDCACHE_TEST_DIR) + "/../../../docs/commands.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  INFO("run tools/gen_commands_doc to regenerate docs/commands.md");
+  CHECK(ss.str() == shardcache::commands::commands_markdown());
+}

@@ -52,15 +52,20 @@ Outcome run(std::string_view input, const std::vector<size_t>& cuts, ParserLimit
       }
       if (st == ParseStatus::Incomplete) {
         if (drop_skipped) buf.erase(0, parser.consumed());
+        out.leftover = buf.size() - (drop_skipped ? 0 : parser.consumed());  // skipped bytes don't count
         return true;
       }
       out.commands.emplace_back(parser.args().begin(), parser.args().end());
       buf.erase(0, parser.consumed());
     }
   };
-  for (size_t cut : cuts)
-    if (!feed_to(cut)) return out;
-  if (feed_to(input.size())) out.leftover = buf.size();
+  for (size_t cut : cuts) {
+    if (!feed_to(cut)) {
+      out.leftover = 0;
+      return out;
+    }
+  }
+  if (!feed_to(input.size())) out.leftover = 0;
   return out;
 }
 
@@ -110,6 +115,8 @@ std::vector<Shape> shapes() {
       {"GET a\0b c\r\n"s, {{"GET", "a"}}},
       {"GET a\rb\r\n", {{"GET", "a", "b"}}},
       {"\r\n\n  \r\n\t\nPING\r\n", {{"PING"}}},
+      {"PING\r\n\r\n\n", {{"PING"}}},
+      {"\0\r]@995999\r\n"s, {}},
       {"*0\r\n*-1\r\n*-10\r\n*1\r\n$4\r\nPING\r\n", {{"PING"}}},
       {"PING\nPING\r\n*1\r\n$4\r\nPING\r\nECHO x\n", {{"PING"}, {"PING"}, {"PING"}, {"ECHO", "x"}}},
   };
