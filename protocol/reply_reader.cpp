@@ -1,6 +1,7 @@
-// protocol/reply_reader.cpp: incremental reader of RESP2/RESP3 replies. A cheap, resumable
-// scan first checks that a whole reply is present (no allocation, so a partial multi-megabyte
-// reply costs little per read); only then is the Reply tree built, reusing `out`'s storage.
+// protocol/reply_reader.cpp: incremental reader of RESP2/RESP3 replies. The Reply tree is
+// built straight from the input (reusing `out`'s storage); when that does not complete, a
+// cheap resumable scan (no allocation) decides between Incomplete and Error and remembers how
+// far it got, so a multi-megabyte reply arriving in many reads is not re-parsed per read.
 #include "protocol/reply_reader.h"
 
 #include <algorithm>
@@ -54,6 +55,30 @@ LineStatus find_crlf(std::string_view in, size_t from, size_t limit, size_t& cr)
   return in.size() - from >= limit + 2 ? LineStatus::TooLong : LineStatus::Incomplete;
 }
 
+/// Fast path for the usual "<digits>\r\n" line after '$', ':' or '*': no sign, no leading
+/// zero (unless just "0"), at most 18 digits. Returns false whenever the general path must
+/// decide; anything accepted here the general path would accept the same way.
+[[gnu::always_inline]] inline bool fast_number(std::string_view in, size_t from, long long& v, size_t& next) {
+  const char* p = in.data() + from;
+  const char* end = in.data() + in.size();
+  const char* lim = end - p > 20 ? p + 20 : end;  // 18 digits + CRLF
+  if (p >= lim) return false;
+  auto digit = static_cast<unsigned char>(*p - '0');
+  if (digit >= 10) return false;
+  unsigned long long x = digit;
+  const char* q = p + 1;
+  if (digit != 0) {
+    while (q < lim && (digit = static_cast<unsigned char>(*q - '0')) < 10) {
+      x = x * 10 + digit;
+      ++q;
+    }
+  }
+  if (lim - q < 2 || q[0] != '\r' || q[1] != '\n') return false;
+  v = static_cast<long long>(x);
+  next = static_cast<size_t>(q + 2 - in.data());
+  return true;
+}
+
 bool parse_double(const char* s, size_t len, double& out) {
   if (len > 0 && s[0] == '+') ++s, --len;
   if (len == 0 || s[0] == '+') return false;
@@ -100,6 +125,34 @@ ParseStatus ReplyReader::read_header(std::string_view in, size_t pos, Header& h)
   h = Header{};
   h.tag = in[pos];
   h.text = pos + 1;
+  long long v = 0;
+  size_t next = 0;
+  if ((h.tag == '$' || h.tag == ':' || h.tag == '*') && fast_number(in, pos + 1, v, next)) {
+    if (h.tag == ':') {
+      h.type = Reply::Type::Integer;
+      h.n = v;
+      h.next = next;
+      return ParseStatus::Complete;
+    }
+    if (h.tag == '*' && static_cast<unsigned long long>(v) <= limits_.max_elements) {
+      h.type = Reply::Type::Array;
+      h.aggregate = true;
+      h.n = v;
+      h.next = next;
+      return ParseStatus::Complete;
+    }
+    const auto len = static_cast<size_t>(v);
+    if (h.tag == '$' && len <= limits_.max_bulk_len) {
+      if (in.size() - next < len + 2) return ParseStatus::Incomplete;
+      if (in[next + len] == '\r' && in[next + len + 1] == '\n') {
+        h.type = Reply::Type::Bulk;
+        h.text = next;
+        h.text_len = len;
+        h.next = next + len + 2;
+        return ParseStatus::Complete;
+      }
+    }
+  }
   switch (h.tag) {
     case '+': case '-': case ':': case ',': case '#': case '_': case '(':
       return read_line_value(in, h);
@@ -253,36 +306,52 @@ void ReplyReader::fill(std::string_view in, const Header& h, Reply& out) {
                           h.type != Reply::Type::Null && !h.aggregate;
     out.str.assign(in.data() + h.text, has_text ? h.text_len : 0);
   }
-  if (!h.aggregate) out.elements.clear();
 }
 
-void ReplyReader::build(std::string_view in, size_t& pos, Reply& out) {
+ParseStatus ReplyReader::build(std::string_view in, size_t& pos, Reply& out, size_t depth) {
   Header h;
-  for (;;) {  // the scan already validated everything, so every header is Complete
-    read_header(in, pos, h);
+  for (;;) {
+    const ParseStatus st = read_header(in, pos, h);
+    if (st != ParseStatus::Complete) return st;
     pos = h.next;
     if (!h.attribute) break;
+    if (h.n > 0 && depth >= limits_.max_depth) return ParseStatus::Error;
     Reply skipped;
-    for (long long i = 0; i < h.n; ++i) build(in, pos, skipped);
+    for (long long i = 0; i < h.n; ++i) {
+      const ParseStatus sub = build(in, pos, skipped, depth + 1);
+      if (sub != ParseStatus::Complete) return sub;
+    }
   }
   fill(in, h, out);
-  if (!h.aggregate) return;
+  if (!h.aggregate || h.n == 0) {
+    out.elements.clear();
+    return ParseStatus::Complete;
+  }
+  if (depth >= limits_.max_depth) return ParseStatus::Error;
+  // Every value takes at least 3 bytes: if they cannot all be here, do not allocate for them.
+  if (static_cast<unsigned long long>(h.n) > (in.size() - pos) / 3) return ParseStatus::Incomplete;
   out.elements.resize(static_cast<size_t>(h.n));
-  for (Reply& e : out.elements) build(in, pos, e);
+  for (Reply& e : out.elements) {
+    const ParseStatus sub = build(in, pos, e, depth + 1);
+    if (sub != ParseStatus::Complete) return sub;
+  }
+  return ParseStatus::Complete;
 }
 
 ParseStatus ReplyReader::parse(std::string_view input, Reply& out) {
   consumed_ = 0;
-  const bool resuming = scan_pos_ != 0 || !stack_.empty();
-  if (resuming && (input.size() < scan_pos_ || input.substr(0, prefix_.size()) != prefix_)) reset();
-  if (!resuming) {  // fast path: a top-level scalar needs no separate scan
-    Header h;
-    const ParseStatus st = read_header(input, 0, h);
-    if (st != ParseStatus::Complete) return st;
-    if (!h.aggregate && !h.attribute) {
-      fill(input, h, out);
-      consumed_ = h.next;
-      return st;
+  bool resuming = scan_pos_ != 0 || !stack_.empty();
+  if (resuming && (input.size() < scan_pos_ || input.substr(0, prefix_.size()) != prefix_)) {
+    reset();
+    resuming = false;
+  }
+  if (!resuming) {
+    // Fast path: build straight away. Anything but Complete (a partial reply, an error) is
+    // settled by the scan below, which is authoritative and keeps progress for the next call.
+    size_t pos = 0;
+    if (build(input, pos, out, 0) == ParseStatus::Complete) {
+      consumed_ = pos;
+      return ParseStatus::Complete;
     }
   }
   size_t end = 0;
@@ -295,7 +364,7 @@ ParseStatus ReplyReader::parse(std::string_view input, Reply& out) {
   reset();
   if (st == ParseStatus::Error) return st;
   size_t pos = 0;
-  build(input, pos, out);
+  build(input, pos, out, 0);
   consumed_ = end;
   return ParseStatus::Complete;
 }

@@ -50,7 +50,7 @@ class ReplyReader {
   ParseStatus read_line_value(std::string_view input, Header& h);
   ParseStatus read_bulk_value(std::string_view input, Header& h);
   ParseStatus read_aggregate(std::string_view input, Header& h);
-  void build(std::string_view input, size_t& pos, Reply& out);
+  ParseStatus build(std::string_view input, size_t& pos, Reply& out, size_t depth);
   void fill(std::string_view input, const Header& h, Reply& out);
   ParseStatus fail(std::string msg);
 

@@ -114,14 +114,12 @@ void ReplyWriter::header(char type, long long n) {
 }
 
 void ReplyWriter::simple(std::string_view s) {
-  out_->reserve(out_->size() + s.size() + 3);
   out_->push_back('+');
   append_line_text(*out_, s);
   out_->append("\r\n", 2);
 }
 
 void ReplyWriter::error(std::string_view msg) {
-  out_->reserve(out_->size() + msg.size() + 3);
   out_->push_back('-');
   append_line_text(*out_, msg);
   out_->append("\r\n", 2);
@@ -136,7 +134,6 @@ void ReplyWriter::bulk(std::string_view s) {
   *p++ = '\r';
   *p++ = '\n';
   const auto head = static_cast<size_t>(p - buf);
-  out_->reserve(out_->size() + head + s.size() + 2);
   out_->append(buf, head);
   out_->append(s);
   out_->append("\r\n", 2);
@@ -188,7 +185,6 @@ void ReplyWriter::verbatim(std::string_view text, std::string_view fmt) {
   char ext[4] = {' ', ' ', ' ', ':'};
   if (!fmt.empty()) std::memcpy(ext, fmt.data(), std::min<size_t>(fmt.size(), 3));
   header('=', static_cast<long long>(text.size() + 4));
-  out_->reserve(out_->size() + text.size() + 6);
   out_->append(ext, 4);
   out_->append(text);
   out_->append("\r\n", 2);
@@ -199,7 +195,6 @@ void ReplyWriter::bignum(std::string_view digits) {
     bulk(digits);
     return;
   }
-  out_->reserve(out_->size() + digits.size() + 3);
   out_->push_back('(');
   out_->append(digits);
   out_->append("\r\n", 2);

@@ -61,15 +61,21 @@ LineStatus find_line(std::string_view in, size_t start, size_t limit, size_t& cr
   return cr + 1 < in.size() ? LineStatus::Found : LineStatus::Incomplete;
 }
 
-/// Fast path for the common "$123\r" / "*3\r" header: plain positive digits ending in '\r'
-/// with a byte after it. Returns false whenever the general path must decide.
-bool fast_length(const char* p, size_t avail, size_t limit, unsigned long long& v, size_t& cr) {
-  if (avail < 4 || p[1] < '1' || p[1] > '9') return false;
+/// Fast path for the common "$123\r" / "*3\r" header: plain positive digits (at most 18)
+/// ending in '\r' with a byte after it, within `limit`. Returns false whenever the general
+/// path must decide (which then reaches the same verdict on anything accepted here).
+[[gnu::always_inline]] inline bool fast_length(const char* p, size_t avail, size_t limit, unsigned long long& v,
+                                               size_t& cr) {
+  if (avail < 4 || static_cast<unsigned char>(p[1] - '1') > 8) return false;
   v = static_cast<unsigned long long>(p[1] - '0');
   size_t i = 2;
   const size_t max_i = std::min<size_t>(avail - 1, 20);
-  while (i < max_i && p[i] >= '0' && p[i] <= '9') v = v * 10 + static_cast<unsigned>(p[i++] - '0');
-  if (i >= max_i || p[i] != '\r' || i > limit || v > static_cast<unsigned long long>(LLONG_MAX)) return false;
+  unsigned digit = 0;
+  while (i < max_i && (digit = static_cast<unsigned char>(p[i] - '0')) < 10) {
+    v = v * 10 + digit;
+    ++i;
+  }
+  if (i >= max_i || p[i] != '\r' || i > limit) return false;
   cr = i;
   return true;
 }
@@ -222,50 +228,73 @@ void RequestParser::save_progress(std::string_view input, size_t pos) {
   pos_ = pos;
 }
 
+ParseStatus RequestParser::read_count(std::string_view input, size_t& pos) {
+  const char* base = input.data();
+  unsigned long long fast = 0;
+  size_t cr = 0;
+  long long count = 0;
+  if (fast_length(base, input.size(), limits_.max_inline_len, fast, cr)) {
+    count = static_cast<long long>(fast);
+  } else {
+    const LineStatus ls = find_line(input, 0, limits_.max_inline_len, cr);
+    if (ls == LineStatus::TooBig) return fail("Protocol error: too big mbulk count string");
+    if (ls == LineStatus::Incomplete) return ParseStatus::Incomplete;
+    if (!detail::string2ll(base + 1, cr - 1, count)) return fail("Protocol error: invalid multibulk length");
+  }
+  if (count > 0 && static_cast<unsigned long long>(count) > limits_.max_args)
+    return fail("Protocol error: invalid multibulk length");
+  pos = cr + 2;
+  if (count <= 0) return ParseStatus::Complete;  // "*0" and negative counts: no command
+  expected_args_ = count;
+  bulk_len_ = -1;
+  if (args_.capacity() < static_cast<size_t>(count))
+    args_.reserve(static_cast<size_t>(std::min<long long>(count, 1024)));  // as Redis: grow on demand
+  return ParseStatus::Complete;
+}
+
 ParseStatus RequestParser::parse_multibulk(std::string_view input) {
   const char* base = input.data();
   size_t pos = 0;
   args_.clear();
   if (expected_args_ < 0) {
-    unsigned long long fast = 0;
-    size_t cr = 0;
-    long long count = 0;
-    if (fast_length(base, input.size(), limits_.max_inline_len, fast, cr)) {
-      count = static_cast<long long>(fast);
-    } else {
-      const LineStatus ls = find_line(input, 0, limits_.max_inline_len, cr);
-      if (ls == LineStatus::TooBig) return fail("Protocol error: too big mbulk count string");
-      if (ls == LineStatus::Incomplete) return ParseStatus::Incomplete;
-      if (!detail::string2ll(base + 1, cr - 1, count)) return fail("Protocol error: invalid multibulk length");
-    }
-    if (count > 0 && static_cast<unsigned long long>(count) > limits_.max_args)
-      return fail("Protocol error: invalid multibulk length");
-    pos = cr + 2;
-    if (count <= 0) {  // "*0" and negative counts are consumed without a command
+    const ParseStatus st = read_count(input, pos);
+    if (st != ParseStatus::Complete) return st;
+    if (expected_args_ < 0) {  // an empty command, skipped by parse()
       consumed_ = pos;
-      return ParseStatus::Complete;
+      return st;
     }
-    expected_args_ = count;
-    bulk_len_ = -1;
-    args_.reserve(static_cast<size_t>(std::min<long long>(count, 1024)));
   } else {
     for (const auto& [off, len] : offsets_) args_.emplace_back(base + off, len);
     pos = pos_;
   }
-  while (static_cast<long long>(args_.size()) < expected_args_) {
-    if (bulk_len_ < 0) {
-      const ParseStatus st = read_bulk_header(input, pos);
-      if (st != ParseStatus::Complete) return st;
+  const auto expected = static_cast<size_t>(expected_args_);
+  const size_t n = input.size();
+  long long bulk = bulk_len_;
+  while (args_.size() < expected) {
+    if (bulk < 0) {
+      const char* p = base + pos;
+      unsigned long long v = 0;
+      size_t cr = 0;
+      if (pos < n && p[0] == '$' && fast_length(p, n - pos, limits_.max_inline_len, v, cr) &&
+          v <= limits_.max_bulk_len) {
+        bulk = static_cast<long long>(v);
+        pos += cr + 2;
+      } else {
+        const ParseStatus st = read_bulk_header(input, pos);
+        if (st != ParseStatus::Complete) return st;
+        bulk = bulk_len_;
+      }
     }
-    const size_t need = static_cast<size_t>(bulk_len_) + 2;
-    if (input.size() - pos < need) {
+    const size_t need = static_cast<size_t>(bulk) + 2;
+    if (n - pos < need) {
+      bulk_len_ = bulk;
       needed_ = pos + need;
       save_progress(input, pos);
       return ParseStatus::Incomplete;
     }
-    args_.emplace_back(base + pos, static_cast<size_t>(bulk_len_));
+    args_.emplace_back(base + pos, static_cast<size_t>(bulk));
     pos += need;  // like Redis, the two bytes after the bulk are not inspected
-    bulk_len_ = -1;
+    bulk = -1;
   }
   clear_progress();
   consumed_ = pos;
@@ -273,25 +302,15 @@ ParseStatus RequestParser::parse_multibulk(std::string_view input) {
 }
 
 ParseStatus RequestParser::read_bulk_header(std::string_view input, size_t& pos) {
-  if (pos >= input.size()) {
-    save_progress(input, pos);
-    return ParseStatus::Incomplete;
-  }
-  const char* p = input.data() + pos;
-  unsigned long long fast = 0;
+  bulk_len_ = -1;
   size_t cr = 0;
-  if (p[0] == '$' && fast_length(p, input.size() - pos, limits_.max_inline_len, fast, cr)) {
-    if (fast > limits_.max_bulk_len) return fail("Protocol error: invalid bulk length");
-    bulk_len_ = static_cast<long long>(fast);
-    pos += cr + 2;
-    return ParseStatus::Complete;
-  }
-  const LineStatus ls = find_line(input, pos, limits_.max_inline_len, cr);
+  const LineStatus ls = pos < input.size() ? find_line(input, pos, limits_.max_inline_len, cr) : LineStatus::Incomplete;
   if (ls == LineStatus::TooBig) return fail("Protocol error: too big bulk count string");
   if (ls == LineStatus::Incomplete) {
     save_progress(input, pos);
     return ParseStatus::Incomplete;
   }
+  const char* p = input.data() + pos;
   if (p[0] != '$') {
     const char got = (p[0] == '\r' || p[0] == '\n') ? ' ' : p[0];
     return fail(std::string("Protocol error: expected '$', got '") + got + "'");

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace shardcache::protocol {
@@ -48,6 +49,7 @@ class RequestParser {
   ParseStatus parse_inline(std::string_view input);
   ParseStatus fail(std::string msg);
   ParseStatus parse_one(std::string_view input);
+  ParseStatus read_count(std::string_view input, size_t& pos);
   ParseStatus read_bulk_header(std::string_view input, size_t& pos);
   bool split_inline(std::string_view line);
   void save_progress(std::string_view input, size_t pos);
