@@ -240,6 +240,8 @@ ParseStatus RequestParser::parse_multibulk(std::string_view input) {
     }
     if (count > 0 && static_cast<unsigned long long>(count) > limits_.max_args)
       return fail("Protocol error: invalid multibulk length");
+    if (limits_.unauth_max_args > 0 && count > 0 && static_cast<unsigned long long>(count) > limits_.unauth_max_args)
+      return fail("Protocol error: unauthenticated multibulk length");
     pos = cr + 2;
     if (count <= 0) {  // "*0" and negative counts are consumed without a command
       consumed_ = pos;
@@ -282,6 +284,8 @@ ParseStatus RequestParser::read_bulk_header(std::string_view input, size_t& pos)
   size_t cr = 0;
   if (p[0] == '$' && fast_length(p, input.size() - pos, limits_.max_inline_len, fast, cr)) {
     if (fast > limits_.max_bulk_len) return fail("Protocol error: invalid bulk length");
+    if (limits_.unauth_max_bulk_len > 0 && fast > limits_.unauth_max_bulk_len)
+      return fail("Protocol error: unauthenticated bulk length");
     bulk_len_ = static_cast<long long>(fast);
     pos += cr + 2;
     return ParseStatus::Complete;
@@ -300,6 +304,8 @@ ParseStatus RequestParser::read_bulk_header(std::string_view input, size_t& pos)
   const size_t digits = cr - pos - 1;
   if (!detail::string2ll(p + 1, digits, len) || len < 0 || static_cast<unsigned long long>(len) > limits_.max_bulk_len)
     return fail("Protocol error: invalid bulk length");
+  if (limits_.unauth_max_bulk_len > 0 && static_cast<unsigned long long>(len) > limits_.unauth_max_bulk_len)
+    return fail("Protocol error: unauthenticated bulk length");
   bulk_len_ = len;
   pos = cr + 2;
   return ParseStatus::Complete;
