@@ -243,6 +243,8 @@ ParseStatus RequestParser::read_count(std::string_view input, size_t& pos) {
   }
   if (count > 0 && static_cast<unsigned long long>(count) > limits_.max_args)
     return fail("Protocol error: invalid multibulk length");
+  if (limits_.unauth_max_args > 0 && count > 0 && static_cast<unsigned long long>(count) > limits_.unauth_max_args)
+    return fail("Protocol error: unauthenticated multibulk length");
   pos = cr + 2;
   if (count <= 0) return ParseStatus::Complete;  // "*0" and negative counts: no command
   expected_args_ = count;
@@ -276,7 +278,7 @@ ParseStatus RequestParser::parse_multibulk(std::string_view input) {
       unsigned long long v = 0;
       size_t cr = 0;
       if (pos < n && p[0] == '$' && fast_length(p, n - pos, limits_.max_inline_len, v, cr) &&
-          v <= limits_.max_bulk_len) {
+          v <= limits_.max_bulk_len && (limits_.unauth_max_bulk_len == 0 || v <= limits_.unauth_max_bulk_len)) {
         bulk = static_cast<long long>(v);
         pos += cr + 2;
       } else {
@@ -319,6 +321,8 @@ ParseStatus RequestParser::read_bulk_header(std::string_view input, size_t& pos)
   const size_t digits = cr - pos - 1;
   if (!detail::string2ll(p + 1, digits, len) || len < 0 || static_cast<unsigned long long>(len) > limits_.max_bulk_len)
     return fail("Protocol error: invalid bulk length");
+  if (limits_.unauth_max_bulk_len > 0 && static_cast<unsigned long long>(len) > limits_.unauth_max_bulk_len)
+    return fail("Protocol error: unauthenticated bulk length");
   bulk_len_ = len;
   pos = cr + 2;
   return ParseStatus::Complete;

@@ -14,6 +14,11 @@ struct ParserLimits {
   size_t max_bulk_len = 512ull * 1024 * 1024;  ///< proto-max-bulk-len
   size_t max_inline_len = 64 * 1024;           ///< PROTO_INLINE_MAX_SIZE
   size_t max_args = 1024 * 1024;               ///< largest accepted multibulk count
+  /// Set while the client has not authenticated (0 = off). Like Redis 7, a larger multibulk
+  /// count fails with "unauthenticated multibulk length" (Redis uses 10) and a larger bulk with
+  /// "unauthenticated bulk length" (Redis uses 16384), so no one buffers much before AUTH.
+  size_t unauth_max_args = 0;
+  size_t unauth_max_bulk_len = 0;  ///< see unauth_max_args
 };
 
 enum class ParseStatus { Complete, Incomplete, Error };

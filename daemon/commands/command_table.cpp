@@ -73,8 +73,9 @@ void unknown_command(Args args, ReplySink& out) {
   std::string msg = "ERR unknown command '" + std::string(args[0].substr(0, 128)) + "', with args beginning with: ";
   std::string rest;
   for (size_t i = 1; i < args.size() && rest.size() < 128; ++i) {
+    const size_t room = 128 - rest.size();  // Redis: "'%.*s' " with 128 - sdslen(args)
     rest += '\'';
-    rest += args[i].substr(0, 128 - rest.size());
+    rest += args[i].substr(0, room);
     rest += "' ";
   }
   out.error(msg + rest);

@@ -120,7 +120,7 @@ void CmdHello(CmdContext& ctx, Args args, ReplySink& out) {
   }
   if (!ctx.client.authenticated)
     return out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-                     "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+                     "AUTH <user> <pass> option can be used to authenticate the client and select the "
                      "RESP protocol version at the same time");
   if (has_setname) ctx.client.name = std::string(setname);
   ctx.client.proto = ver;

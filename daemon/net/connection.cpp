@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "daemon/commands/command_table.h"
@@ -17,6 +18,11 @@ std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 }  // namespace
+
+size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, size_t limit) {
+  if (need == 0 || need > limit || need <= size - pos) return size;
+  return std::max(size, std::min(pos + need, 2 * len));
+}
 
 Connection::Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
                        std::atomic<size_t>& live)
@@ -50,8 +56,19 @@ void Connection::start() {
   };
   state_.clients.add(client_);
   ts_.connections.fetch_add(1, std::memory_order_relaxed);
-  parser_.set_limits({static_cast<size_t>(state_.config.proto_max_bulk_len.load()), 64 * 1024, 1024 * 1024});
+  apply_parser_limits();
   read_more();
+}
+
+void Connection::apply_parser_limits() {
+  protocol::ParserLimits limits{static_cast<size_t>(state_.config.proto_max_bulk_len.load()), 64 * 1024, 1024 * 1024};
+  // Redis 7: before AUTH, at most 10 arguments and 16 KB bulks (no one buffers much unauthenticated).
+  limits_unauth_ = !client_->authenticated;
+  if (limits_unauth_) {
+    limits.unauth_max_args = 10;
+    limits.unauth_max_bulk_len = 16384;
+  }
+  parser_.set_limits(limits);
 }
 
 void Connection::read_more() {
@@ -80,11 +97,12 @@ bool Connection::process_input() {
   commands::CmdContext ctx{state_, *client_, ts_};
   bool keep = true;
   while (pos < len_) {
+    if (limits_unauth_ == client_->authenticated) apply_parser_limits();  // AUTH, HELLO AUTH or RESET ran
     auto st = parser_.parse(std::string_view(in_.data() + pos, len_ - pos));
     if (st == protocol::ParseStatus::Incomplete) {
-      size_t need = parser_.bytes_needed();
-      if (need > in_.size() - pos && need <= state_.config.client_query_buffer_limit.load())
-        in_.reserve(pos + need), in_.resize(std::max(in_.size(), pos + need));
+      const size_t target = input_buffer_target(in_.size(), pos, len_, parser_.bytes_needed(),
+                                                state_.config.client_query_buffer_limit.load());
+      if (target > in_.size()) in_.resize(target);
       break;
     }
     if (st == protocol::ParseStatus::Error) {

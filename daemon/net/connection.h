@@ -13,6 +13,13 @@
 
 namespace shardcache::net {
 
+/// Size the input buffer should have when the command starting at `pos` needs `need` bytes
+/// (from the parser; 0 = unknown) and `len` bytes are held in a buffer of `size`: toward
+/// pos + need, but never past twice what has arrived, so a bulk that is declared but never
+/// sent costs no more than its bytes that came (Redis 7 also allocates without touching).
+/// `limit` is client-query-buffer-limit; a larger need is not grown for (the client is closed).
+size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, size_t limit);
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
@@ -29,6 +36,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flush_and_continue();
   void close();
   void compact();
+  /// Sets the parser's limits from the config and whether the client has authenticated.
+  void apply_parser_limits();
 
   asio::ip::tcp::socket sock_;
   commands::ServerState& state_;
@@ -41,6 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;
   RespSink sink_;
   bool closing_ = false;
+  bool limits_unauth_ = false;  // the parser has the unauthenticated limits
 };
 
 }  // namespace shardcache::net

@@ -5,6 +5,7 @@
 IT_PASS=0
 IT_FAIL=0
 IT_PIDS=()
+IT_LOGS=()
 SHARDCACHED=${SHARDCACHED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/daemon/shardcached}
 PY=/usr/bin/python3   # Debian's python (sees python3-redis); the python3 on PATH does not
 
@@ -31,6 +32,7 @@ start_daemon() {
   "$SHARDCACHED" --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" "$@" >"$SC_LOG" 2>&1 &
   SC_PID=$!
   IT_PIDS+=("$SC_PID")
+  IT_LOGS+=("$SC_LOG")
   if ! wait_port "$SC_PORT"; then
     echo "daemon did not start:"; cat "$SC_LOG"
     return 1
@@ -45,7 +47,12 @@ stop_daemon() {
   kill -KILL "$pid" 2>/dev/null
 }
 
-it_cleanup() { local p; for p in "${IT_PIDS[@]}"; do stop_daemon "$p"; done; }
+# it_cleanup: stops every daemon started; keeps their logs only when a check failed.
+it_cleanup() {
+  local p
+  for p in "${IT_PIDS[@]}"; do stop_daemon "$p"; done
+  [ "$IT_FAIL" -eq 0 ] && rm -f "${IT_LOGS[@]}"
+}
 trap it_cleanup EXIT
 
 pass() { IT_PASS=$((IT_PASS + 1)); echo "ok   $1"; }
@@ -64,6 +71,7 @@ add_counts() {
 }
 
 finish() {
+  [ "$IT_FAIL" -gt 0 ] && [ ${#IT_LOGS[@]} -gt 0 ] && echo "daemon logs kept: ${IT_LOGS[*]}"
   echo "$IT_PASS passed, $IT_FAIL failed"
   [ "$IT_FAIL" -eq 0 ]
 }

@@ -170,3 +170,26 @@ TEST_CASE("multi/exec/discard and EXECABORT") {
   REQUIRE(r.elems.size() == 2);
   CHECK(r.elems[1].str == "ERR value is not an integer or out of range");
 }
+
+TEST_CASE("unknown command: name and args are cut at 128 characters like redis-server 7.0") {
+  // Expected texts captured from redis-server 7.0.15 (tests/integration/python/badinput.py).
+  Harness h;
+  const std::string n200(200, 'n'), a200(200, 'a');
+  CHECK(h.Run({n200, a200}).str == "ERR unknown command '" + std::string(128, 'n') +
+                                       "', with args beginning with: '" + std::string(128, 'a') + "' ");
+  // Each argument gets the room left before its opening quote.
+  CHECK(h.Run({"nnn", std::string(100, 'a'), std::string(100, 'b')}).str ==
+        "ERR unknown command 'nnn', with args beginning with: '" + std::string(100, 'a') + "' '" +
+            std::string(25, 'b') + "' ");
+}
+
+TEST_CASE("HELLO before AUTH gets redis-server 7.0's NOAUTH text") {
+  Harness h;
+  h.cfg.requirepass = "secret";
+  h.client->authenticated = false;
+  CHECK(h.Run({"hello", "3"}).str ==
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH "
+        "<user> <pass> option can be used to authenticate the client and select the RESP protocol "
+        "version at the same time");
+  CHECK(h.client->proto == 2);
+}

@@ -321,3 +321,18 @@ TEST_CASE("after an error the parser starts clean") {
   CHECK(p.parse("PING\r\n") == ParseStatus::Complete);
   CHECK(p.args()[0] == "PING");
 }
+
+TEST_CASE("unauthenticated limits (Redis 7: 10 arguments, 16384-byte bulks before AUTH)") {
+  ParserLimits unauth;
+  unauth.unauth_max_args = 10;
+  unauth.unauth_max_bulk_len = 16384;
+  CHECK(error_of("*11\r\n", unauth) == "Protocol error: unauthenticated multibulk length");
+  CHECK_FALSE(run_once("*10\r\n", unauth).failed);
+  CHECK(error_of("*1\r\n$16385\r\n", unauth) == "Protocol error: unauthenticated bulk length");
+  CHECK(error_of("*1\r\n$" + std::string(30, '1') + "\r\n", unauth) == "Protocol error: invalid bulk length");
+  CHECK(error_of("*1\r\n$-1\r\n", unauth) == "Protocol error: invalid bulk length");
+  const std::string ok = "*2\r\n$4\r\nAUTH\r\n$16384\r\n" + std::string(16384, 'p') + "\r\n";
+  CHECK(run_once(ok, unauth).commands.size() == 1);
+  check_all_splits("*1\r\n$16385\r\n", unauth);
+  CHECK(run_once("*1\r\n$16385\r\n").failed == false);  // off by default
+}
