@@ -11,7 +11,8 @@ namespace {
 
 constexpr size_t kReadBuffer = 16 * 1024;
 constexpr size_t kShrinkAbove = 1024 * 1024;
-constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr auto kLingerTime = std::chrono::seconds(2);  // after deciding to close: read and discard
+constexpr size_t kMaxDrain = 1ull << 30;                // for at most this long, or this many bytes
 
 std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -61,7 +62,7 @@ void HttpConnection::on_read(std::error_code ec, size_t n) {
   if (ec || closed_) return close();
   if (lingering_) {  // discarding what a client sends after we decided to close
     drained_ += n;
-    if (drained_ > 2 * shared_->max_body + kReadBuffer) return close();
+    if (drained_ > kMaxDrain) return close();
     return read_more();
   }
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);

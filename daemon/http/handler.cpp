@@ -158,6 +158,10 @@ bool RequestHandler::authorized(const HttpRequest& req, const Target& t) const {
 
 void RequestHandler::handle(HttpRequest& req, HttpResponse& res) {
   res = HttpResponse{};
+  if (json_.GetSize() > 1024 * 1024) {  // give a large previous response's buffer back
+    json_.Clear();
+    json_.ShrinkToFit();
+  }
   Target t;
   std::string_view url = req.url;
   size_t q = url.find('?');

@@ -1,6 +1,9 @@
 // daemon/http/request_reader.cpp: http_parser callbacks -> HttpRequest (see request_reader.h).
 #include "daemon/http/request_reader.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "daemon/http/encoding.h"
 
 namespace shardcache::http {
@@ -98,7 +101,7 @@ int RequestReader::on_headers_complete(http_parser* p) {
   if (has_length && p->content_length > self->max_body_)
     return self->fail(413, "ERR request body too large (" + std::to_string(p->content_length) + " bytes; the limit is " +
                                std::to_string(self->max_body_) + ")");
-  if (has_length) self->req_.body.reserve(p->content_length);
+  if (has_length) self->req_.body.reserve(std::min<uint64_t>(p->content_length, 1024 * 1024));  // grows past 1 MB as it arrives
   if (self->expect_continue_ && self->sink_) self->sink_->on_continue();
   return 0;
 }

@@ -24,19 +24,11 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() { accept_next(); }
 
-void HttpServer::stop() {
-  if (stopping_.exchange(true)) return;
-  asio::post(net_.context(0), [this] {
-    std::error_code ec;
-    acceptor_.close(ec);
-  });
-}
-
 void HttpServer::accept_next() {
   size_t i = next_ctx_++ % net_.thread_count();
   acceptor_.async_accept(net_.context(i), [this, i](std::error_code ec, asio::ip::tcp::socket sock) {
     if (ec) {
-      if (ec == asio::error::operation_aborted || stopping_) return;
+      if (ec == asio::error::operation_aborted) return;
       spdlog::warn("http accept failed: {}", ec.message());
       return accept_next();
     }

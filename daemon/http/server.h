@@ -5,7 +5,6 @@
 #pragma once
 #include <asio.hpp>
 
-#include <atomic>
 #include <memory>
 
 #include "daemon/commands/context.h"
@@ -23,9 +22,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  /// Starts accepting; the listener and its connections stop with the io threads.
   void start();
-  /// Stops accepting (thread-safe); open connections finish with the io threads.
-  void stop();
   uint16_t port() const { return port_; }
 
  private:
@@ -36,7 +34,6 @@ class HttpServer {
   asio::ip::tcp::acceptor acceptor_;
   size_t next_ctx_ = 0;
   uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace shardcache::http
