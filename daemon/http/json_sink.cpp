@@ -26,10 +26,11 @@ void JsonSink::value_done() {
 }
 
 void JsonSink::string(std::string_view s, bool encodable) {
-  if (base64_ && encodable) {
-    scratch_.clear();
+  if (base64_ && encodable) {  // base64 needs no JSON escaping: write the quoted token as is
+    scratch_.assign(1, '"');
     base64_append(s, scratch_);
-    w_.String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()));
+    scratch_ += '"';
+    w_.RawValue(scratch_.data(), scratch_.size(), rapidjson::kStringType);
   } else if (valid_utf8(s)) {
     w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
   } else {
