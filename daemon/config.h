@@ -23,6 +23,7 @@ struct Config {
   std::string bind = "127.0.0.1";
   int port = 6379;
   int http_port = 8079;
+  uint64_t http_max_body = 64ull * 1024 * 1024;  ///< larger REST request bodies get 413
   int threads = 0;  // 0 = core count
   size_t shards = 64;
   std::string loglevel = "info";

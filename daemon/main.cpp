@@ -9,6 +9,7 @@
 
 #include "daemon/commands/command_table.h"
 #include "daemon/config.h"
+#include "daemon/http/server.h"
 #include "daemon/net/server.h"
 #include "daemon/store/store.h"
 
@@ -40,11 +41,12 @@ std::string random_run_id() {
 /// Parses flags into cfg; returns an exit code >= 0 when the program should exit now.
 int parse_flags(int argc, char** argv, Config& cfg) {
   CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon"};
-  std::string maxmemory = "256mb", policy = cfg.maxmemory_policy, bulk = "512mb";
+  std::string maxmemory = "256mb", policy = cfg.maxmemory_policy, bulk = "512mb", http_body = "64mb";
   uint64_t maxclients = cfg.maxclients;
   app.add_option("--bind", cfg.bind, "address to listen on (RESP and HTTP)")->capture_default_str();
   app.add_option("--port", cfg.port, "RESP port (0 = pick a free one)")->capture_default_str();
   app.add_option("--http-port", cfg.http_port, "HTTP (Upstash REST, metrics) port; 0 disables")->capture_default_str();
+  app.add_option("--http-max-body", http_body, "largest accepted REST request body (413 above)")->capture_default_str();
   app.add_option("--threads", cfg.threads, "io threads (default: core count)");
   app.add_option("--shards", cfg.shards, "keyspace shards, a power of two")->capture_default_str();
   app.add_option("--maxmemory", maxmemory, "memory budget for data (Redis syntax: 256mb, 1gb; 0 = none)")->capture_default_str();
@@ -61,10 +63,16 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   }
   auto mm = shardcache::parse_memory(maxmemory);
   auto bl = shardcache::parse_memory(bulk);
-  if (!mm || !bl) {
-    spdlog::error("invalid memory value: {}", !mm ? maxmemory : bulk);
+  auto hb = shardcache::parse_memory(http_body);
+  if (!mm || !bl || !hb) {
+    spdlog::error("invalid memory value: {}", !mm ? maxmemory : !bl ? bulk : http_body);
     return 2;
   }
+  if (cfg.http_port < 0 || cfg.http_port > 65535) {
+    spdlog::error("--http-port must be between 0 (disabled) and 65535");
+    return 2;
+  }
+  cfg.http_max_body = *hb;
   if ((cfg.shards & (cfg.shards - 1)) != 0 || cfg.shards == 0 || cfg.shards > 4096) {
     spdlog::error("--shards must be a power of two between 1 and 4096");
     return 2;
@@ -115,6 +123,18 @@ int main(int argc, char** argv) {
       server.stop();
     });
     std::signal(SIGPIPE, SIG_IGN);
+    std::unique_ptr<shardcache::http::HttpServer> http;  // declared after server: destroyed first
+    if (cfg.http_port != 0) {
+      try {
+        http = std::make_unique<shardcache::http::HttpServer>(server, state, static_cast<uint16_t>(cfg.http_port),
+                                                              cfg.http_max_body);
+      } catch (const std::system_error& e) {
+        spdlog::error("cannot listen for HTTP on {}:{}: {}", cfg.bind, cfg.http_port, e.what());
+        return 1;
+      }
+      http->start();
+      spdlog::info("HTTP (Upstash REST, /metrics, /healthz) listening on {}:{}", cfg.bind, http->port());
+    }
     spdlog::info("shardcached 0.1.0 listening on {}:{} ({} io threads, {} shards, maxmemory {} {})", cfg.bind,
                  server.port(), cfg.threads, cfg.shards, cfg.maxmemory.load(), cfg.get_policy());
     server.run();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "daemon/commands/util.h"
 
@@ -93,28 +94,37 @@ bool allowed_in_multi_directly(std::string_view name) {
 }  // namespace
 
 void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out) {
+  auto start = std::chrono::steady_clock::now();
   ctx.now_ms = store::unix_ms();
   ctx.tstats.commands.fetch_add(1, std::memory_order_relaxed);
   spec.handler(ctx, args, out);
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  ctx.tstats.per_command.record(static_cast<size_t>(&spec - command_table().all().data()), static_cast<uint64_t>(nanos));
 }
 
-void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
-  if (args.empty()) return;
+const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
   const CommandSpec* spec = command_table().find(args[0]);
   if (!spec) {
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     unknown_command(args, out);
-    return;
+    return nullptr;
   }
   if (!ctx.client.authenticated && !(spec->flags & kNoAuth)) {
     out.error("NOAUTH Authentication required.");
-    return;
+    return nullptr;
   }
   if (!arity_ok(*spec, args.size())) {
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     out.error(arity_error(spec->name));
-    return;
+    return nullptr;
   }
+  return spec;
+}
+
+void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
+  if (args.empty()) return;
+  const CommandSpec* spec = resolve(ctx, args, out);
+  if (!spec) return;
   if (ctx.client.in_multi && !allowed_in_multi_directly(spec->name)) {
     std::vector<std::string> owned(args.begin(), args.end());
     ctx.client.queued.push_back(std::move(owned));

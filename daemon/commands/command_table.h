@@ -62,6 +62,20 @@ void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out
 
 /// docs/commands.md as generated from the table.
 std::string commands_markdown();
+/// The dispatcher's checks before a command runs or is queued: unknown name, NOAUTH, arity (inside
+/// MULTI an unknown name or bad arity marks the transaction dirty). Returns the command's row, or
+/// nullptr after writing the error to out.
+const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out);
+
+/// One checked command: its row and its arguments (args[0] is the name).
+struct Call {
+  const CommandSpec* spec;
+  Args args;
+};
+
+/// Runs every call in order, one reply each, with every shard lock held for the whole batch, so
+/// no other client sees part of it: EXEC and the REST /multi-exec endpoint both run through here.
+void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out);
 
 /// Case-insensitive ASCII comparison for keywords.
 bool iequals(std::string_view a, std::string_view b);

@@ -10,18 +10,6 @@ namespace {
 
 constexpr std::string_view kServerVersion = "7.2.0";  // what clients feature-detect against
 
-/// Compares secrets without an early exit on the first differing byte.
-bool secret_equals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
-
 /// Checks user/password against requirepass; writes the error and returns false on failure.
 bool check_auth(CmdContext& ctx, std::string_view user, std::string_view pass, ReplySink& out) {
   std::string required = ctx.server.config.get_requirepass();

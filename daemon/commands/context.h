@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/commands/command_stats.h"
 #include "daemon/config.h"
 #include "daemon/store/store.h"
 
@@ -26,8 +27,10 @@ struct ThreadStats {
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
+  CommandStats per_command;                 ///< calls and latency by command (/metrics)
   void reset() {
     commands = 0; connections = 0; rejected_connections = 0; net_input_bytes = 0; net_output_bytes = 0;
+    per_command.reset();
   }
 };
 

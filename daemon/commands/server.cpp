@@ -15,13 +15,6 @@
 namespace shardcache::commands {
 namespace {
 
-size_t process_rss() {
-  std::ifstream f("/proc/self/statm");
-  size_t pages = 0, rss = 0;
-  f >> pages >> rss;
-  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
 struct InfoTotals {
   uint64_t commands = 0, connections = 0, rejected = 0, in_bytes = 0, out_bytes = 0;
 };

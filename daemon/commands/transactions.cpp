@@ -1,6 +1,7 @@
 // daemon/commands/transactions.cpp: MULTI / EXEC / DISCARD. EXEC takes every shard lock in
 // ascending order and runs the queued commands with ctx.all_locked, so no other client sees
-// a half-applied transaction.
+// a half-applied transaction. run_all_locked() is that step on its own, shared with REST's
+// /multi-exec.
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
 
@@ -34,19 +35,27 @@ void CmdExec(CmdContext& ctx, Args, ReplySink& out) {
   }
   auto queued = std::move(c.queued);
   clear_multi(c);
-  out.array(queued.size());
-  std::vector<std::string_view> views;
-  AllShardsLock lock(ctx);  // released even if a command throws
-  ctx.all_locked = true;
-  for (auto& cmd : queued) {
-    views.assign(cmd.begin(), cmd.end());
-    const CommandSpec* spec = command_table().find(views[0]);
-    execute(ctx, *spec, Args(views.data(), views.size()), out);
+  // Views over the queued commands' owned bytes, then one call list for run_all_locked.
+  std::vector<std::vector<std::string_view>> views(queued.size());
+  std::vector<Call> calls;
+  calls.reserve(queued.size());
+  for (size_t i = 0; i < queued.size(); ++i) {
+    views[i].assign(queued[i].begin(), queued[i].end());
+    calls.push_back({command_table().find(views[i][0]), Args(views[i].data(), views[i].size())});
   }
-  ctx.all_locked = false;
+  out.array(calls.size());
+  run_all_locked(ctx, calls, out);
 }
 
 }  // namespace
+
+void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out) {
+  AllShardsLock lock(ctx);  // released even if a command throws; a no-op if already held
+  bool was_locked = ctx.all_locked;
+  ctx.all_locked = true;
+  for (const Call& call : calls) execute(ctx, *call.spec, call.args, out);
+  ctx.all_locked = was_locked;
+}
 
 void register_transactions(CommandTable& t) {
   const char* g = "transactions";

@@ -1,4 +1,5 @@
-// daemon/commands/util.cpp: number parsing and formatting with Redis's exact rules.
+// daemon/commands/util.cpp: number parsing and formatting with Redis's exact rules, key locking,
+// constant-time secret comparison and the process RSS reading shared by INFO and /metrics.
 #include "daemon/commands/util.h"
 
 #include <cctype>
@@ -6,6 +7,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+
+#include <unistd.h>
 
 #include "daemon/commands/command_table.h"
 
@@ -73,6 +77,24 @@ std::string upper(std::string_view s) {
   std::string r(s);
   for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return r;
+}
+
+bool secret_equals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+size_t process_rss() {
+  std::ifstream f("/proc/self/statm");
+  size_t pages = 0, rss = 0;
+  f >> pages >> rss;
+  return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
 bool iequals(std::string_view a, std::string_view b) {

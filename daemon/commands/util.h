@@ -33,6 +33,11 @@ std::string arity_error(std::string_view fullname);
 std::string lower(std::string_view s);
 /// Uppercase copy (subcommand errors).
 std::string upper(std::string_view s);
+/// Compares secrets (AUTH password, REST bearer token) without an early exit on the first
+/// differing byte, so the time taken does not tell how much of a guess was right.
+bool secret_equals(std::string_view a, std::string_view b);
+/// Resident set size of this process in bytes (/proc/self/statm); INFO and /metrics report it.
+size_t process_rss();
 
 /// Holds the lock of the shard owning one key for the scope (not when inside EXEC).
 class KeyLock {

@@ -1,0 +1,162 @@
+// daemon/http/connection.cpp: the HTTP connection loop (see connection.h).
+#include "daemon/http/connection.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+
+namespace shardcache::http {
+namespace {
+
+constexpr size_t kReadBuffer = 16 * 1024;
+constexpr size_t kShrinkAbove = 1024 * 1024;
+constexpr auto kLingerTime = std::chrono::seconds(2);  // after deciding to close: read and discard
+constexpr size_t kMaxDrain = 1ull << 30;                // for at most this long, or this many bytes
+
+std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, size_t thread)
+    : sock_(std::move(sock)), shared_(std::move(shared)), thread_(thread),
+      client_(std::make_shared<commands::ClientState>()), reader_(shared_->max_body),
+      handler_(*shared_, *client_, thread), in_(kReadBuffer), linger_timer_(sock_.get_executor()) {
+  shared_->connections.fetch_add(1);
+}
+
+HttpConnection::~HttpConnection() {
+  shared_->state.clients.remove(client_->id);
+  shared_->connections.fetch_sub(1);
+}
+
+void HttpConnection::start() {
+  std::error_code ec;
+  sock_.set_option(asio::ip::tcp::no_delay(true), ec);
+  sock_.non_blocking(true, ec);
+  client_->addr = endpoint_str(sock_.remote_endpoint(ec));
+  client_->laddr = endpoint_str(sock_.local_endpoint(ec));
+  client_->lib_name = "http";
+  client_->created_ms = store::unix_ms();
+  client_->last_interaction_ms = client_->created_ms;
+  std::weak_ptr<HttpConnection> weak = shared_from_this();
+  auto exec = sock_.get_executor();
+  client_->kill = [weak, exec] {
+    asio::post(exec, [weak] {
+      if (auto self = weak.lock()) self->close();
+    });
+  };
+  shared_->state.clients.add(client_);
+  shared_->stats[thread_ % shared_->stats.size()]->connections.fetch_add(1, std::memory_order_relaxed);
+  read_more();
+}
+
+void HttpConnection::read_more() {
+  if (closed_) return;
+  sock_.async_read_some(asio::buffer(in_), [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); });
+}
+
+void HttpConnection::on_read(std::error_code ec, size_t n) {
+  if (ec || closed_) return close();
+  if (lingering_) {  // discarding what a client sends after we decided to close
+    drained_ += n;
+    if (drained_ > kMaxDrain) return close();
+    return read_more();
+  }
+  client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
+  if (!reader_.feed(std::string_view(in_.data(), n), *this)) {
+    if (int status = reader_.error_status(); status != 0) {
+      HttpResponse res;
+      rapidjson::StringBuffer body;
+      rapidjson::Writer<rapidjson::StringBuffer> w(body);
+      w.StartObject();
+      w.Key("error");
+      w.String(reader_.error_message().c_str());
+      w.EndObject();
+      res.status = status;
+      res.body = std::string_view(body.GetString(), body.GetSize());
+      append_response(res, false, false);
+      count(status);
+    }
+    closing_ = true;
+  }
+  flush_and_continue();
+}
+
+bool HttpConnection::on_request(HttpRequest& req) {
+  handler_.handle(req, res_);
+  bool keep = req.keep_alive && !res_.close && !client_->close_after_reply;
+  append_response(res_, req.method == HTTP_HEAD, keep);
+  count(res_.status);
+  if (!keep) closing_ = true;
+  if (req.body.capacity() > kShrinkAbove) std::string().swap(req.body);
+  return keep;
+}
+
+void HttpConnection::on_continue() { out_ += "HTTP/1.1 100 Continue\r\n\r\n"; }
+
+void HttpConnection::append_response(const HttpResponse& res, bool head, bool keep_alive) {
+  out_ += "HTTP/1.1 ";
+  out_ += std::to_string(res.status);
+  out_ += ' ';
+  out_ += status_text(res.status);
+  out_ += "\r\nContent-Type: ";
+  out_ += res.content_type;
+  out_ += "\r\nContent-Length: ";
+  out_ += std::to_string(res.body.size());
+  if (!res.allow.empty()) out_.append("\r\nAllow: ").append(res.allow);
+  out_ += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  if (!head) out_ += res.body;
+}
+
+void HttpConnection::count(int status) {
+  shared_->stats[thread_ % shared_->stats.size()]->by_status[status_slot(status)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void HttpConnection::flush_and_continue() {
+  if (out_.empty()) return after_flush();
+  std::error_code ec;
+  size_t written = sock_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+  if (written == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+    return after_flush();
+  }
+  out_.erase(0, written);
+  asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](std::error_code ec2, size_t) {
+    if (ec2) return self->close();
+    self->out_.clear();
+    self->after_flush();
+  });
+}
+
+void HttpConnection::after_flush() {
+  if (closing_) return linger();
+  read_more();
+}
+
+void HttpConnection::linger() {
+  if (lingering_ || closed_) return;
+  lingering_ = true;
+  std::error_code ec;
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  linger_timer_.expires_after(kLingerTime);
+  linger_timer_.async_wait([self = shared_from_this()](std::error_code e) {
+    if (!e) self->close();
+  });
+  read_more();
+}
+
+void HttpConnection::close() {
+  if (closed_) return;
+  closed_ = true;
+  std::error_code ec;
+  linger_timer_.cancel();
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  sock_.close(ec);
+}
+
+}  // namespace shardcache::http

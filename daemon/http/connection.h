@@ -1,0 +1,55 @@
+// daemon/http/connection.h: one HTTP connection: reads what arrives, lets the request reader
+// frame it, answers every complete request through the handler, and sends all the responses of
+// one read with one write. Closing after an error, it stops sending, then reads and discards
+// what the client is still sending (bounded in bytes and time) so the client sees the response
+// rather than a reset.
+#pragma once
+#include <asio.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/commands/context.h"
+#include "daemon/http/handler.h"
+#include "daemon/http/request_reader.h"
+#include "daemon/http/shared.h"
+
+namespace shardcache::http {
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection>, private RequestSink {
+ public:
+  HttpConnection(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, size_t thread);
+  ~HttpConnection() override;
+  /// Registers the client and starts reading.
+  void start();
+
+ private:
+  bool on_request(HttpRequest& req) override;
+  void on_continue() override;
+  void read_more();
+  void on_read(std::error_code ec, size_t n);
+  void flush_and_continue();
+  void after_flush();
+  void linger();
+  void close();
+  void append_response(const HttpResponse& res, bool head, bool keep_alive);
+  void count(int status);
+
+  asio::ip::tcp::socket sock_;
+  std::shared_ptr<HttpShared> shared_;
+  size_t thread_;
+  std::shared_ptr<commands::ClientState> client_;
+  RequestReader reader_;
+  RequestHandler handler_;
+  HttpResponse res_;
+  std::vector<char> in_;
+  std::string out_;
+  bool closing_ = false;
+  bool lingering_ = false;
+  bool closed_ = false;
+  size_t drained_ = 0;
+  asio::steady_timer linger_timer_;
+};
+
+}  // namespace shardcache::http

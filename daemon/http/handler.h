@@ -1,0 +1,67 @@
+// daemon/http/handler.h: answers one HTTP request: the Upstash REST endpoints (POST / with one
+// command, /pipeline, /multi-exec, path-style /set/k/v), bearer-token auth, /healthz, /metrics
+// and the dashboard. Commands go through the same table and dispatcher as RESP, with a JSON
+// reply sink. No sockets here, so tests drive it directly.
+#pragma once
+#include <rapidjson/stringbuffer.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/commands/context.h"
+#include "daemon/commands/reply_sink.h"
+#include "daemon/http/request_body.h"
+#include "daemon/http/request_reader.h"
+#include "daemon/http/shared.h"
+
+namespace shardcache::http {
+
+/// The answer to one request. `body` stays valid until the handler's next request.
+struct HttpResponse {
+  int status = 200;
+  std::string_view content_type = "application/json";
+  std::string_view body;
+  std::string_view allow;   ///< Allow header for 405
+  bool close = false;       ///< close the connection after this response (QUIT)
+};
+
+/// Reason phrase for the status codes we send.
+std::string_view status_text(int status);
+
+/// One per connection: reuses its buffers from request to request.
+class RequestHandler {
+ public:
+  /// `client` is the connection's client state, reset for every request; `thread` is the io
+  /// thread's index (for counters).
+  RequestHandler(HttpShared& shared, commands::ClientState& client, size_t thread);
+
+  /// Answers `req` (its body may be modified: JSON is parsed in place) into `res`.
+  void handle(HttpRequest& req, HttpResponse& res);
+
+  struct Target;  ///< the request target split into path and decoded query
+
+ private:
+  void route(HttpRequest& req, const Target& t, HttpResponse& res);
+  void run_single(commands::Args args, bool base64, HttpResponse& res);
+  void run_pipeline(bool base64, HttpResponse& res);
+  void run_multi_exec(bool base64, HttpResponse& res);
+  void run_path_style(HttpRequest& req, const Target& t, HttpResponse& res);
+  void run_one(commands::CmdContext& ctx, commands::Args args, commands::ReplySink& out);
+  bool authorized(const HttpRequest& req, const Target& t) const;
+  void reset_client();
+  commands::CmdContext context();
+  void json_error(HttpResponse& res, int status, std::string_view msg);
+  void set_json(HttpResponse& res, int status);
+
+  HttpShared& shared_;
+  commands::ClientState& client_;
+  size_t thread_;
+  rapidjson::StringBuffer json_;
+  std::string text_;
+  CommandBatch batch_;
+  std::vector<std::string> owned_args_;
+  std::vector<std::string_view> arg_views_;
+};
+
+}  // namespace shardcache::http

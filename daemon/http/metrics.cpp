@@ -1,0 +1,134 @@
+// daemon/http/metrics.cpp: Prometheus exposition over the store, thread and HTTP counters.
+#include "daemon/http/metrics.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+#include <string_view>
+
+#include "daemon/commands/command_table.h"
+#include "daemon/commands/util.h"
+
+namespace shardcache::http {
+namespace {
+
+/// Appends "# HELP" and "# TYPE" lines.
+void header(std::string& s, std::string_view name, std::string_view type, std::string_view help) {
+  s.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  s.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& s, std::string_view name, std::string_view labels, uint64_t v) {
+  s.append(name);
+  if (!labels.empty()) s.append("{").append(labels).append("}");
+  s.append(" ").append(std::to_string(v)).append("\n");
+}
+
+/// One metric with a single unlabelled sample.
+void metric(std::string& s, std::string_view name, std::string_view type, std::string_view help, uint64_t v) {
+  header(s, name, type, help);
+  sample(s, name, "", v);
+}
+
+/// Microseconds as a decimal number of seconds ("0.000005").
+std::string seconds_from_us(uint64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+  std::string r(buf);
+  while (r.back() == '0') r.pop_back();
+  if (r.back() == '.') r.pop_back();
+  return r;
+}
+
+/// Latency totals for one command family.
+struct FamilyLatency {
+  std::array<uint64_t, commands::kLatencyBucketsUs.size() + 1> buckets{};
+  uint64_t count = 0, nanos = 0;
+};
+
+void command_metrics(std::string& s, commands::ServerState& st) {
+  const auto& specs = commands::command_table().all();
+  std::map<std::string_view, FamilyLatency> families;
+  header(s, "shardcache_commands_total", "counter", "Commands run, by command name.");
+  for (size_t i = 0; i < specs.size(); ++i) {
+    uint64_t calls = 0;
+    FamilyLatency& fam = families[specs[i].group];
+    for (auto& ts : st.thread_stats) {
+      const auto& row = ts->per_command.row(i);
+      calls += row.calls.load(std::memory_order_relaxed);
+      fam.nanos += row.nanos.load(std::memory_order_relaxed);
+      for (size_t b = 0; b < fam.buckets.size(); ++b) fam.buckets[b] += row.buckets[b].load(std::memory_order_relaxed);
+    }
+    fam.count += calls;
+    sample(s, "shardcache_commands_total", "cmd=\"" + std::string(specs[i].name) + "\"", calls);
+  }
+  header(s, "shardcache_command_duration_seconds", "histogram", "Time spent running commands, by command family.");
+  for (auto& [name, fam] : families) {
+    std::string fam_label = "family=\"" + std::string(name) + "\"";
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < fam.buckets.size(); ++b) {
+      cumulative += fam.buckets[b];
+      std::string le = b < commands::kLatencyBucketsUs.size() ? seconds_from_us(commands::kLatencyBucketsUs[b]) : "+Inf";
+      sample(s, "shardcache_command_duration_seconds_bucket", fam_label + ",le=\"" + le + "\"", cumulative);
+    }
+    char sum[48];
+    std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(fam.nanos) / 1e9);
+    s.append("shardcache_command_duration_seconds_sum{").append(fam_label).append("} ").append(sum).append("\n");
+    sample(s, "shardcache_command_duration_seconds_count", fam_label, fam.count);
+  }
+}
+
+void http_metrics(std::string& s, HttpShared& shared) {
+  header(s, "shardcache_http_requests_total", "counter", "REST/HTTP requests answered, by status code.");
+  for (size_t i = 0; i < kStatusCodes.size(); ++i) {
+    uint64_t n = 0;
+    for (auto& hs : shared.stats) n += hs->by_status[i].load(std::memory_order_relaxed);
+    std::string code = kStatusCodes[i] ? std::to_string(kStatusCodes[i]) : "other";
+    sample(s, "shardcache_http_requests_total", "code=\"" + code + "\"", n);
+  }
+  uint64_t accepted = 0;
+  for (auto& hs : shared.stats) accepted += hs->connections.load(std::memory_order_relaxed);
+  metric(s, "shardcache_http_connections_received_total", "counter", "HTTP connections accepted.", accepted);
+  metric(s, "shardcache_http_connections", "gauge", "Open HTTP connections.", shared.connections.load());
+}
+
+}  // namespace
+
+std::string render_metrics(HttpShared& shared) {
+  commands::ServerState& st = shared.state;
+  store::StoreStats ss = st.store.stats();
+  uint64_t cmds = 0, conns = 0, rejected = 0, in = 0, out = 0;
+  for (auto& ts : st.thread_stats) {
+    cmds += ts->commands.load(std::memory_order_relaxed);
+    conns += ts->connections.load(std::memory_order_relaxed);
+    rejected += ts->rejected_connections.load(std::memory_order_relaxed);
+    in += ts->net_input_bytes.load(std::memory_order_relaxed);
+    out += ts->net_output_bytes.load(std::memory_order_relaxed);
+  }
+  std::string s;
+  s.reserve(16 * 1024);
+  header(s, "shardcache_build_info", "gauge", "Build information (always 1).");
+  sample(s, "shardcache_build_info", "version=\"0.1.0\"", 1);
+  metric(s, "shardcache_uptime_seconds", "gauge", "Seconds since the daemon started.",
+         static_cast<uint64_t>((store::unix_ms() - st.start_ms) / 1000));
+  metric(s, "shardcache_connected_clients", "gauge", "Connected clients (RESP and HTTP connections).", st.clients.count());
+  metric(s, "shardcache_connections_received_total", "counter", "RESP connections accepted.", conns);
+  metric(s, "shardcache_rejected_connections_total", "counter", "Connections refused because of maxclients.", rejected);
+  metric(s, "shardcache_commands_processed_total", "counter", "Commands run (INFO total_commands_processed).", cmds);
+  command_metrics(s, st);
+  metric(s, "shardcache_keyspace_hits_total", "counter", "Key lookups that found the key.", ss.hits);
+  metric(s, "shardcache_keyspace_misses_total", "counter", "Key lookups that did not find the key.", ss.misses);
+  metric(s, "shardcache_expired_keys_total", "counter", "Keys removed because their TTL passed.", ss.expired);
+  metric(s, "shardcache_evicted_keys_total", "counter", "Keys evicted to stay within maxmemory.", ss.evicted);
+  metric(s, "shardcache_keys", "gauge", "Keys in the keyspace.", ss.keys);
+  metric(s, "shardcache_expiring_keys", "gauge", "Keys with a TTL.", ss.volatile_keys);
+  metric(s, "shardcache_used_memory_bytes", "gauge", "Memory held for data (INFO used_memory).", ss.used_bytes);
+  metric(s, "shardcache_maxmemory_bytes", "gauge", "The memory budget (0 = none).", st.store.maxmemory());
+  metric(s, "shardcache_process_resident_memory_bytes", "gauge", "Resident set size of the process.", commands::process_rss());
+  metric(s, "shardcache_net_input_bytes_total", "counter", "Bytes read from RESP clients.", in);
+  metric(s, "shardcache_net_output_bytes_total", "counter", "Bytes written to RESP clients.", out);
+  http_metrics(s, shared);
+  return s;
+}
+
+}  // namespace shardcache::http

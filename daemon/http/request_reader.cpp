@@ -1,0 +1,128 @@
+// daemon/http/request_reader.cpp: http_parser callbacks -> HttpRequest (see request_reader.h).
+#include "daemon/http/request_reader.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "daemon/http/encoding.h"
+
+namespace shardcache::http {
+
+void HttpRequest::clear() {
+  method = HTTP_GET;
+  url.clear();
+  authorization.clear();
+  encoding.clear();
+  body.clear();
+  keep_alive = true;
+  upgrade = false;
+}
+
+RequestReader::RequestReader(size_t max_body) : max_body_(max_body) {
+  http_parser_init(&parser_, HTTP_REQUEST);
+  parser_.data = this;
+  http_parser_settings_init(&settings_);
+  settings_.on_message_begin = on_message_begin;
+  settings_.on_url = on_url;
+  settings_.on_header_field = on_header_field;
+  settings_.on_header_value = on_header_value;
+  settings_.on_headers_complete = on_headers_complete;
+  settings_.on_body = on_body;
+  settings_.on_message_complete = on_message_complete;
+}
+
+bool RequestReader::feed(std::string_view data, RequestSink& sink) {
+  if (error_status_ != 0 || stop_) return false;
+  sink_ = &sink;
+  size_t done = http_parser_execute(&parser_, &settings_, data.data(), data.size());
+  sink_ = nullptr;
+  if (stop_ || error_status_ != 0) return false;
+  auto err = HTTP_PARSER_ERRNO(&parser_);
+  if (err != HPE_OK) {
+    if (err == HPE_HEADER_OVERFLOW) fail(431, "ERR request line and headers are too large");
+    else fail(400, std::string("ERR malformed HTTP request: ") + http_errno_description(err));
+    return false;
+  }
+  if (parser_.upgrade || done != data.size()) return false;  // the rest is not HTTP/1.1
+  return true;
+}
+
+int RequestReader::fail(int status, std::string msg) {
+  error_status_ = status;
+  error_ = std::move(msg);
+  return -1;
+}
+
+int RequestReader::on_message_begin(http_parser* p) {
+  auto* self = static_cast<RequestReader*>(p->data);
+  self->req_.clear();
+  self->field_.clear();
+  self->value_.clear();
+  self->in_value_ = false;
+  self->expect_continue_ = false;
+  self->in_message_ = true;
+  return 0;
+}
+
+int RequestReader::on_url(http_parser* p, const char* at, size_t n) {
+  static_cast<RequestReader*>(p->data)->req_.url.append(at, n);
+  return 0;
+}
+
+void RequestReader::commit_header() {
+  if (iequals_ascii(field_, "authorization")) req_.authorization = value_;
+  else if (iequals_ascii(field_, "upstash-encoding")) req_.encoding = value_;
+  else if (iequals_ascii(field_, "expect")) expect_continue_ = iequals_ascii(value_, "100-continue");
+  field_.clear();
+  value_.clear();
+  in_value_ = false;
+}
+
+int RequestReader::on_header_field(http_parser* p, const char* at, size_t n) {
+  auto* self = static_cast<RequestReader*>(p->data);
+  if (self->in_value_) self->commit_header();
+  self->field_.append(at, n);
+  return 0;
+}
+
+int RequestReader::on_header_value(http_parser* p, const char* at, size_t n) {
+  auto* self = static_cast<RequestReader*>(p->data);
+  self->in_value_ = true;
+  self->value_.append(at, n);
+  return 0;
+}
+
+int RequestReader::on_headers_complete(http_parser* p) {
+  auto* self = static_cast<RequestReader*>(p->data);
+  if (self->in_value_) self->commit_header();
+  self->req_.method = static_cast<http_method>(p->method);
+  self->req_.upgrade = p->upgrade != 0;
+  bool has_length = (p->flags & F_CHUNKED) == 0 && p->content_length != ULLONG_MAX;
+  if (has_length && p->content_length > self->max_body_)
+    return self->fail(413, "ERR request body too large (" + std::to_string(p->content_length) + " bytes; the limit is " +
+                               std::to_string(self->max_body_) + ")");
+  if (has_length) self->req_.body.reserve(std::min<uint64_t>(p->content_length, 1024 * 1024));  // grows past 1 MB as it arrives
+  if (self->expect_continue_ && self->sink_) self->sink_->on_continue();
+  return 0;
+}
+
+int RequestReader::on_body(http_parser* p, const char* at, size_t n) {
+  auto* self = static_cast<RequestReader*>(p->data);
+  if (self->req_.body.size() + n > self->max_body_)
+    return self->fail(413, "ERR request body too large (the limit is " + std::to_string(self->max_body_) + " bytes)");
+  self->req_.body.append(at, n);
+  return 0;
+}
+
+int RequestReader::on_message_complete(http_parser* p) {
+  auto* self = static_cast<RequestReader*>(p->data);
+  self->in_message_ = false;
+  self->req_.keep_alive = http_should_keep_alive(p) != 0 && !self->req_.upgrade;
+  if (!self->sink_->on_request(self->req_) || !self->req_.keep_alive) {
+    self->stop_ = true;
+    http_parser_pause(p, 1);
+  }
+  return 0;
+}
+
+}  // namespace shardcache::http

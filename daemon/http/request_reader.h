@@ -1,0 +1,77 @@
+// daemon/http/request_reader.h: HTTP/1.1 request framing over Debian's http-parser (the
+// node.js parser): feeds bytes as they arrive, collects the request line, the few headers the
+// REST front end reads and the body, and hands every complete request on in order. Bodies over
+// the limit are refused (413) as soon as the headers say so, before any of the body is read.
+#pragma once
+#include <http_parser.h>
+
+#include <climits>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace shardcache::http {
+
+/// One parsed request.
+struct HttpRequest {
+  http_method method = HTTP_GET;
+  std::string url;            ///< request target as sent ("/set/k/v?_token=x")
+  std::string authorization;  ///< Authorization header value
+  std::string encoding;       ///< Upstash-Encoding header value
+  std::string body;
+  bool keep_alive = true;     ///< HTTP/1.1 default, Connection: close, HTTP/1.0 rules
+  bool upgrade = false;       ///< an Upgrade/CONNECT request: answered, then the connection closes
+  void clear();
+};
+
+/// What the reader calls as requests complete.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  /// A complete request. Return false to stop reading (the connection is closing).
+  virtual bool on_request(HttpRequest& req) = 0;
+  /// The client sent `Expect: 100-continue` and the body is acceptable: send the interim reply.
+  virtual void on_continue() = 0;
+};
+
+class RequestReader {
+ public:
+  explicit RequestReader(size_t max_body);
+  RequestReader(const RequestReader&) = delete;
+  RequestReader& operator=(const RequestReader&) = delete;
+
+  /// Parses `data`, calling `sink` for each complete request. Returns false when reading must
+  /// stop: a sink asked to stop, or the input is bad (then error_status() is not 0).
+  bool feed(std::string_view data, RequestSink& sink);
+  /// 400 (malformed), 413 (body too large), 431 (headers too large), or 0.
+  int error_status() const { return error_status_; }
+  const std::string& error_message() const { return error_; }
+  /// True once some of a request has arrived but not all of it.
+  bool mid_request() const { return in_message_; }
+
+ private:
+  static int on_message_begin(http_parser* p);
+  static int on_url(http_parser* p, const char* at, size_t n);
+  static int on_header_field(http_parser* p, const char* at, size_t n);
+  static int on_header_value(http_parser* p, const char* at, size_t n);
+  static int on_headers_complete(http_parser* p);
+  static int on_body(http_parser* p, const char* at, size_t n);
+  static int on_message_complete(http_parser* p);
+  void commit_header();
+  int fail(int status, std::string msg);
+
+  http_parser parser_{};
+  http_parser_settings settings_{};
+  size_t max_body_;
+  HttpRequest req_;
+  std::string field_, value_;
+  bool in_value_ = false;
+  bool expect_continue_ = false;
+  bool in_message_ = false;
+  RequestSink* sink_ = nullptr;
+  bool stop_ = false;
+  int error_status_ = 0;
+  std::string error_;
+};
+
+}  // namespace shardcache::http
