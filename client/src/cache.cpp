@@ -87,14 +87,16 @@ struct Cache::Flight {
   bool ready = false;
   Ptr value;
   std::type_index type{typeid(void)};
+  bool from_cache = false;
   std::exception_ptr error;
 
-  void publish(Ptr v, std::type_index t, std::exception_ptr e) {
+  void publish(Ptr v, std::type_index t, bool cached, std::exception_ptr e) {
     {
       std::lock_guard lk(m);
       if (ready) return;
       value = std::move(v);
       type = t;
+      from_cache = cached;
       error = std::move(e);
       ready = true;
     }
@@ -135,7 +137,7 @@ CacheStats Cache::stats() const {
 
 void Cache::log_debug(const std::string& msg) { log_->debug(msg); }
 
-Cache::Ptr Cache::fetch(std::string_view key, std::chrono::seconds ttl, const Ops& ops) {
+std::pair<Cache::Ptr, bool> Cache::fetch(std::string_view key, std::chrono::seconds ttl, const Ops& ops) {
   std::shared_ptr<Flight> flight;
   bool leader = false;
   {
@@ -153,28 +155,28 @@ Cache::Ptr Cache::fetch(std::string_view key, std::chrono::seconds ttl, const Op
     if (flight->error) std::rethrow_exception(flight->error);
     if (flight->type == ops.type) {
       counters_.coalesced.fetch_add(1, std::memory_order_relaxed);
-      return flight->value;
+      return {flight->value, flight->from_cache};
     }
     lk.unlock();
     counters_.loads.fetch_add(1, std::memory_order_relaxed);
-    return ops.load();  // another type was asked for under the same key: nothing to share
+    return {ops.load(), false};  // another type was asked for under the same key: nothing to share
   }
   auto finish = [&] {
     std::lock_guard lk(flights_mu_);
     flights_.erase(std::string(key));
   };
   try {
-    Ptr v = lead(key, ttl, ops, *flight);
+    auto v = lead(key, ttl, ops, *flight);
     finish();
     return v;
   } catch (...) {
-    flight->publish(nullptr, ops.type, std::current_exception());
+    flight->publish(nullptr, ops.type, false, std::current_exception());
     finish();
     throw;
   }
 }
 
-Cache::Ptr Cache::lead(std::string_view key, std::chrono::seconds ttl, const Ops& ops, Flight& flight) {
+std::pair<Cache::Ptr, bool> Cache::lead(std::string_view key, std::chrono::seconds ttl, const Ops& ops, Flight& flight) {
   bool use = cache_usable();
   if (use) {
     auto t0 = Steady::now();
@@ -186,8 +188,8 @@ Cache::Ptr Cache::lead(std::string_view key, std::chrono::seconds ttl, const Ops
         if (Ptr v = ops.decode(**r)) {
           counters_.hits.fetch_add(1, std::memory_order_relaxed);
           if (log_->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: HIT ({:.2f}ms)", key, ms));
-          flight.publish(v, ops.type, nullptr);
-          return v;
+          flight.publish(v, ops.type, true, nullptr);
+          return {v, true};
         }
         if (log_->should_log(spdlog::level::debug))
           log_debug(fmt::format("[Cache] GET {}: stored value does not decode; reloading", key));
@@ -204,7 +206,7 @@ Cache::Ptr Cache::lead(std::string_view key, std::chrono::seconds ttl, const Ops
   }
   counters_.loads.fetch_add(1, std::memory_order_relaxed);
   Ptr v = ops.load();
-  flight.publish(v, ops.type, nullptr);  // waiters need not wait for the SET
+  flight.publish(v, ops.type, false, nullptr);  // waiters need not wait for the SET
   if (use) {
     std::string enc = ops.encode(v.get());
     auto t0 = Steady::now();
@@ -223,7 +225,7 @@ Cache::Ptr Cache::lead(std::string_view key, std::chrono::seconds ttl, const Ops
       on_failure("SET", s.error());
     }
   }
-  return v;
+  return {v, false};
 }
 
 bool Cache::cache_usable() {

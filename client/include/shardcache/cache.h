@@ -91,6 +91,14 @@ struct CacheStats {
   double hit_ratio() const { return hits + misses ? double(hits) / double(hits + misses) : 0.0; }
 };
 
+/// A value and whether it came from the cache (a hit, or a concurrent caller's hit) rather
+/// than from the loader.
+template <class T>
+struct Fetched {
+  T value;
+  bool from_cache = false;
+};
+
 /// Cache-aside helpers. Thread-safe; share one per process (per daemon).
 class Cache {
  public:
@@ -105,7 +113,13 @@ class Cache {
   /// When the cache fails or is skipped, returns the loader's value. Loader exceptions propagate
   /// (to every caller waiting on the same key).
   template <class F>
-  auto with_cache(std::string_view key, std::chrono::seconds ttl, F&& loader) -> std::decay_t<std::invoke_result_t<F&>>;
+  auto with_cache(std::string_view key, std::chrono::seconds ttl, F&& loader) -> std::decay_t<std::invoke_result_t<F&>> {
+    return std::move(with_cache_info(key, ttl, std::forward<F>(loader)).value);
+  }
+
+  /// with_cache, also telling where the value came from (e.g. for an X-Cache header).
+  template <class F>
+  auto with_cache_info(std::string_view key, std::chrono::seconds ttl, F&& loader) -> Fetched<std::decay_t<std::invoke_result_t<F&>>>;
 
   /// withCacheParam: returns a function p -> with_cache(key_fn(p), ttl, [&]{ return loader(p); }).
   /// The Cache must outlive it.
@@ -134,8 +148,9 @@ class Cache {
   };
   struct Flight;
 
-  Ptr fetch(std::string_view key, std::chrono::seconds ttl, const Ops& ops);
-  Ptr lead(std::string_view key, std::chrono::seconds ttl, const Ops& ops, Flight& flight);
+  /// The value (from the cache or the loader) and whether it came from the cache.
+  std::pair<Ptr, bool> fetch(std::string_view key, std::chrono::seconds ttl, const Ops& ops);
+  std::pair<Ptr, bool> lead(std::string_view key, std::chrono::seconds ttl, const Ops& ops, Flight& flight);
   bool cache_usable();
   void on_success();
   void on_failure(std::string_view op, const Error& e);
@@ -186,8 +201,8 @@ struct has_codec<T, std::void_t<decltype(Codec<T>::encode(std::declval<const T&>
 }  // namespace detail
 
 template <class F>
-auto Cache::with_cache(std::string_view key, std::chrono::seconds ttl, F&& loader)
-    -> std::decay_t<std::invoke_result_t<F&>> {
+auto Cache::with_cache_info(std::string_view key, std::chrono::seconds ttl, F&& loader)
+    -> Fetched<std::decay_t<std::invoke_result_t<F&>>> {
   using T = std::decay_t<std::invoke_result_t<F&>>;
   static_assert(detail::has_codec<T>::value,
                 "no shardcache::Codec for this type: include <shardcache/json.h> or specialize Codec<T>");
@@ -198,8 +213,8 @@ auto Cache::with_cache(std::string_view key, std::chrono::seconds ttl, F&& loade
           },
           [&loader]() -> Ptr { return std::make_shared<const T>(loader()); },
           [](const void* p) { return Codec<T>::encode(*static_cast<const T*>(p)); }};
-  Ptr p = fetch(key, ttl, ops);
-  return *static_cast<const T*>(p.get());
+  auto [p, from_cache] = fetch(key, ttl, ops);
+  return Fetched<T>{*static_cast<const T*>(p.get()), from_cache};
 }
 
 }  // namespace shardcache

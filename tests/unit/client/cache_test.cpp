@@ -151,6 +151,18 @@ TEST_CASE("with_cache: miss loads and stores with the TTL, then hits; exact debu
   CHECK(s.hit_ratio() == doctest::Approx(0.5));
 }
 
+TEST_CASE("with_cache_info: says whether the value came from the cache") {
+  auto backend = std::make_shared<FakeBackend>();
+  CapturedLog log;
+  Cache cache(backend, options(log));
+  auto first = cache.with_cache_info("k", 60s, [] { return std::string("v"); });
+  CHECK(first.value == "v");
+  CHECK_FALSE(first.from_cache);
+  auto second = cache.with_cache_info("k", 60s, [] { return std::string("other"); });
+  CHECK(second.value == "v");
+  CHECK(second.from_cache);
+}
+
 TEST_CASE("with_cache: no debug lines at info level") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
