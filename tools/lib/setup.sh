@@ -6,6 +6,7 @@ SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Packages the build needs.
 SC_BUILD_PKGS="g++ meson ninja-build pkg-config libasio-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev libjemalloc-dev"
+SC_BUILD_PKGS="$SC_BUILD_PKGS nlohmann-json3-dev"  # libshardcache's JSON layer, its tests and examples/lms
 # Packages the tests need (real clients, reference server, fuzzing toolchain).
 SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl"
 
