@@ -117,7 +117,6 @@ Cache::Cache(Client& client, CacheOptions opts) : Cache(make_client_backend(clie
 Cache::Cache(std::shared_ptr<CacheBackend> backend, CacheOptions opts)
     : backend_(std::move(backend)),
       opts_(std::move(opts)),
-      log_(opts_.logger ? opts_.logger : spdlog::default_logger()),
       breaker_(opts_.breaker),
       state_(std::make_unique<State>()) {}
 
@@ -135,7 +134,11 @@ CacheStats Cache::stats() const {
   return s;
 }
 
-void Cache::log_debug(const std::string& msg) { log_->debug(msg); }
+spdlog::logger* Cache::log() const {
+  return opts_.logger ? opts_.logger.get() : spdlog::default_logger_raw();  // the default as it is now
+}
+
+void Cache::log_debug(const std::string& msg) { log()->debug(msg); }
 
 std::pair<Cache::Ptr, bool> Cache::fetch(std::string_view key, std::chrono::seconds ttl, const Ops& ops) {
   std::shared_ptr<Flight> flight;
@@ -187,22 +190,22 @@ std::pair<Cache::Ptr, bool> Cache::lead(std::string_view key, std::chrono::secon
       if (r->has_value()) {
         if (Ptr v = ops.decode(**r)) {
           counters_.hits.fetch_add(1, std::memory_order_relaxed);
-          if (log_->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: HIT ({:.2f}ms)", key, ms));
+          if (log()->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: HIT ({:.2f}ms)", key, ms));
           flight.publish(v, ops.type, true, nullptr);
           return {v, true};
         }
-        if (log_->should_log(spdlog::level::debug))
+        if (log()->should_log(spdlog::level::debug))
           log_debug(fmt::format("[Cache] GET {}: stored value does not decode; reloading", key));
       }
       counters_.misses.fetch_add(1, std::memory_order_relaxed);
-      if (log_->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: MISS ({:.2f}ms)", key, ms));
+      if (log()->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: MISS ({:.2f}ms)", key, ms));
     } else {
       on_failure("GET", r.error());
       use = false;
     }
   } else {
     counters_.bypassed.fetch_add(1, std::memory_order_relaxed);
-    if (log_->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: BYPASS (cache unavailable)", key));
+    if (log()->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: BYPASS (cache unavailable)", key));
   }
   counters_.loads.fetch_add(1, std::memory_order_relaxed);
   Ptr v = ops.load();
@@ -219,7 +222,7 @@ std::pair<Cache::Ptr, bool> Cache::lead(std::string_view key, std::chrono::secon
         std::lock_guard lk(state_->mu);
         state_->logged_codes.erase("OOM");  // a later OOM is a new episode, logged again
       }
-      if (log_->should_log(spdlog::level::debug))
+      if (log()->should_log(spdlog::level::debug))
         log_debug(fmt::format("[Cache] SET {}: {}s TTL ({:.2f}ms)", key, ttl.count(), ms));
     } else {
       on_failure("SET", s.error());
@@ -236,7 +239,7 @@ bool Cache::cache_usable() {
 void Cache::on_success() {
   if (breaker_.record_success() != CircuitBreaker::Transition::Recovered) return;
   auto start = Steady::time_point(Steady::duration(state_->outage_start.load()));
-  log_->info("[Cache] available again after {:.1f}s", std::chrono::duration<double>(Steady::now() - start).count());
+  log()->info("[Cache] available again after {:.1f}s", std::chrono::duration<double>(Steady::now() - start).count());
 }
 
 void Cache::on_failure(std::string_view op, const Error& e) {
@@ -245,12 +248,12 @@ void Cache::on_failure(std::string_view op, const Error& e) {
     auto& st = *state_;
     std::lock_guard lk(st.mu);
     if (st.logged_codes.insert(e.server_code()).second)
-      log_->warn("[Cache] {} failed: {} (the loader's value is used; logged once)", op, e.message);
+      log()->warn("[Cache] {} failed: {} (the loader's value is used; logged once)", op, e.message);
     return;
   }
   if (breaker_.record_failure() != CircuitBreaker::Transition::Opened) return;
   state_->outage_start.store(Steady::now().time_since_epoch().count());
-  log_->warn("[Cache] unavailable ({} failed: {}); serving from loaders, next try in {} ms", op, e.to_string(),
+  log()->warn("[Cache] unavailable ({} failed: {}); serving from loaders, next try in {} ms", op, e.to_string(),
              breaker_.backoff().count());
 }
 
@@ -261,7 +264,7 @@ void Cache::queue_pending(const std::vector<std::string>& patterns) {
     if (pending_.size() >= opts_.max_pending_invalidations) {
       // Too many to remember: forgetting one could serve stale data, so replay "everything".
       if (!pending_overflow_logged_)
-        log_->warn("[Cache] more than {} invalidations queued while the cache is down; will invalidate * on recovery",
+        log()->warn("[Cache] more than {} invalidations queued while the cache is down; will invalidate * on recovery",
                    opts_.max_pending_invalidations);
       pending_overflow_logged_ = true;
       pending_.assign(1, "*");
@@ -285,7 +288,7 @@ bool Cache::flush_pending() {
   auto r = backend_->invalidate(patterns);
   if (r) {
     on_success();
-    if (log_->should_log(spdlog::level::debug))
+    if (log()->should_log(spdlog::level::debug))
       log_debug(fmt::format("[Cache] INVALIDATE {}: {} keys (replayed after an outage)", join(patterns), *r));
     return true;
   }
@@ -309,7 +312,7 @@ Result<long long> Cache::invalidate(const std::vector<std::string>& patterns) {
     return r.error();
   }
   on_success();
-  if (log_->should_log(spdlog::level::debug))
+  if (log()->should_log(spdlog::level::debug))
     log_debug(fmt::format("[Cache] INVALIDATE {}: {} keys ({:.2f}ms)", join(patterns), *r, ms));
   return r;
 }

@@ -77,7 +77,7 @@ std::shared_ptr<CacheBackend> make_client_backend(Client& client);
 /// Settings of the helpers.
 struct CacheOptions {
   CircuitBreaker::Options breaker;          ///< when to skip the cache, and for how long
-  std::shared_ptr<spdlog::logger> logger;   ///< default: spdlog's default logger
+  std::shared_ptr<spdlog::logger> logger;   ///< default: spdlog's default logger (at log time)
   size_t max_pending_invalidations = 1024;  ///< patterns kept for replay while the cache is down
 };
 
@@ -157,10 +157,10 @@ class Cache {
   bool flush_pending();
   void queue_pending(const std::vector<std::string>& patterns);
   void log_debug(const std::string& msg);
+  spdlog::logger* log() const;
 
   std::shared_ptr<CacheBackend> backend_;
   CacheOptions opts_;
-  std::shared_ptr<spdlog::logger> log_;
   CircuitBreaker breaker_;
 
   std::mutex flights_mu_;
