@@ -35,12 +35,14 @@ class Server {
   void cron_loop();
 
   commands::ServerState& state_;
+  // Declared before the io contexts: connections still owned by a context when it is destroyed
+  // decrement this counter in their destructors.
+  std::atomic<size_t> connections_{0};
   std::vector<std::unique_ptr<asio::io_context>> ctxs_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   asio::ip::tcp::acceptor acceptor_;
   size_t next_ctx_ = 0;
   uint16_t port_ = 0;
-  std::atomic<size_t> connections_{0};
   std::atomic<bool> stopping_{false};
   std::thread cron_;
 };

@@ -6,6 +6,7 @@ SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Packages the build needs.
 SC_BUILD_PKGS="g++ meson ninja-build pkg-config libasio-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev libjemalloc-dev libhttp-parser-dev rapidjson-dev"
+SC_BUILD_PKGS="$SC_BUILD_PKGS nlohmann-json3-dev"  # libshardcache's JSON layer, its tests and examples/lms
 # Packages the tests need (real clients, reference server, fuzzing toolchain).
 SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl wrk python3-prometheus-client"
 
@@ -40,5 +41,6 @@ sc_build() {
     meson setup "$SC_ROOT/$dir" "$SC_ROOT" "$@" >/tmp/shardcache-meson.log 2>&1 || {
       tail -30 /tmp/shardcache-meson.log; return 1; }
   fi
-  ninja -C "$SC_ROOT/$dir" >/tmp/shardcache-ninja.log 2>&1 || { grep -E "error|FAILED" -A3 /tmp/shardcache-ninja.log | head -60; return 1; }
+  # SC_TARGETS: build only these targets (e.g. the fuzzers) instead of everything.
+  ninja -C "$SC_ROOT/$dir" ${SC_TARGETS:-} >/tmp/shardcache-ninja.log 2>&1 || { grep -E "error|FAILED" -A3 /tmp/shardcache-ninja.log | head -60; return 1; }
 }
