@@ -8,7 +8,7 @@
 # Usage: tools/bench/callgrind_resp.sh [shardcached|redis] [out-dir]
 # Environment: CG_N [20000] requests per load, CG_KEYS [100000], CG_PIPELINES ["1 16"],
 #   CG_TESTS ["set get"], CG_THREADS [1] shardcached --threads, CG_SHARDCACHED daemon binary
-#   (default build-bench/daemon/shardcached, built by tools/bench/resp_bench.sh or ninja).
+#   (default build-resp-bench/daemon/shardcached, built by tools/bench/resp_bench.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +18,7 @@ N=${CG_N:-20000}
 KEYS=${CG_KEYS:-100000}
 PIPELINES=${CG_PIPELINES:-"1 16"}
 TESTS=${CG_TESTS:-"set get"}
-SC_BIN=${CG_SHARDCACHED:-$ROOT/build-bench/daemon/shardcached}
+SC_BIN=${CG_SHARDCACHED:-$ROOT/build-resp-bench/daemon/shardcached}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 

@@ -6,14 +6,17 @@
 # server in turn, unpinned and/or pinned (server on CPU 1, redis-benchmark on CPU 0). Prints
 # requests/s and server CPU seconds per million operations (utime+stime from /proc/<pid>/stat
 # before/after each load) side by side with the shardcached/redis ratio, plus each server's RSS.
+# With BENCH_REPEAT=R every load runs R times (servers interleaved) and the median is shown: the
+# machine is shared, so single runs are noisy (CPU per operation much less so than req/s).
 #
 # Environment (defaults in brackets):
 #   BENCH_N [1000000]  requests per load      BENCH_KEYS [100000]   key space (-r)
 #   BENCH_CLIENTS [50]                        BENCH_DATA [100]      value bytes (-d)
 #   BENCH_PIPELINES ["1 16"]                  BENCH_TESTS ["set get"]
 #   BENCH_THREADS ["1 2"] shardcached --threads values
-#   BENCH_PIN ["unpinned pinned"]             BENCH_SHARDCACHED  daemon binary (default: release
-#                                             build in build-bench, configured/built if missing)
+#   BENCH_PIN ["unpinned pinned"]             BENCH_REPEAT [1] runs per load (median shown)
+#   BENCH_SHARDCACHED  daemon binary (default: release build in build-resp-bench, configured
+#                      and built if missing)
 #   BENCH_MD  file to write the results as a markdown table too
 #   BENCH_TIMEOUT [300] seconds one redis-benchmark run may take before it is killed
 set -euo pipefail
@@ -27,6 +30,7 @@ PIPELINES=${BENCH_PIPELINES:-"1 16"}
 TESTS=${BENCH_TESTS:-"set get"}
 THREADS=${BENCH_THREADS:-"1 2"}
 PIN=${BENCH_PIN:-"unpinned pinned"}
+REPEAT=${BENCH_REPEAT:-1}
 TIMEOUT=${BENCH_TIMEOUT:-300}
 PY=/usr/bin/python3
 TCK=$(getconf CLK_TCK)
@@ -38,12 +42,12 @@ done
 if [ -n "${BENCH_SHARDCACHED:-}" ]; then
   SC_BIN=$BENCH_SHARDCACHED
 else
-  SC_BIN=$ROOT/build-bench/daemon/shardcached
-  if [ ! -f "$ROOT/build-bench/build.ninja" ]; then
-    meson setup "$ROOT/build-bench" "$ROOT" --buildtype=release >/tmp/resp-bench-meson.log 2>&1 ||
+  SC_BIN=$ROOT/build-resp-bench/daemon/shardcached
+  if [ ! -f "$ROOT/build-resp-bench/build.ninja" ]; then
+    meson setup "$ROOT/build-resp-bench" "$ROOT" --buildtype=release >/tmp/resp-bench-meson.log 2>&1 ||
       { tail -20 /tmp/resp-bench-meson.log; exit 1; }
   fi
-  ninja -C "$ROOT/build-bench" daemon/shardcached >/tmp/resp-bench-ninja.log 2>&1 ||
+  ninja -C "$ROOT/build-resp-bench" daemon/shardcached >/tmp/resp-bench-ninja.log 2>&1 ||
     { grep -E "error|FAILED" -A3 /tmp/resp-bench-ninja.log | head -40; exit 1; }
 fi
 [ -x "$SC_BIN" ] || { echo "resp_bench: no daemon at $SC_BIN"; exit 1; }
@@ -101,7 +105,7 @@ done
 
 ALL_CPUS="0-$((NCPU - 1))"
 echo "# resp_bench: $(date -u +%Y-%m-%dT%H:%MZ), $NCPU CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# redis-benchmark -c $CLIENTS -n $N -r $KEYS -d $DATA -P {${PIPELINES// /,}}; redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'); shardcached $SC_BIN --threads {${THREADS// /,}}"
+echo "# redis-benchmark -c $CLIENTS -n $N -r $KEYS -d $DATA -P {${PIPELINES// /,}}, $REPEAT run(s) per load (median); redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'); shardcached $SC_BIN --threads {${THREADS// /,}}"
 echo "# pinned: server on CPU 1, redis-benchmark on CPU 0; unpinned: both free on CPUs $ALL_CPUS"
 
 RESULTS=$WORK/results.tsv  # mode test pipeline server rps cpu_s_per_M
@@ -109,6 +113,7 @@ RESULTS=$WORK/results.tsv  # mode test pipeline server rps cpu_s_per_M
 for mode in $PIN; do
   for p in $PIPELINES; do
     for t in $TESTS; do
+     for _rep in $(seq 1 "$REPEAT"); do
       for idx in "${!NAMES[@]}"; do
         name=${NAMES[$idx]} port=${PORTS[$idx]} pid=${SPIDS[$idx]}
         bench_cpu=$ALL_CPUS
@@ -123,6 +128,7 @@ for mode in $PIN; do
         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$t" "$p" "$name" "$rps" "$cpu" >>"$RESULTS"
         printf '# %-8s %-3s P%-2s %-6s %12s req/s  %7s CPU s/M ops\n' "$mode" "$t" "$p" "$name" "$rps" "$cpu"
       done
+     done
     done
   done
 done
@@ -132,14 +138,20 @@ for idx in "${!NAMES[@]}"; do
   printf '%s\t%s\t%s\n' "${NAMES[$idx]}" "$(rss_kb "${SPIDS[$idx]}")" "$keys" >>"$WORK/rss.tsv"
 done
 
-# The side-by-side table: one row per (mode, test, pipeline, shardcached threads).
+# The side-by-side table: one row per (mode, test, pipeline, shardcached threads), medians.
 report() {  # report md|text
   awk -F'\t' -v fmt="$1" -v rssfile="$WORK/rss.tsv" '
+    function median(list,   v, m, i, j, x) {
+      m = split(list, v, " ")
+      for (i = 2; i <= m; ++i) { x = v[i] + 0; for (j = i - 1; j >= 1 && v[j] + 0 > x; --j) v[j + 1] = v[j]; v[j + 1] = x }
+      return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+    }
     { key = $1 SUBSEP $2 SUBSEP $3
       if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
-      rps[key, $4] = $5; cpu[key, $4] = $6
+      rl[key, $4] = rl[key, $4] " " $5; cl[key, $4] = cl[key, $4] " " $6
       if ($4 != "redis" && !(($4) in isc)) { isc[$4] = 1; sc[++ns] = $4 } }
     END {
+      for (k in rl) { rps[k] = median(rl[k]) + 0; cpu[k] = median(cl[k]) + 0 }
       if (fmt == "md") {
         print "| mode | test | pipeline | shardcached | redis req/s | shardcached req/s | ratio | redis CPU s/M | shardcached CPU s/M | CPU ratio |"
         print "|---|---|---:|---|---:|---:|---:|---:|---:|---:|"
@@ -154,9 +166,9 @@ report() {  # report md|text
           ratio = r > 0 ? sprintf("%.2f", s / r) : "-"
           cratio = rc > 0 ? sprintf("%.2f", scc / rc) : "-"
           if (fmt == "md")
-            printf "| %s | %s | %s | %s | %.0f | %.0f | %s | %s | %s | %s |\n", f[1], toupper(f[2]), f[3], sc[j], r, s, ratio, rc, scc, cratio
+            printf "| %s | %s | %s | %s | %.0f | %.0f | %s | %.2f | %.2f | %s |\n", f[1], toupper(f[2]), f[3], sc[j], r, s, ratio, rc, scc, cratio
           else
-            printf "%-8s %-4s %3s %-7s %12.0f %12.0f %6s %9s %9s %6s\n", f[1], toupper(f[2]), f[3], sc[j], r, s, ratio, rc, scc, cratio
+            printf "%-8s %-4s %3s %-7s %12.0f %12.0f %6s %9.2f %9.2f %6s\n", f[1], toupper(f[2]), f[3], sc[j], r, s, ratio, rc, scc, cratio
         }
       }
       while ((getline line < rssfile) > 0) {
