@@ -11,11 +11,13 @@ namespace shardcache::commands {
 namespace {
 
 constexpr size_t kMaxNameLen = 32;
+constexpr uint32_t kFnvOffset = 2166136261u;
+constexpr uint32_t kFnvPrime = 16777619u;
 
-/// FNV-1a over already-lowercased bytes.
+/// FNV-1a over already-lowercased bytes (find() computes the same while lowercasing).
 uint32_t name_hash(std::string_view lname) {
-  uint32_t h = 2166136261u;
-  for (char c : lname) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  uint32_t h = kFnvOffset;
+  for (char c : lname) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
   return h;
 }
 
@@ -42,10 +44,10 @@ void CommandTable::finalize() {
 const CommandSpec* CommandTable::find(std::string_view name) const {
   char buf[kMaxNameLen];
   if (name.size() >= sizeof buf) return nullptr;
-  uint32_t h = 2166136261u;
+  uint32_t h = kFnvOffset;
   for (size_t i = 0; i < name.size(); ++i) {
     buf[i] = ascii_lower(name[i]);
-    h = (h ^ static_cast<unsigned char>(buf[i])) * 16777619u;
+    h = (h ^ static_cast<unsigned char>(buf[i])) * kFnvPrime;
   }
   std::string_view lname(buf, name.size());
   if (!index_.empty()) {
