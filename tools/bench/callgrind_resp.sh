@@ -22,9 +22,9 @@ SC_BIN=${CG_SHARDCACHED:-$ROOT/build-resp-bench/daemon/shardcached}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
 
-for tool in valgrind callgrind_control callgrind_annotate redis-benchmark redis-cli; do
-  command -v "$tool" >/dev/null || { echo "callgrind_resp: $tool is missing (apt-get install valgrind redis-tools)"; exit 1; }
-done
+source "$ROOT/tools/lib/setup.sh"  # sc_install_pkgs: valgrind and redis from Debian when missing
+sc_install_pkgs valgrind redis-server redis-tools || exit 1
+[ -x "$SC_BIN" ] || [ "$TARGET" = redis ] || { echo "callgrind_resp: no daemon at $SC_BIN (run tools/bench/resp_bench.sh once to build it)"; exit 1; }
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 case "$TARGET" in
   shardcached) CMD=("$SC_BIN" --bind 127.0.0.1 --port "$PORT" --threads "${CG_THREADS:-1}" --loglevel warn) ;;

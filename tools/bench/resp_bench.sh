@@ -19,6 +19,7 @@
 #                      and built if missing)
 #   BENCH_MD  file to write the results as a markdown table too
 #   BENCH_TIMEOUT [300] seconds one redis-benchmark run may take before it is killed
+# Installs redis-server/redis-tools with apt-get when missing (tools/lib/setup.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,19 +37,14 @@ PY=/usr/bin/python3
 TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
 
-for tool in redis-server redis-benchmark redis-cli taskset; do
-  command -v "$tool" >/dev/null || { echo "resp_bench: $tool is missing (apt-get install redis-server redis-tools util-linux)"; exit 1; }
-done
+source "$ROOT/tools/lib/setup.sh"  # sc_install_pkgs, sc_build
+sc_install_pkgs redis-server redis-tools util-linux || exit 1
 if [ -n "${BENCH_SHARDCACHED:-}" ]; then
   SC_BIN=$BENCH_SHARDCACHED
 else
   SC_BIN=$ROOT/build-resp-bench/daemon/shardcached
-  if [ ! -f "$ROOT/build-resp-bench/build.ninja" ]; then
-    meson setup "$ROOT/build-resp-bench" "$ROOT" --buildtype=release >/tmp/resp-bench-meson.log 2>&1 ||
-      { tail -20 /tmp/resp-bench-meson.log; exit 1; }
-  fi
-  ninja -C "$ROOT/build-resp-bench" daemon/shardcached >/tmp/resp-bench-ninja.log 2>&1 ||
-    { grep -E "error|FAILED" -A3 /tmp/resp-bench-ninja.log | head -40; exit 1; }
+  sc_install_pkgs $SC_BUILD_PKGS || exit 1
+  sc_build build-resp-bench --buildtype=release || exit 1
 fi
 [ -x "$SC_BIN" ] || { echo "resp_bench: no daemon at $SC_BIN"; exit 1; }
 
