@@ -61,22 +61,51 @@ LineStatus find_line(std::string_view in, size_t start, size_t limit, size_t& cr
   return cr + 1 < in.size() ? LineStatus::Found : LineStatus::Incomplete;
 }
 
-/// Fast path for the common "$123\r" / "*3\r" header: plain positive digits (at most 18)
-/// ending in '\r' with a byte after it, within `limit`. Returns false whenever the general
-/// path must decide (which then reaches the same verdict on anything accepted here).
+/// Fast path for the common "$123\r" / "*3\r" header: plain positive digits ending in '\r'
+/// with a byte after it. Returns false whenever the general path must decide.
+/// Inlined into both parse paths: it runs for every header of every command.
 [[gnu::always_inline]] inline bool fast_length(const char* p, size_t avail, size_t limit, unsigned long long& v,
                                                size_t& cr) {
-  if (avail < 4 || static_cast<unsigned char>(p[1] - '1') > 8) return false;
+  if (avail < 4 || p[1] < '1' || p[1] > '9') return false;
   v = static_cast<unsigned long long>(p[1] - '0');
   size_t i = 2;
   const size_t max_i = std::min<size_t>(avail - 1, 20);
-  unsigned digit = 0;
-  while (i < max_i && (digit = static_cast<unsigned char>(p[i] - '0')) < 10) {
+  for (; i < max_i; ++i) {
+    const unsigned digit = static_cast<unsigned>(static_cast<unsigned char>(p[i])) - '0';
+    if (digit > 9) break;
     v = v * 10 + digit;
-    ++i;
   }
-  if (i >= max_i || p[i] != '\r' || i > limit) return false;
+  if (i >= max_i || p[i] != '\r' || i > limit || v > static_cast<unsigned long long>(LLONG_MAX)) return false;
   cr = i;
+  return true;
+}
+
+/// The whole of a well-formed multibulk command already in `in`, in one pass: "*N\r\n" and N
+/// "$len\r\n<len bytes>\r\n" with headers fast_length accepts and within the limits. Returns
+/// false (leaving `args` partly filled) whenever anything else is seen or bytes are missing,
+/// so the general, resumable path decides exactly as before; when it returns true the result
+/// (args, consumed) is what the general path produces for the same input.
+bool fast_multibulk(std::string_view in, const ParserLimits& lim, std::vector<std::string_view>& args,
+                    size_t& consumed) {
+  const char* base = in.data();
+  const size_t n = in.size();
+  unsigned long long count = 0, len = 0;
+  size_t cr = 0;
+  if (!fast_length(base, n, lim.max_inline_len, count, cr) || count > lim.max_args) return false;
+  if (lim.unauth_max_args > 0 && count > lim.unauth_max_args) return false;  // the general path errors
+  size_t pos = cr + 2;
+  args.clear();
+  args.reserve(static_cast<size_t>(std::min<unsigned long long>(count, 1024)));
+  for (unsigned long long i = 0; i < count; ++i) {
+    if (pos >= n || base[pos] != '$') return false;
+    if (!fast_length(base + pos, n - pos, lim.max_inline_len, len, cr) || len > lim.max_bulk_len) return false;
+    if (lim.unauth_max_bulk_len > 0 && len > lim.unauth_max_bulk_len) return false;
+    pos += cr + 2;  // fast_length leaves a byte after '\r', so pos <= n
+    if (n - pos < len + 2) return false;
+    args.emplace_back(base + pos, static_cast<size_t>(len));
+    pos += static_cast<size_t>(len) + 2;  // like Redis, the two bytes after the bulk are not inspected
+  }
+  consumed = pos;
   return true;
 }
 
@@ -255,6 +284,14 @@ ParseStatus RequestParser::read_count(std::string_view input, size_t& pos) {
 }
 
 ParseStatus RequestParser::parse_multibulk(std::string_view input) {
+  if (expected_args_ < 0) {  // a fresh command: most arrive whole, in the common shape
+    size_t used = 0;
+    if (fast_multibulk(input, limits_, args_, used)) {
+      clear_progress();
+      consumed_ = used;
+      return ParseStatus::Complete;
+    }
+  }
   const char* base = input.data();
   size_t pos = 0;
   args_.clear();

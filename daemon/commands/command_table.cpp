@@ -10,17 +10,56 @@
 
 namespace shardcache::commands {
 
+namespace {
+
+constexpr size_t kMaxNameLen = 32;
+constexpr uint32_t kFnvOffset = 2166136261u;
+constexpr uint32_t kFnvPrime = 16777619u;
+
+/// FNV-1a over already-lowercased bytes (find() computes the same while lowercasing).
+uint32_t name_hash(std::string_view lname) {
+  uint32_t h = kFnvOffset;
+  for (char c : lname) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+  return h;
+}
+
+/// ASCII lowercase without the locale lookup of std::tolower (command names are ASCII).
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
+
+}  // namespace
+
 CommandTable::CommandTable() = default;
 
 void CommandTable::finalize() {
   std::sort(specs_.begin(), specs_.end(), [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
+  // Open addressing at load factor <= 1/4: a lookup is one hash and, almost always, one compare.
+  size_t slots = 16;
+  while (slots < specs_.size() * 4) slots *= 2;
+  index_.assign(slots, 0);
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    size_t s = name_hash(specs_[i].name) & (slots - 1);
+    while (index_[s] != 0) s = (s + 1) & (slots - 1);
+    index_[s] = static_cast<uint16_t>(i + 1);
+  }
 }
 
 const CommandSpec* CommandTable::find(std::string_view name) const {
-  char buf[32];
+  char buf[kMaxNameLen];
   if (name.size() >= sizeof buf) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  uint32_t h = kFnvOffset;
+  for (size_t i = 0; i < name.size(); ++i) {
+    buf[i] = ascii_lower(name[i]);
+    h = (h ^ static_cast<unsigned char>(buf[i])) * kFnvPrime;
+  }
   std::string_view lname(buf, name.size());
+  if (!index_.empty()) {
+    const size_t mask = index_.size() - 1;
+    for (size_t s = h & mask; index_[s] != 0; s = (s + 1) & mask) {
+      const CommandSpec& spec = specs_[index_[s] - 1];
+      if (spec.name == lname) return &spec;
+    }
+    return nullptr;
+  }
   auto it = std::lower_bound(specs_.begin(), specs_.end(), lname,
                              [](const CommandSpec& s, std::string_view n) { return s.name < n; });
   return it != specs_.end() && it->name == lname ? &*it : nullptr;

@@ -42,6 +42,7 @@ class CommandTable {
   void finalize();  ///< sort and index after all families registered
  private:
   std::vector<CommandSpec> specs_;
+  std::vector<uint16_t> index_;  ///< open-addressed hash of lowercase names -> spec position + 1 (0 = empty)
 };
 
 /// The process-wide table (immutable after first use; built on first call).

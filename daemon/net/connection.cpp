@@ -57,7 +57,7 @@ void Connection::start() {
   state_.clients.add(client_);
   ts_.connections.fetch_add(1, std::memory_order_relaxed);
   apply_parser_limits();
-  read_more();
+  read_more(shared_from_this());
 }
 
 void Connection::apply_parser_limits() {
@@ -71,14 +71,17 @@ void Connection::apply_parser_limits() {
   parser_.set_limits(limits);
 }
 
-void Connection::read_more() {
+void Connection::read_more(Ref self) {
   if (closing_) return;
   if (len_ == in_.size()) in_.resize(in_.size() * 2);
   sock_.async_read_some(asio::buffer(in_.data() + len_, in_.size() - len_),
-                        [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); });
+                        [self = std::move(self)](std::error_code ec, size_t n) mutable {
+                          Connection* c = self.get();
+                          c->on_read(ec, n, std::move(self));
+                        });
 }
 
-void Connection::on_read(std::error_code ec, size_t n) {
+void Connection::on_read(std::error_code ec, size_t n, Ref self) {
   if (ec) return close();
   len_ += n;
   ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
@@ -89,7 +92,7 @@ void Connection::on_read(std::error_code ec, size_t n) {
     spdlog::warn("closing client {}: query buffer over client-query-buffer-limit", client_->addr);
     closing_ = true;
   }
-  flush_and_continue();
+  flush_and_continue(std::move(self));
 }
 
 bool Connection::process_input() {
@@ -129,10 +132,10 @@ bool Connection::process_input() {
   return keep;
 }
 
-void Connection::flush_and_continue() {
+void Connection::flush_and_continue(Ref self) {
   if (out_.empty()) {
     if (closing_) return close();
-    return read_more();
+    return read_more(std::move(self));
   }
   std::error_code ec;
   size_t written = sock_.write_some(asio::buffer(out_), ec);
@@ -142,16 +145,21 @@ void Connection::flush_and_continue() {
     out_.clear();
     if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
     if (closing_) return close();
-    return read_more();
+    return read_more(std::move(self));
   }
   out_.erase(0, written);
-  asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](std::error_code ec2, size_t n) {
-    if (ec2) return self->close();
-    self->ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
-    self->out_.clear();
-    if (self->closing_) return self->close();
-    self->read_more();
+  asio::async_write(sock_, asio::buffer(out_), [self = std::move(self)](std::error_code ec2, size_t n) mutable {
+    Connection* c = self.get();
+    c->on_written(ec2, n, std::move(self));
   });
+}
+
+void Connection::on_written(std::error_code ec, size_t n, Ref self) {
+  if (ec) return close();
+  ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+  out_.clear();
+  if (closing_) return close();
+  read_more(std::move(self));
 }
 
 void Connection::close() {

@@ -1,5 +1,7 @@
 // daemon/net/connection.h: one RESP client connection. Reads into a reusable buffer, parses
 // every complete command in it, runs them in order, and sends all replies with one write.
+// The connection's one strong reference (`Ref`) travels from each completion handler to the
+// next operation by move, so a request costs no shared_ptr reference-count traffic.
 #pragma once
 #include <asio.hpp>
 
@@ -29,11 +31,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
 
  private:
-  void read_more();
-  void on_read(std::error_code ec, size_t n);
+  using Ref = std::shared_ptr<Connection>;
+  void read_more(Ref self);
+  void on_read(std::error_code ec, size_t n, Ref self);
   /// Parses and runs every complete command in the buffer; false when the connection must close.
   bool process_input();
-  void flush_and_continue();
+  void flush_and_continue(Ref self);
+  void on_written(std::error_code ec, size_t n, Ref self);
   void close();
   void compact();
   /// Sets the parser's limits from the config and whether the client has authenticated.

@@ -1,6 +1,6 @@
 // daemon/net/resp_sink.h: ReplySink over RESP: encodes handler replies with protocol::ReplyWriter
 // in the protocol version the client negotiated (read at every call, so HELLO 3's own reply is
-// already RESP3).
+// already RESP3). "+OK" and null, the commonest replies, are appended directly (same bytes).
 #pragma once
 #include <string>
 
@@ -13,11 +13,19 @@ namespace shardcache::net {
 class RespSink final : public commands::ReplySink {
  public:
   RespSink(std::string& out, const commands::ClientState& client) : w_(out), client_(client) {}
-  void simple(std::string_view s) override { sync().simple(s); }
+  void simple(std::string_view s) override {
+    if (s == "OK") {  // the commonest reply: the same bytes ReplyWriter::simple writes
+      w_.buffer().append("+OK\r\n", 5);
+      return;
+    }
+    sync().simple(s);
+  }
   void error(std::string_view m) override { sync().error(m); }
   void integer(long long v) override { sync().integer(v); }
   void bulk(std::string_view s) override { sync().bulk(s); }
-  void null() override { sync().null(); }
+  void null() override {  // same bytes as ReplyWriter::null() without the strlen
+    if (client_.proto >= 3) w_.buffer().append("_\r\n", 3); else w_.buffer().append("$-1\r\n", 5);
+  }
   void null_array() override { sync().null_array(); }
   void array(size_t n) override { sync().array(n); }
   void map(size_t n) override { sync().map(n); }

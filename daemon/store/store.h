@@ -26,7 +26,9 @@ class Store {
 
   static uint64_t hash(std::string_view key);
   size_t shard_count() const { return shards_.size(); }
-  size_t shard_index(uint64_t hash) const { return hash & (shards_.size() - 1); }
+  /// The top shard_bits() bits of the hash: each shard's table indexes buckets by the low bits,
+  /// so taking the shard from the low bits too would leave all but 1/S of its buckets empty.
+  size_t shard_index(uint64_t hash) const { return shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_)); }
   Shard& shard(size_t i) { return *shards_[i]; }
   Shard& shard_for(uint64_t hash) { return *shards_[shard_index(hash)]; }
   /// Bits of a SCAN cursor used for the shard index.
