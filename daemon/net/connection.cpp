@@ -41,6 +41,7 @@ void Connection::start() {
   client_->created_ms = store::unix_ms();
   client_->last_interaction_ms = client_->created_ms;
   client_->authenticated = state_.config.get_requirepass().empty();
+  client_->supports_continuation = true;
   std::weak_ptr<Connection> weak = shared_from_this();
   auto exec = sock_.get_executor();
   client_->kill = [weak, exec] {
@@ -66,13 +67,29 @@ void Connection::on_read(std::error_code ec, size_t n) {
   len_ += n;
   ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
+  handle_input();
+}
+
+void Connection::handle_input() {
   bool keep = process_input();
   if (!keep) closing_ = true;
   if (len_ > state_.config.client_query_buffer_limit.load(std::memory_order_relaxed)) {
     spdlog::warn("closing client {}: query buffer over client-query-buffer-limit", client_->addr);
     closing_ = true;
   }
+  if (client_->continuation) return continue_command();
   flush_and_continue();
+}
+
+void Connection::continue_command() {
+  // Posted, not run inline: the io thread serves its other connections between slices. The
+  // command runs to its end even if the client has gone (it holds marks other clients see).
+  asio::post(sock_.get_executor(), [self = shared_from_this()] {
+    if (!self->client_->continuation(self->sink_)) return self->continue_command();
+    self->client_->continuation = nullptr;
+    if (self->closing_) return self->flush_and_continue();  // killed meanwhile: just close
+    self->handle_input();
+  });
 }
 
 bool Connection::process_input() {
@@ -96,6 +113,7 @@ bool Connection::process_input() {
     pos += parser_.consumed();
     const auto& args = parser_.args();
     if (!args.empty()) commands::dispatch(ctx, commands::Args(args.data(), args.size()), sink_);
+    if (client_->continuation) break;  // later commands wait for its reply
     if (client_->close_after_reply) {
       keep = false;
       pos = len_;

@@ -24,8 +24,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void read_more();
   void on_read(std::error_code ec, size_t n);
+  /// Runs the buffered commands, then flushes (or continues a stepped command first).
+  void handle_input();
   /// Parses and runs every complete command in the buffer; false when the connection must close.
+  /// Stops after a command that left a continuation (see ClientState::continuation).
   bool process_input();
+  /// Runs one slice of the pending continuation per turn of the io loop; when it has replied,
+  /// goes on with the buffered input.
+  void continue_command();
   void flush_and_continue();
   void close();
   void compact();

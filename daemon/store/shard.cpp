@@ -164,6 +164,7 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
   lru_link_front(e);
   if (expire_ms) set_expire_locked(e, expire_ms);
   if (!marks_.empty()) note_created_locked(e);
+  if (budget_ && used_bytes() > budget_) evict_to_budget_locked(budget_, 0, e);  // index/table growth
   return e;
 }
 

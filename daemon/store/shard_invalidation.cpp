@@ -49,7 +49,10 @@ bool Shard::visible_locked(const Entry* e, int64_t now_ms) const {
   return !e->expired(now_ms) && (marks_.empty() || !killer_locked(e));
 }
 
-void Shard::attach_tags_locked(Entry* e, std::span<const std::string_view> tags) { tags_.attach(e, tags); }
+void Shard::attach_tags_locked(Entry* e, std::span<const std::string_view> tags) {
+  tags_.attach(e, tags);
+  if (budget_ && used_bytes() > budget_) evict_to_budget_locked(budget_, 0, e);  // tags are data too
+}
 
 ShardMark* Shard::add_mark_locked(std::shared_ptr<const InvalidationSpec> spec, int64_t start_ms) {
   auto m = std::make_unique<ShardMark>();

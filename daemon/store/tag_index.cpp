@@ -53,6 +53,7 @@ void TagIndex::detach(const Entry* e) {
   TagList list = std::move(it->second);
   owners_.erase(it);
   for (const Membership& ms : list) remove_member(*ms.group, ms.pos);
+  if (owners_.empty()) clear();  // give the bucket arrays back too
 }
 
 void TagIndex::move(const Entry* from, Entry* to) {
@@ -87,8 +88,9 @@ std::vector<std::string> TagIndex::tags_of(const Entry* e) const {
 }
 
 void TagIndex::clear() {
-  owners_.clear();
-  groups_.clear();
+  // Fresh maps rather than clear(): clear() keeps the bucket arrays allocated.
+  Owners(0, std::hash<const Entry*>{}, std::equal_to<const Entry*>{}, Owners::allocator_type(&bytes_)).swap(owners_);
+  Groups(0, SvHash{}, SvEq{}, Groups::allocator_type(&bytes_)).swap(groups_);
 }
 
 }  // namespace shardcache::store
