@@ -54,6 +54,9 @@ class HashTable {
 
  private:
   static uint64_t rev(uint64_t v);
+  /// Bucket bits come from the hash's high half: the low bits pick the shard (Store::shard_index),
+  /// so within one shard they are all equal and would crowd every key into 1/S of the buckets.
+  static uint64_t slot(uint64_t hash) { return (hash >> 32) | (hash << 32); }
   void maybe_grow();
   std::vector<Entry*> t_[2];
   size_t rehash_idx_ = 0;
