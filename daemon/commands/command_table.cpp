@@ -73,6 +73,7 @@ const CommandTable& command_table() {
     register_connection(t);
     register_server(t);
     register_transactions(t);
+    register_invalidation(t);
     t.finalize();
     return t;
   }();

@@ -54,6 +54,7 @@ void register_keys(CommandTable& t);
 void register_connection(CommandTable& t);
 void register_server(CommandTable& t);
 void register_transactions(CommandTable& t);
+void register_invalidation(CommandTable& t);
 
 /// Runs one command (args[0] is its name) for ctx.client, writing exactly one reply to out.
 void dispatch(CmdContext& ctx, Args args, ReplySink& out);

@@ -18,6 +18,7 @@
 
 namespace shardcache::commands {
 
+class ReplySink;
 using Args = std::span<const std::string_view>;
 
 /// Per-io-thread counters (no shared cache line on the hot path); INFO sums them.
@@ -49,6 +50,11 @@ struct ClientState {
   bool multi_dirty = false;                 ///< a queued command failed: EXEC answers EXECABORT
   std::vector<std::vector<std::string>> queued;
   std::function<void()> kill;               ///< set by the front end: close this client
+  /// Set by a command that goes on in bounded steps (INVALIDATE) instead of replying at once.
+  /// A front end with supports_continuation calls it again, serving its other clients in
+  /// between, until it returns true (it has then written the reply); later input waits.
+  std::function<bool(ReplySink&)> continuation;
+  bool supports_continuation = false;       ///< set by front ends that honour `continuation`
 };
 
 /// Registry of live clients for CLIENT LIST / KILL and INFO clients.

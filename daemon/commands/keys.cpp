@@ -124,7 +124,8 @@ void CmdKeys(CmdContext& ctx, Args args, ReplySink& out) {
     std::unique_lock<std::mutex> lock;
     if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(ctx.store().shard(i).mutex());
     ctx.store().shard(i).table_locked().for_each([&](Entry* e) {
-      if (!e->expired(ctx.now_ms) && (all || store::glob_match(args[1], e->key()))) found.emplace_back(e->key());
+      if (ctx.store().shard(i).visible_locked(e, ctx.now_ms) && (all || store::glob_match(args[1], e->key())))
+        found.emplace_back(e->key());
     });
   }
   out.array(found.size());
@@ -160,7 +161,7 @@ void CmdScan(CmdContext& ctx, Args args, ReplySink& out) {
     std::unique_lock<std::mutex> lock;
     if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(st.shard(shard).mutex());
     tcur = st.shard(shard).table_locked().scan(tcur, [&](Entry* e) {
-      if (type_ok && !e->expired(ctx.now_ms) && (match_all || store::glob_match(match, e->key())))
+      if (type_ok && st.shard(shard).visible_locked(e, ctx.now_ms) && (match_all || store::glob_match(match, e->key())))
         keys.emplace_back(e->key());
     });
     if (tcur == 0) ++shard;
@@ -181,7 +182,7 @@ void CmdRandomkey(CmdContext& ctx, Args, ReplySink& out) {
     std::unique_lock<std::mutex> lock;
     if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(st.shard(i).mutex());
     Entry* e = st.shard(i).table_locked().random_chain(rng());
-    if (e && !e->expired(ctx.now_ms)) return out.bulk(e->key());
+    if (e && st.shard(i).visible_locked(e, ctx.now_ms)) return out.bulk(e->key());
   }
   // Sparse or mostly expired: fall back to the first live key.
   for (size_t i = 0; i < st.shard_count(); ++i) {
@@ -189,7 +190,7 @@ void CmdRandomkey(CmdContext& ctx, Args, ReplySink& out) {
     if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(st.shard(i).mutex());
     std::string found;
     st.shard(i).table_locked().for_each([&](Entry* e) {
-      if (found.empty() && !e->expired(ctx.now_ms)) found = std::string(e->key());
+      if (found.empty() && st.shard(i).visible_locked(e, ctx.now_ms)) found = std::string(e->key());
     });
     if (!found.empty()) return out.bulk(found);
   }
@@ -207,8 +208,12 @@ void rename_generic(CmdContext& ctx, Args args, ReplySink& out, bool nx) {
   if (nx && dst_shard.find_locked(args[2], hd, ctx.now_ms)) return out.integer(0);
   std::string value(src->value());
   int64_t exp = src->expire_ms;
+  std::vector<std::string> tags = src_shard.tags_of_locked(src);  // tags move with the value
   src_shard.erase_locked(src);
-  if (!dst_shard.put_locked(args[2], hd, value, exp)) return out.error(kErrOom);
+  Entry* dst = dst_shard.put_locked(args[2], hd, value, exp);
+  if (!dst) return out.error(kErrOom);
+  std::vector<std::string_view> tag_views(tags.begin(), tags.end());
+  dst_shard.attach_tags_locked(dst, tag_views);
   nx ? out.integer(1) : out.simple("OK");
 }
 

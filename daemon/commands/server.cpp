@@ -105,6 +105,8 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
     line(s, "rejected_connections", tt.rejected);
     line(s, "expired_keys", st.expired);
     line(s, "evicted_keys", st.evicted);
+    line(s, "invalidated_keys", st.invalidated);
+    line(s, "invalidation_calls", st.invalidation_calls);
     line(s, "keyspace_hits", st.hits);
     line(s, "keyspace_misses", st.misses);
   }

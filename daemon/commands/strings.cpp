@@ -19,6 +19,7 @@ struct ExpireOpt {
   bool nx = false, xx = false, get = false, keepttl = false, persist = false;
   int64_t expire_ms = 0;  // absolute; 0 = none given
   bool has_expire = false;
+  size_t tags_from = 0;   // SET ... TAGS t [t ...]: index of the first tag; 0 = none
 };
 
 /// Converts EX/PX/EXAT/PXAT `arg` to absolute ms. Returns false with Redis's error in err.
@@ -51,6 +52,7 @@ bool parse_expire_opts(Args args, size_t from, bool getex, int64_t now, ExpireOp
     if (!getex && iequals(a, "nx") && !o.xx) o.nx = true;
     else if (!getex && iequals(a, "xx") && !o.nx) o.xx = true;
     else if (!getex && iequals(a, "get")) o.get = true;
+    else if (!getex && iequals(a, "tags") && has_next) { o.tags_from = i + 1; break; }  // TAGS comes last
     else if (!getex && iequals(a, "keepttl") && !o.has_expire) o.keepttl = true;
     else if (getex && iequals(a, "persist") && !o.has_expire) o.persist = true;
     else if ((iequals(a, "ex") || iequals(a, "px") || iequals(a, "exat") || iequals(a, "pxat")) && has_next &&
@@ -94,7 +96,9 @@ void CmdSet(CmdContext& ctx, Args args, ReplySink& out) {
     return out.null();
   }
   int64_t expire = o.has_expire ? o.expire_ms : (o.keepttl && old ? old->expire_ms : 0);
-  if (!k.put(args[2], expire)) return out.error(kErrOom);
+  Entry* e = k.put(args[2], expire);
+  if (!e) return out.error(kErrOom);
+  if (o.tags_from) k.shard().attach_tags_locked(e, args.subspan(o.tags_from));
   if (o.get) return exists ? out.bulk(old_value) : out.null();
   out.simple("OK");
 }
@@ -311,8 +315,9 @@ void register_strings(CommandTable& t) {
   const char* g = "string";
   t.add({"get", 2, kReadonly | kFast, 1, 1, 1, CmdGet, g, "key", "Returns the string value of a key."});
   t.add({"set", -3, kWrite | kDenyOom, 1, 1, 1, CmdSet, g,
-         "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
-         "Sets the string value of a key, ignoring its type; creates it if missing."});
+         "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] [TAGS tag [tag ...]]",
+         "Sets the string value of a key, ignoring its type; creates it if missing. TAGS (last) attaches tags for "
+         "INVALIDATETAG; they live and die with this value."});
   t.add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdSetnx, g, "key value", "Sets a key only when it does not exist."});
   t.add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetex, g, "key seconds value", "Sets a key and its expiry in seconds."});
   t.add({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, CmdPsetex, g, "key milliseconds value", "Sets a key and its expiry in milliseconds."});

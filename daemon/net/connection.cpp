@@ -47,6 +47,7 @@ void Connection::start() {
   client_->created_ms = store::unix_ms();
   client_->last_interaction_ms = client_->created_ms;
   client_->authenticated = state_.config.get_requirepass().empty();
+  client_->supports_continuation = true;
   std::weak_ptr<Connection> weak = shared_from_this();
   auto exec = sock_.get_executor();
   client_->kill = [weak, exec] {
@@ -86,13 +87,31 @@ void Connection::on_read(std::error_code ec, size_t n, Ref self) {
   len_ += n;
   ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
+  handle_input(std::move(self));
+}
+
+void Connection::handle_input(Ref self) {
   bool keep = process_input();
   if (!keep) closing_ = true;
   if (len_ > state_.config.client_query_buffer_limit.load(std::memory_order_relaxed)) {
     spdlog::warn("closing client {}: query buffer over client-query-buffer-limit", client_->addr);
     closing_ = true;
   }
+  if (client_->continuation) return continue_command(std::move(self));
   flush_and_continue(std::move(self));
+}
+
+void Connection::continue_command(Ref self) {
+  // Posted, not run inline: the io thread serves its other connections between slices. The
+  // command runs to its end even if the client has gone (it holds marks other clients see).
+  auto exec = sock_.get_executor();
+  asio::post(exec, [self = std::move(self)]() mutable {
+    Connection* c = self.get();
+    if (!c->client_->continuation(c->sink_)) return c->continue_command(std::move(self));
+    c->client_->continuation = nullptr;
+    if (c->closing_) return c->flush_and_continue(std::move(self));  // killed meanwhile: just close
+    c->handle_input(std::move(self));
+  });
 }
 
 bool Connection::process_input() {
@@ -117,6 +136,7 @@ bool Connection::process_input() {
     pos += parser_.consumed();
     const auto& args = parser_.args();
     if (!args.empty()) commands::dispatch(ctx, commands::Args(args.data(), args.size()), sink_);
+    if (client_->continuation) break;  // later commands wait for its reply
     if (client_->close_after_reply) {
       keep = false;
       pos = len_;

@@ -34,6 +34,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Ref = std::shared_ptr<Connection>;
   void read_more(Ref self);
   void on_read(std::error_code ec, size_t n, Ref self);
+  /// Runs the buffered commands, then flushes (or continues a stepped command first).
+  void handle_input(Ref self);
+  /// Runs one slice of the pending continuation per turn of the io loop; when it has replied,
+  /// goes on with the buffered input.
+  void continue_command(Ref self);
   /// Parses and runs every complete command in the buffer; false when the connection must close.
   bool process_input();
   void flush_and_continue(Ref self);

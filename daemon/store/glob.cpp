@@ -96,4 +96,19 @@ bool glob_literal_prefix(std::string_view pattern, std::string& prefix) {
   return true;
 }
 
+GlobShape glob_shape(std::string_view pattern, std::string& literal) {
+  literal.clear();
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '*') {
+      bool only_stars = pattern.find_first_not_of('*', i) == std::string_view::npos;
+      return only_stars ? GlobShape::Prefix : GlobShape::Other;
+    }
+    if (c == '?' || c == '[') return GlobShape::Other;
+    if (c == '\\' && i + 1 < pattern.size()) c = pattern[++i];  // a trailing '\\' is literal
+    literal.push_back(c);
+  }
+  return GlobShape::Literal;
+}
+
 }  // namespace shardcache::store

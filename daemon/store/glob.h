@@ -11,4 +11,10 @@ bool glob_match(std::string_view pattern, std::string_view str, bool nocase = fa
 /// `prefix` to the unescaped literal part and returns true.
 bool glob_literal_prefix(std::string_view pattern, std::string& prefix);
 
+/// How a pattern can be answered: Literal (no wildcard: matches exactly one key), Prefix (a
+/// literal followed only by '*'s), or Other. `literal` receives the unescaped text before the
+/// first wildcard (the whole key for Literal; possibly empty for Other).
+enum class GlobShape { Literal, Prefix, Other };
+GlobShape glob_shape(std::string_view pattern, std::string& literal);
+
 }  // namespace shardcache::store

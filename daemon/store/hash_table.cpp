@@ -23,7 +23,7 @@ Entry* HashTable::find(std::string_view key, uint64_t hash) {
   for (int i = 0; i < 2; ++i) {
     const auto& t = t_[i];
     if (t.empty()) continue;
-    for (Entry* e = t[hash & (t.size() - 1)]; e; e = e->next)
+    for (Entry* e = t[slot(hash) & (t.size() - 1)]; e; e = e->next)
       if (e->hash == hash && e->key() == key) return e;
     if (!rehashing()) break;
   }
@@ -33,7 +33,7 @@ Entry* HashTable::find(std::string_view key, uint64_t hash) {
 void HashTable::insert(Entry* e) {
   maybe_grow();
   auto& t = rehashing() ? t_[1] : t_[0];
-  Entry*& head = t[e->hash & (t.size() - 1)];
+  Entry*& head = t[slot(e->hash) & (t.size() - 1)];
   e->next = head;
   head = e;
   ++size_;
@@ -42,7 +42,7 @@ void HashTable::insert(Entry* e) {
 void HashTable::replace(Entry* old_e, Entry* new_e) {
   for (auto& t : t_) {
     if (t.empty()) continue;
-    for (Entry** link = &t[old_e->hash & (t.size() - 1)]; *link; link = &(*link)->next) {
+    for (Entry** link = &t[slot(old_e->hash) & (t.size() - 1)]; *link; link = &(*link)->next) {
       if (*link == old_e) {
         new_e->next = old_e->next;
         *link = new_e;
@@ -55,7 +55,7 @@ void HashTable::replace(Entry* old_e, Entry* new_e) {
 void HashTable::remove(Entry* e) {
   for (auto& t : t_) {
     if (t.empty()) continue;
-    for (Entry** link = &t[e->hash & (t.size() - 1)]; *link; link = &(*link)->next) {
+    for (Entry** link = &t[slot(e->hash) & (t.size() - 1)]; *link; link = &(*link)->next) {
       if (*link == e) {
         *link = e->next;
         --size_;
@@ -90,7 +90,7 @@ void HashTable::rehash_step(size_t buckets) {
     }
     while (e) {
       Entry* next = e->next;
-      Entry*& head = to[e->hash & (to.size() - 1)];
+      Entry*& head = to[slot(e->hash) & (to.size() - 1)];
       e->next = head;
       head = e;
       e = next;

@@ -54,6 +54,9 @@ class HashTable {
 
  private:
   static uint64_t rev(uint64_t v);
+  /// Bucket bits are the hash's low bits; Store::shard_index takes the top bits, so the two
+  /// never overlap (sharing them would crowd every key of a shard into 1/S of its buckets).
+  static uint64_t slot(uint64_t hash) { return hash; }
   void maybe_grow();
   std::vector<Entry*> t_[2];
   size_t rehash_idx_ = 0;

@@ -1,4 +1,6 @@
 // daemon/store/shard.cpp: entry lifecycle, LRU, volatile list, eviction and expiry for one shard.
+// Every entry is also in the key index (and the tag index when tagged); while an invalidation
+// runs, lookups treat its dead entries as absent and reclaim them (shard_invalidation.cpp).
 #include "daemon/store/shard.h"
 
 #include <malloc.h>
@@ -88,6 +90,12 @@ void Shard::set_expire_locked(Entry* e, int64_t expire_ms) {
 
 Entry* Shard::find_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
   Entry* e = table_.find(key, hash);
+  if (e && !marks_.empty()) {
+    if (ShardMark* m = killer_locked(e)) {
+      reap_locked(e, *m);
+      return nullptr;
+    }
+  }
   if (e && e->expired(now_ms)) {
     erase_locked(e);
     ++stats_.expired;
@@ -107,10 +115,16 @@ Entry* Shard::lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms)
   return e;
 }
 
-void Shard::erase_locked(Entry* e) {
+void Shard::unlink_locked(Entry* e) {
   table_.remove(e);
+  index_.erase(e);
   lru_unlink(e);
   volatile_remove(e);
+  forget_locked(e);
+}
+
+void Shard::erase_locked(Entry* e) {
+  unlink_locked(e);
   free_entry(e);
 }
 
@@ -124,6 +138,12 @@ bool Shard::make_room_locked(size_t need, int64_t now_ms, const Entry* keep) {
 
 Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms) {
   Entry* old = table_.find(key, hash);
+  if (old && !marks_.empty()) {
+    if (ShardMark* m = killer_locked(old)) {  // invalidated: this write creates the key anew
+      reap_locked(old, *m);
+      old = nullptr;
+    }
+  }
   size_t need = entry_alloc_size(key.size(), value.size());
   if (old) need = need > malloc_usable_size(old) ? need - malloc_usable_size(old) : 0;
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
@@ -132,14 +152,19 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
   if (old) {
     table_.replace(old, e);
+    index_.replace(old, e);
     lru_unlink(old);
     volatile_remove(old);
+    forget_locked(old);  // an overwrite drops the old value's tags
     free_entry(old);
   } else {
     table_.insert(e);
+    index_.insert(e);
   }
   lru_link_front(e);
   if (expire_ms) set_expire_locked(e, expire_ms);
+  if (!marks_.empty()) note_created_locked(e);
+  if (budget_ && used_bytes() > budget_) evict_to_budget_locked(budget_, 0, e);  // index/table growth
   return e;
 }
 
@@ -152,6 +177,8 @@ Entry* Shard::resize_value_locked(Entry* e, size_t new_len) {
   Entry* n = alloc_entry(e->key(), e->hash, new_len);
   std::memcpy(n->value_data(), e->value_data(), std::min<size_t>(e->val_len, new_len));
   table_.replace(e, n);
+  index_.replace(e, n);
+  note_moved_locked(e, n);  // the same value keeps its tags and freshness
   lru_unlink(e);
   lru_link_front(n);
   int64_t exp = e->expire_ms;
@@ -194,6 +221,10 @@ size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry*
   while (used_bytes() > budget) {
     Entry* victim = pick_victim_locked(now_ms);
     if (!victim || victim == keep) break;
+    if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(victim)) {
+      reap_locked(victim, *m);  // already invalidated: counts for the invalidation, not as evicted
+      continue;
+    }
     erase_locked(victim);
     ++stats_.evicted;
     ++n;
@@ -206,8 +237,12 @@ size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
   for (size_t i = 0; i < max_checks && !volatile_.empty(); ++i) {
     Entry* e = volatile_[next_rand(rng_) % volatile_.size()];
     if (e->expired(now_ms)) {
-      erase_locked(e);
-      ++stats_.expired;
+      if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(e)) {
+        reap_locked(e, *m);  // counts as expired or invalidated by the mark's start time
+      } else {
+        erase_locked(e);
+        ++stats_.expired;
+      }
       ++deleted;
     }
   }
@@ -222,6 +257,9 @@ void Shard::clear_locked() {
   }
   lru_head_ = lru_tail_ = nullptr;
   table_.clear();
+  index_.clear();
+  tags_.clear();
+  for (auto& m : marks_) m->fresh.clear();
   std::vector<Entry*>().swap(volatile_);
 }
 

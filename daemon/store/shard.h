@@ -1,15 +1,22 @@
 // daemon/store/shard.h: one shard of the keyspace: a mutex, its hash table, a real LRU list,
-// the list of keys with a TTL (for active expiry and volatile-* eviction) and memory accounting.
+// the list of keys with a TTL (for active expiry and volatile-* eviction), memory accounting,
+// and the invalidation side: an ordered key index, tags, and the marks of running invalidations.
 // Every *_locked method needs mutex() held by the caller (lock order: see store.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon/store/entry.h"
 #include "daemon/store/hash_table.h"
+#include "daemon/store/invalidation.h"
+#include "daemon/store/key_index.h"
+#include "daemon/store/tag_index.h"
 
 namespace shardcache::store {
 
@@ -19,6 +26,7 @@ enum class EvictionPolicy { AllKeysLru, VolatileLru, AllKeysRandom, VolatileRand
 /// Counters a shard keeps; summed by Store::stats().
 struct ShardStats {
   uint64_t hits = 0, misses = 0, expired = 0, evicted = 0;
+  uint64_t invalidated = 0;  ///< entries removed by INVALIDATE / INVALIDATETAG
 };
 
 class Shard {
@@ -30,7 +38,8 @@ class Shard {
 
   std::mutex& mutex() { return mu_; }
 
-  /// Live entry for key (an expired one is deleted and nullptr returned). Does not touch LRU.
+  /// Live entry for key (an expired or invalidated one is deleted and nullptr returned). Does
+  /// not touch LRU.
   Entry* find_locked(std::string_view key, uint64_t hash, int64_t now_ms);
   /// Like find_locked, and counts a hit or miss and refreshes recency on a hit.
   Entry* lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms);
@@ -60,8 +69,27 @@ class Shard {
   HashTable& table_locked() { return table_; }
   ShardStats& stats_locked() { return stats_; }
 
-  /// Memory held for data: entries (allocator-rounded), table slots, volatile list.
-  size_t used_bytes() const { return entry_bytes_ + table_.slot_bytes() + volatile_.capacity() * sizeof(Entry*); }
+  /// Memory held for data: entries (allocator-rounded), table slots, volatile list, key index, tags.
+  size_t used_bytes() const {
+    return entry_bytes_ + table_.slot_bytes() + volatile_.capacity() * sizeof(Entry*) + index_.bytes() + tags_.bytes();
+  }
+
+  // Invalidation (shard_invalidation.cpp). See invalidation.h for marks.
+  /// False when `e` is expired or invalidated by a running call (KEYS, SCAN, RANDOMKEY use it).
+  bool visible_locked(const Entry* e, int64_t now_ms) const;
+  /// Attaches tags to `e`, a value just written (SET ... TAGS); its memory counts in used_bytes().
+  void attach_tags_locked(Entry* e, std::span<const std::string_view> tags);
+  /// The tags `e` carries.
+  std::vector<std::string> tags_of_locked(const Entry* e) const { return tags_.tags_of(e); }
+  /// Installs a call's mark: from now on its matching entries are absent here.
+  ShardMark* add_mark_locked(std::shared_ptr<const InvalidationSpec> spec, int64_t start_ms);
+  /// Removes a mark whose reclamation is done; returns the entries it removed.
+  uint64_t remove_mark_locked(ShardMark* m);
+  /// Reclaims entries dead under `m`, visiting at most about `budget` entries; true when done.
+  bool reclaim_step_locked(ShardMark& m, ReclaimCursor& c, size_t budget);
+  size_t mark_count_locked() const { return marks_.size(); }
+  const KeyIndex& key_index_locked() const { return index_; }
+  const TagIndex& tag_index_locked() const { return tags_; }
 
   void set_budget(size_t bytes) { budget_ = bytes; }
   size_t budget() const { return budget_; }
@@ -80,6 +108,16 @@ class Shard {
   void volatile_remove(Entry* e);
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
   Entry* pick_victim_locked(int64_t now_ms);
+  void unlink_locked(Entry* e);
+  // Invalidation helpers (shard_invalidation.cpp).
+  bool dead_under(const ShardMark& m, const Entry* e) const;
+  ShardMark* killer_locked(const Entry* e) const;
+  void reap_locked(Entry* e, ShardMark& m);
+  void note_created_locked(const Entry* e);
+  void note_moved_locked(const Entry* from, Entry* to);
+  void forget_locked(const Entry* e);
+  bool reclaim_pattern_locked(const KeyPattern& p, ReclaimCursor& c, size_t& budget);
+  bool reclaim_tag_locked(std::string_view tag, ReclaimCursor& c, size_t& budget);
 
   std::mutex mu_;
   HashTable table_;
@@ -91,6 +129,10 @@ class Shard {
   EvictionPolicy policy_ = EvictionPolicy::AllKeysLru;
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
   ShardStats stats_;
+  KeyIndex index_;
+  TagIndex tags_;
+  std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
+  std::vector<Entry*> batch_;                      // scratch for reclaim steps
 };
 
 }  // namespace shardcache::store

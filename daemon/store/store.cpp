@@ -79,8 +79,10 @@ StoreStats Store::stats() {
     t.misses += st.misses;
     t.expired += st.expired;
     t.evicted += st.evicted;
+    t.invalidated += st.invalidated;
     t.used_bytes += s->used_bytes();
   }
+  t.invalidation_calls = invalidation_calls_.load(std::memory_order_relaxed);
   return t;
 }
 
@@ -89,6 +91,7 @@ void Store::reset_stats() {
     std::lock_guard g(s->mutex());
     s->stats_locked() = ShardStats{};
   }
+  invalidation_calls_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace shardcache::store

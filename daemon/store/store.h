@@ -16,6 +16,7 @@ namespace shardcache::store {
 /// Totals over every shard (taken shard by shard, so approximate under concurrent writes).
 struct StoreStats {
   uint64_t keys = 0, volatile_keys = 0, hits = 0, misses = 0, expired = 0, evicted = 0;
+  uint64_t invalidated = 0, invalidation_calls = 0;
   size_t used_bytes = 0;
 };
 
@@ -50,11 +51,14 @@ class Store {
 
   StoreStats stats();
   void reset_stats();
+  /// Counts one INVALIDATE / INVALIDATETAG call (InvalidationJob does it).
+  void count_invalidation_call() { invalidation_calls_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   std::vector<std::unique_ptr<Shard>> shards_;
   unsigned shard_bits_ = 0;
   std::atomic<size_t> maxmemory_{0};
+  std::atomic<uint64_t> invalidation_calls_{0};
 };
 
 /// Wall-clock unix time in milliseconds (expiry is absolute, as EXPIREAT).

@@ -1,0 +1,191 @@
+// daemon/store/key_index.cpp: the ordered key index (see key_index.h).
+#include "daemon/store/key_index.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace shardcache::store {
+
+namespace {
+bool starts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.compare(0, p.size(), p) == 0; }
+
+/// The shortest prefix of `hi` that is greater than `lo` (lo < hi): a valid separator.
+std::string_view shortest_separator(std::string_view lo, std::string_view hi) {
+  size_t d = 0;
+  while (d < lo.size() && d < hi.size() && lo[d] == hi[d]) ++d;
+  return hi.substr(0, std::min(hi.size(), d + 1));
+}
+}  // namespace
+
+KeyIndex::KeyIndex() : map_(Less{}, Map::allocator_type(&bytes_)) {}
+
+KeyIndex::~KeyIndex() { clear(); }
+
+KeyIndex::Leaf* KeyIndex::new_leaf() {
+  void* p = std::malloc(sizeof(Leaf));
+  if (!p) throw std::bad_alloc();
+  bytes_ += malloc_usable_size(p);
+  auto* l = static_cast<Leaf*>(p);
+  l->n = 0;
+  return l;
+}
+
+void KeyIndex::free_leaf(Leaf* l) {
+  bytes_ -= malloc_usable_size(l);
+  std::free(l);
+}
+
+void KeyIndex::add_leaf(std::string_view separator, Leaf* l) {
+  map_.emplace(std::piecewise_construct, std::forward_as_tuple(separator, CountingAllocator<char>(&bytes_)),
+               std::forward_as_tuple(l));
+}
+
+KeyIndex::Map::const_iterator KeyIndex::leaf_for(std::string_view key) const {
+  auto it = map_.upper_bound(key);  // the first leaf's separator is "", so it != begin()
+  return --it;
+}
+
+KeyIndex::Map::iterator KeyIndex::leaf_for(std::string_view key) {
+  auto it = map_.upper_bound(key);
+  return --it;
+}
+
+size_t KeyIndex::lower_pos(const Leaf& l, std::string_view key) {
+  size_t lo = 0, hi = l.n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (l.e[mid]->key() < key) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+void KeyIndex::insert(Entry* e) {
+  if (map_.empty()) add_leaf("", new_leaf());
+  std::string_view key = e->key();
+  auto it = leaf_for(key);
+  if (it->second->n == kLeafCap) {
+    split(it);
+    it = leaf_for(key);
+  }
+  Leaf& l = *it->second;
+  size_t pos = lower_pos(l, key);
+  std::memmove(&l.e[pos + 1], &l.e[pos], (l.n - pos) * sizeof(Entry*));
+  l.e[pos] = e;
+  ++l.n;
+  ++size_;
+}
+
+void KeyIndex::split(Map::iterator it) {
+  Leaf& l = *it->second;
+  Leaf* r = new_leaf();
+  size_t h = l.n / 2;
+  r->n = static_cast<uint32_t>(l.n - h);
+  std::memcpy(r->e, &l.e[h], r->n * sizeof(Entry*));
+  l.n = static_cast<uint32_t>(h);
+  add_leaf(shortest_separator(l.e[h - 1]->key(), r->e[0]->key()), r);
+}
+
+void KeyIndex::erase(const Entry* e) {
+  std::string_view key = e->key();
+  auto it = leaf_for(key);
+  Leaf& l = *it->second;
+  size_t pos = lower_pos(l, key);
+  if (pos >= l.n || l.e[pos] != e) return;  // not indexed: nothing to do
+  std::memmove(&l.e[pos], &l.e[pos + 1], (l.n - pos - 1) * sizeof(Entry*));
+  --l.n;
+  --size_;
+  shrink(it);
+}
+
+/// Keeps leaves from emptying out: drops an empty leaf, merges a sparse one into a neighbour.
+void KeyIndex::shrink(Map::iterator it) {
+  Leaf* l = it->second;
+  if (l->n > kLeafCap / 4) return;
+  auto next = std::next(it);
+  if (l->n == 0) {
+    if (it != map_.begin()) {  // the previous leaf's range absorbs this one
+      free_leaf(l);
+      map_.erase(it);
+    } else if (next != map_.end()) {  // keep the "" separator: adopt the next leaf
+      it->second = next->second;
+      free_leaf(l);
+      map_.erase(next);
+    } else {
+      free_leaf(l);
+      map_.clear();
+    }
+    return;
+  }
+  // Merge the right one of (this, neighbour) into the left one when both fit comfortably.
+  auto left = it, right = next;
+  if (right == map_.end()) {
+    if (it == map_.begin()) return;
+    left = std::prev(it);
+    right = it;
+  }
+  Leaf* a = left->second;
+  Leaf* b = right->second;
+  if (a->n + b->n > kLeafCap * 3 / 4) return;
+  std::memcpy(&a->e[a->n], b->e, b->n * sizeof(Entry*));
+  a->n += b->n;
+  free_leaf(b);
+  map_.erase(right);
+}
+
+void KeyIndex::replace(const Entry* old_e, Entry* new_e) {
+  std::string_view key = old_e->key();
+  auto it = leaf_for(key);
+  Leaf& l = *it->second;
+  size_t pos = lower_pos(l, key);
+  if (pos < l.n && l.e[pos] == old_e) l.e[pos] = new_e;
+}
+
+bool KeyIndex::collect_prefix(std::string_view prefix, const std::string* after, size_t max,
+                              std::vector<Entry*>& out) const {
+  if (map_.empty()) return true;
+  std::string_view start = after ? std::string_view(*after) : prefix;
+  auto it = leaf_for(start);
+  size_t pos = lower_pos(*it->second, start);
+  size_t taken = 0;
+  for (; it != map_.end(); ++it, pos = 0) {
+    const Leaf& l = *it->second;
+    for (; pos < l.n; ++pos) {
+      std::string_view k = l.e[pos]->key();
+      if (after && k == *after) continue;
+      if (!starts_with(k, prefix)) return true;
+      if (taken == max) return false;
+      out.push_back(l.e[pos]);
+      ++taken;
+    }
+  }
+  return true;
+}
+
+void KeyIndex::clear() {
+  for (auto& [sep, leaf] : map_) free_leaf(leaf);
+  map_.clear();
+  size_ = 0;
+}
+
+bool KeyIndex::check() const {
+  size_t n = 0;
+  const Entry* prev = nullptr;
+  for (auto it = map_.begin(); it != map_.end(); ++it) {
+    const Leaf& l = *it->second;
+    auto next = std::next(it);
+    if (l.n == 0 || l.n > kLeafCap) return false;
+    for (size_t i = 0; i < l.n; ++i) {
+      std::string_view k = l.e[i]->key();
+      if (prev && !(prev->key() < k)) return false;
+      if (k < std::string_view(it->first)) return false;
+      if (next != map_.end() && !(k < std::string_view(next->first))) return false;
+      prev = l.e[i];
+    }
+    n += l.n;
+  }
+  return n == size_ && (map_.empty() || map_.begin()->first.empty());
+}
+
+}  // namespace shardcache::store

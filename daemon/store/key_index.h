@@ -1,0 +1,73 @@
+// daemon/store/key_index.h: a shard's ordered index of entries by key, so a prefix pattern
+// (`course:42:*`) is answered in O(log n + matches) instead of a walk over the keyspace.
+// A small two-level B+tree: sorted leaves of up to 63 entry pointers (one 512-byte block each)
+// found through a std::map from each leaf's lower-bound separator (a short, suffix-truncated
+// copy of a key). Only Entry::key() and pointer identity are used, so the entry layout can
+// change without touching this file. Not thread-safe: the owning shard's mutex guards it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/store/counting_allocator.h"
+#include "daemon/store/entry.h"
+
+namespace shardcache::store {
+
+class KeyIndex {
+ public:
+  static constexpr size_t kLeafCap = 63;  ///< 8-byte header + 63 pointers = one 512-byte block
+
+  KeyIndex();
+  ~KeyIndex();
+  KeyIndex(const KeyIndex&) = delete;
+  KeyIndex& operator=(const KeyIndex&) = delete;
+
+  /// Adds `e`; no entry with its key may be present.
+  void insert(Entry* e);
+  /// Removes `e`, which must be present.
+  void erase(const Entry* e);
+  /// Puts `new_e` where `old_e` (present, same key) was.
+  void replace(const Entry* old_e, Entry* new_e);
+  /// Appends to `out`, in key order, at most `max` entries whose key starts with `prefix` and
+  /// is greater than `*after` when `after` is given. Returns true when no further entry with
+  /// the prefix follows (the range is exhausted).
+  bool collect_prefix(std::string_view prefix, const std::string* after, size_t max, std::vector<Entry*>& out) const;
+
+  size_t size() const { return size_; }
+  /// Bytes held by leaves, map nodes and separators, allocator-rounded (0 when empty).
+  size_t bytes() const { return bytes_; }
+  /// Forgets every entry (they are the caller's to free).
+  void clear();
+  /// Verifies ordering, separators and counts (for tests).
+  bool check() const;
+
+ private:
+  struct Leaf {
+    uint32_t n;
+    Entry* e[kLeafCap];
+  };
+  struct Less {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a < b; }
+  };
+  using Map = std::map<CountedString, Leaf*, Less, CountingAllocator<std::pair<const CountedString, Leaf*>>>;
+
+  Map::const_iterator leaf_for(std::string_view key) const;
+  Map::iterator leaf_for(std::string_view key);
+  static size_t lower_pos(const Leaf& l, std::string_view key);
+  Leaf* new_leaf();
+  void free_leaf(Leaf* l);
+  void add_leaf(std::string_view separator, Leaf* l);
+  void split(Map::iterator it);
+  void shrink(Map::iterator it);
+
+  size_t bytes_ = 0;  // declared before map_: the map's allocator counts into it
+  Map map_;
+  size_t size_ = 0;
+};
+
+}  // namespace shardcache::store

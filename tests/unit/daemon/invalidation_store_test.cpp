@@ -1,0 +1,282 @@
+// tests/unit/daemon/invalidation_store_test.cpp: the store side of invalidation on its own: the
+// ordered key index against a brute-force model, the tag index, glob classification, and the
+// marks' ordering rules (lookups, overwrites, eviction and expiry during a running call).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/store/glob.h"
+#include "daemon/store/invalidation_job.h"
+#include "daemon/store/store.h"
+
+using namespace shardcache::store;
+
+namespace {
+
+Entry* put(Shard& s, const std::string& k, const std::string& v = "v", int64_t exp = 0) {
+  return s.put_locked(k, Store::hash(k), v, exp);
+}
+Entry* find(Shard& s, const std::string& k, int64_t now = 1000) { return s.find_locked(k, Store::hash(k), now); }
+
+std::vector<std::string> collect_all(const KeyIndex& idx, const std::string& prefix, size_t batch) {
+  std::vector<std::string> keys;
+  std::string resume;
+  bool has = false;
+  for (int guard = 0; guard < 1000000; ++guard) {
+    std::vector<Entry*> out;
+    bool done = idx.collect_prefix(prefix, has ? &resume : nullptr, batch, out);
+    for (Entry* e : out) keys.emplace_back(e->key());
+    if (!out.empty()) { resume = keys.back(); has = true; }
+    if (done) break;
+  }
+  return keys;
+}
+
+std::vector<std::string> model_prefix(const std::set<std::string>& m, const std::string& prefix) {
+  std::vector<std::string> r;
+  for (auto it = m.lower_bound(prefix); it != m.end() && it->starts_with(prefix); ++it) r.push_back(*it);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("key index: random inserts and erases keep order, prefix ranges match a model") {
+  Shard s;
+  std::set<std::string> model;
+  std::mt19937 rng(7);
+  const char* stems[] = {"course:", "student:", "dashboard:", "analytics:", "c", ""};
+  for (int i = 0; i < 20000; ++i) {
+    std::string k = std::string(stems[rng() % 6]) + std::to_string(rng() % 3000) + (rng() % 2 ? ":x" : "");
+    if (rng() % 3 == 0 && model.count(k)) {
+      s.erase_locked(find(s, k));
+      model.erase(k);
+    } else {
+      put(s, k);
+      model.insert(k);
+    }
+  }
+  const KeyIndex& idx = s.key_index_locked();
+  CHECK(idx.check());
+  CHECK(idx.size() == model.size());
+  for (std::string p : {"", "course:", "course:1", "course:12:", "student:29", "zzz", "c", "dash"}) {
+    for (size_t batch : {size_t{1}, size_t{7}, size_t{1000}}) {
+      INFO("prefix ", p, " batch ", batch);
+      CHECK(collect_all(idx, p, batch) == model_prefix(model, p));
+    }
+  }
+  // Emptying the shard gives every index byte back.
+  for (const auto& k : model) s.erase_locked(find(s, k));
+  CHECK(idx.size() == 0);
+  CHECK(idx.bytes() == 0);
+  CHECK(s.used_bytes() == s.table_locked().slot_bytes());
+}
+
+TEST_CASE("key index: ascending, descending and binary keys; replace keeps the position") {
+  Shard s;
+  for (int i = 0; i < 5000; ++i) put(s, "k" + std::string(6 - std::to_string(i).size(), '0') + std::to_string(i));
+  for (int i = 5000; i > 0; --i) put(s, "z" + std::to_string(i));
+  std::string bin("b\0\xff", 3);
+  put(s, bin);
+  put(s, std::string("b\0", 2));
+  CHECK(s.key_index_locked().check());
+  CHECK(collect_all(s.key_index_locked(), std::string("b\0", 2), 10).size() == 2);
+  CHECK(collect_all(s.key_index_locked(), "k00490", 3).size() == 10);
+  Entry* e = put(s, "k000100", "a much longer value than before");  // overwrite: a new block
+  CHECK(collect_all(s.key_index_locked(), "k000100", 5) == std::vector<std::string>{"k000100"});
+  CHECK(find(s, "k000100") == e);
+  Entry* r = s.resize_value_locked(e, 3);
+  CHECK(collect_all(s.key_index_locked(), "k00010", 50).size() == 10);
+  CHECK(s.key_index_locked().check());
+  CHECK(r->value() == "a m");
+}
+
+TEST_CASE("key index memory is counted and modest") {
+  Shard s;
+  size_t before = s.used_bytes();
+  for (int i = 0; i < 10000; ++i) put(s, "course:" + std::to_string(i % 100) + ":student:" + std::to_string(i));
+  size_t idx = s.key_index_locked().bytes();
+  CHECK(idx > 10000 * 8);   // at least a pointer per key
+  CHECK(idx < 10000 * 24);  // leaves at least a third full, short separators
+  CHECK(s.used_bytes() > before + idx);
+}
+
+TEST_CASE("tag index: attach, detach, move, members and bytes") {
+  Shard s;
+  Entry* a = put(s, "a");
+  Entry* b = put(s, "b");
+  std::vector<std::string_view> t1{"t1", "t2", "t1"};
+  s.attach_tags_locked(a, t1);
+  std::vector<std::string_view> t2{"t2"};
+  s.attach_tags_locked(b, t2);
+  const TagIndex& ti = s.tag_index_locked();
+  CHECK(s.tags_of_locked(a) == std::vector<std::string>{"t1", "t2"});
+  CHECK(ti.members("t2").size() == 2);
+  CHECK(ti.members("t1").size() == 1);
+  CHECK(ti.members("none").empty());
+  CHECK(ti.bytes() > 0);
+  CHECK(ti.has_any(a, {"zz", "t1"}));
+  CHECK_FALSE(ti.has_any(b, {"t1"}));
+  Entry* a2 = s.resize_value_locked(a, 100);  // realloc keeps tags
+  CHECK(s.tags_of_locked(a2) == std::vector<std::string>{"t1", "t2"});
+  CHECK(ti.members("t1")[0] == a2);
+  put(s, "a", "overwritten");  // an overwrite drops them
+  CHECK(ti.members("t1").empty());
+  CHECK(ti.members("t2").size() == 1);
+  CHECK(ti.members("t2")[0] == b);
+  s.erase_locked(b);
+  CHECK(ti.empty());
+  CHECK(ti.tag_count() == 0);
+  CHECK(ti.bytes() == 0);
+}
+
+TEST_CASE("tag index: many members removed in any order keep back-references right") {
+  Shard s;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 500; ++i) {
+    keys.push_back("k" + std::to_string(i));
+    Entry* e = put(s, keys.back());
+    std::vector<std::string_view> tags{"all", i % 2 ? "odd" : "even"};
+    s.attach_tags_locked(e, tags);
+  }
+  std::mt19937 rng(3);
+  std::shuffle(keys.begin(), keys.end(), rng);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    s.erase_locked(find(s, keys[i]));
+    REQUIRE(s.tag_index_locked().members("all").size() == keys.size() - i - 1);
+    for (Entry* m : s.tag_index_locked().members("all")) REQUIRE(find(s, std::string(m->key())) == m);
+  }
+  CHECK(s.tag_index_locked().bytes() == 0);
+}
+
+TEST_CASE("glob shapes: literal, prefix, other; escapes unescaped in the literal") {
+  std::string lit;
+  CHECK(glob_shape("course:42", lit) == GlobShape::Literal);
+  CHECK(lit == "course:42");
+  CHECK(glob_shape("course:42:*", lit) == GlobShape::Prefix);
+  CHECK(lit == "course:42:");
+  CHECK(glob_shape("course:42:**", lit) == GlobShape::Prefix);
+  CHECK(glob_shape("*", lit) == GlobShape::Prefix);
+  CHECK(lit.empty());
+  CHECK(glob_shape("a\\*b", lit) == GlobShape::Literal);
+  CHECK(lit == "a*b");
+  CHECK(glob_shape("a\\**", lit) == GlobShape::Prefix);
+  CHECK(lit == "a*");
+  CHECK(glob_shape("ab\\", lit) == GlobShape::Literal);  // a trailing backslash is literal
+  CHECK(lit == "ab\\");
+  CHECK(glob_shape("course:[0-9]*:students", lit) == GlobShape::Other);
+  CHECK(lit == "course:");
+  CHECK(glob_shape("*:progress", lit) == GlobShape::Other);
+  CHECK(lit.empty());
+  CHECK(glob_shape("a?c*", lit) == GlobShape::Other);
+  CHECK(glob_shape("a*c", lit) == GlobShape::Other);
+  CHECK(lit == "a");
+}
+
+TEST_CASE("marks: matching entries vanish at once; fresh writes survive; count is exact") {
+  Store st(4);
+  auto put_s = [&](const std::string& k, int64_t exp = 0) {
+    uint64_t h = Store::hash(k);
+    std::lock_guard g(st.shard_for(h).mutex());
+    return st.shard_for(h).put_locked(k, h, "old", exp) != nullptr;
+  };
+  auto get_s = [&](const std::string& k) -> std::string {
+    uint64_t h = Store::hash(k);
+    std::lock_guard g(st.shard_for(h).mutex());
+    Entry* e = st.shard_for(h).find_locked(k, h, 5000);
+    return e ? std::string(e->value()) : "(nil)";
+  };
+  for (int i = 0; i < 100; ++i) put_s("course:1:" + std::to_string(i));
+  for (int i = 0; i < 10; ++i) put_s("course:2:" + std::to_string(i));
+  put_s("course:1:expired", 4000);  // expired before the call's time (5000)
+  InvalidationJob job(st, InvalidationSpec::for_patterns(std::vector<std::string_view>{"course:1:*"}), 5000, false);
+  // Nothing reclaimed yet, but every matching key is already absent to lookups.
+  CHECK(get_s("course:1:5") == "(nil)");
+  CHECK(get_s("course:2:5") == "old");
+  // Written after the mark: survives the call. An overwrite of a dead key creates it anew.
+  {
+    uint64_t h = Store::hash("course:1:new");
+    std::lock_guard g(st.shard_for(h).mutex());
+    st.shard_for(h).put_locked("course:1:new", h, "new", 0);
+  }
+  {
+    uint64_t h = Store::hash("course:1:7");
+    std::lock_guard g(st.shard_for(h).mutex());
+    st.shard_for(h).put_locked("course:1:7", h, "rewritten", 0);
+  }
+  job.run_to_end();
+  CHECK(job.removed() == 100);  // 98 reclaimed by the job, 2 by the lookup and the overwrite
+  CHECK(get_s("course:1:new") == "new");
+  CHECK(get_s("course:1:7") == "rewritten");
+  CHECK(get_s("course:2:9") == "old");
+  StoreStats ss = st.stats();
+  CHECK(ss.keys == 12);
+  CHECK(ss.invalidated == 100);
+  CHECK(ss.expired == 1);
+  CHECK(ss.invalidation_calls == 1);
+  for (size_t i = 0; i < st.shard_count(); ++i) CHECK(st.shard(i).mark_count_locked() == 0);
+}
+
+TEST_CASE("marks: eviction and active expiry of dead entries credit the call") {
+  Store st(1);
+  Shard& s = st.shard(0);
+  for (int i = 0; i < 50; ++i) put(s, "a:" + std::to_string(i), std::string(100, 'x'));
+  for (int i = 0; i < 50; ++i) put(s, "vol:" + std::to_string(i), "v", 10000 + i);
+  InvalidationJob job(st, InvalidationSpec::for_patterns(std::vector<std::string_view>{"a:*", "vol:*"}), 5000, false);
+  // The LRU tail is dead: eviction reclaims it for the call instead of counting an eviction.
+  size_t used = s.used_bytes();
+  s.set_budget(used - 1000);
+  s.evict_to_budget_locked(used - 1000, 5000);
+  CHECK(s.stats_locked().evicted == 0);
+  CHECK(s.stats_locked().invalidated > 0);
+  // Volatile keys that expire after the call began were live then: they count for the call.
+  size_t n = 0;
+  for (int i = 0; i < 100 && n < 50; ++i) n += s.active_expire_locked(20000, 20);
+  CHECK(n == 50);
+  job.run_to_end();
+  CHECK(job.removed() == 100);
+  CHECK(s.size_locked() == 0);
+  CHECK(s.stats_locked().expired == 0);
+}
+
+TEST_CASE("marks: two overlapping calls count each key once; the later call sees writes between them") {
+  Store st(2);
+  for (int i = 0; i < 40; ++i) {
+    std::string k = "x:" + std::to_string(i);
+    uint64_t h = Store::hash(k);
+    st.shard_for(h).put_locked(k, h, "v", 0);
+  }
+  InvalidationJob a(st, InvalidationSpec::for_patterns(std::vector<std::string_view>{"x:*"}), 1, false);
+  std::string k = "x:new";
+  uint64_t h = Store::hash(k);
+  st.shard_for(h).put_locked(k, h, "v", 0);  // fresh for a, existing for b
+  InvalidationJob b(st, InvalidationSpec::for_patterns(std::vector<std::string_view>{"x:1*"}), 1, false);
+  b.run_to_end();
+  a.run_to_end();
+  CHECK(a.removed() + b.removed() == 40);
+  CHECK(st.stats().keys == 1);
+  InvalidationJob c(st, InvalidationSpec::for_patterns(std::vector<std::string_view>{"x:*"}), 1, false);
+  c.run_to_end();
+  CHECK(c.removed() == 1);
+}
+
+TEST_CASE("marks: a tag call reclaims members written before it, not after") {
+  Store st(2);
+  auto tagged = [&](const std::string& k, std::vector<std::string_view> tags) {
+    uint64_t h = Store::hash(k);
+    Entry* e = st.shard_for(h).put_locked(k, h, "v", 0);
+    st.shard_for(h).attach_tags_locked(e, tags);
+  };
+  for (int i = 0; i < 1000; ++i) tagged("d:" + std::to_string(i), {"course:42", i % 2 ? "course:7" : "x"});
+  InvalidationJob job(st, InvalidationSpec::for_tags(std::vector<std::string_view>{"course:42"}), 1, false);
+  for (int i = 0; i < 5 && !job.done(); ++i) job.step();
+  for (int i = 1000; i < 1010; ++i) tagged("d:" + std::to_string(i), {"course:42"});  // during the call
+  job.run_to_end();
+  CHECK(job.removed() == 1000);
+  CHECK(st.stats().keys == 10);
+  for (size_t i = 0; i < st.shard_count(); ++i) CHECK(st.shard(i).tag_index_locked().members("course:7").empty());
+}
