@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/commands/command_stats.h"
+#include "daemon/commands/stats.h"
 #include "daemon/config.h"
 #include "daemon/store/store.h"
 
@@ -84,6 +85,7 @@ struct ServerState {
   std::atomic<bool> shutdown_requested{false};
   std::function<void()> request_shutdown;   ///< set by main: SHUTDOWN
   std::string run_id;
+  OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

@@ -1,14 +1,13 @@
 // daemon/commands/server.cpp: server commands: INFO, CONFIG, COMMAND (built from the table),
 // TIME, MEMORY USAGE, SHUTDOWN.
-#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 
 #include "daemon/commands/command_table.h"
+#include "daemon/commands/memory.h"
 #include "daemon/commands/util.h"
 #include "daemon/store/glob.h"
 
@@ -73,22 +72,7 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
   }
   if (want("memory")) {
     section_header("Memory");
-    size_t rss = process_rss();
-    line(s, "used_memory", st.used_bytes);
-    line(s, "used_memory_human", human_bytes(st.used_bytes));
-    line(s, "used_memory_rss", rss);
-    line(s, "used_memory_rss_human", human_bytes(rss));
-    line(s, "maxmemory", srv.store.maxmemory());
-    line(s, "maxmemory_human", human_bytes(srv.store.maxmemory()));
-    line(s, "maxmemory_policy", srv.config.get_policy());
-    char ratio[32];
-    std::snprintf(ratio, sizeof ratio, "%.2f", st.used_bytes ? static_cast<double>(rss) / static_cast<double>(st.used_bytes) : 0.0);
-    line(s, "mem_fragmentation_ratio", std::string(ratio));
-#ifdef SHARDCACHE_JEMALLOC
-    line(s, "mem_allocator", std::string("jemalloc"));
-#else
-    line(s, "mem_allocator", std::string("libc"));
-#endif
+    append_info_memory(ctx, st, s);
   }
   if (want("persistence")) {
     section_header("Persistence");
@@ -100,6 +84,7 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
     section_header("Stats");
     line(s, "total_connections_received", tt.connections);
     line(s, "total_commands_processed", tt.commands);
+    line(s, "instantaneous_ops_per_sec", srv.ops.per_sec());
     line(s, "total_net_input_bytes", tt.in_bytes);
     line(s, "total_net_output_bytes", tt.out_bytes);
     line(s, "rejected_connections", tt.rejected);
@@ -169,6 +154,7 @@ void CmdConfig(CmdContext& ctx, Args args, ReplySink& out) {
   if (iequals(sub, "resetstat") && args.size() == 2) {
     ctx.server.store.reset_stats();
     for (auto& ts : ctx.server.thread_stats) ts->reset();
+    ctx.server.ops.reset();
     return out.simple("OK");
   }
   if (iequals(sub, "rewrite")) return out.error("ERR The server is running without a config file");
@@ -251,16 +237,7 @@ void CmdTime(CmdContext& ctx, Args, ReplySink& out) {
   out.bulk(std::to_string(us % 1000000));
 }
 
-void CmdMemory(CmdContext& ctx, Args args, ReplySink& out) {
-  if (iequals(args[1], "usage") && (args.size() == 3 || args.size() == 5)) {
-    KeyLock k(ctx, args[2]);
-    store::Entry* e = k.find();
-    if (!e) return out.null();
-    return out.integer(static_cast<long long>(malloc_usable_size(e) + sizeof(void*)));
-  }
-  if (iequals(args[1], "usage")) return out.error(kErrSyntax);
-  out.error("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try MEMORY HELP.");
-}
+void CmdMemory(CmdContext& ctx, Args args, ReplySink& out) { memory_command(ctx, args, out); }
 
 void CmdShutdown(CmdContext& ctx, Args args, ReplySink& out) {
   for (size_t i = 1; i < args.size(); ++i) {
@@ -283,7 +260,8 @@ void register_server(CommandTable& t) {
   t.add({"command", -1, 0, 0, 0, 0, CmdCommand, g, "[COUNT | LIST | INFO [command ...] | DOCS [command ...]]",
          "Describes the commands (built from the command table)."});
   t.add({"time", 1, kFast, 0, 0, 0, CmdTime, g, "", "Returns the server time (seconds, microseconds)."});
-  t.add({"memory", -2, kReadonly, 0, 0, 0, CmdMemory, g, "USAGE key [SAMPLES count]", "Reports memory used by a key."});
+  t.add({"memory", -2, kReadonly, 0, 0, 0, CmdMemory, g, "USAGE key [SAMPLES count] | STATS | DOCTOR | PURGE | MALLOC-STATS | HELP",
+         "Reports memory used by a key, the memory breakdown (STATS) and allocator state."});
   t.add({"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, CmdShutdown, g, "[NOSAVE | SAVE] [NOW] [FORCE]", "Stops the server."});
 }
 

@@ -54,6 +54,7 @@ void Server::cron_loop() {
   while (!stopping_) {
     int hz = std::max(1, state_.config.hz.load());
     state_.store.cron_step(store::unix_ms(), 250);
+    commands::server_cron(state_);
     // Sleep in short slices so stop() is prompt.
     auto until = steady_clock::now() + milliseconds(1000 / hz);
     while (!stopping_ && steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(10));

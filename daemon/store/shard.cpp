@@ -3,6 +3,8 @@
 // runs, lookups treat its dead entries as absent and reclaim them (shard_invalidation.cpp).
 #include "daemon/store/shard.h"
 
+#include "daemon/store/alloc.h"
+
 #include <malloc.h>
 
 #include <cstdlib>
@@ -22,8 +24,15 @@ uint64_t next_rand(uint64_t& s) {  // xorshift64*: cheap, per shard, no global s
 Shard::~Shard() { clear_locked(); }
 
 size_t Shard::entry_alloc_size(size_t key_len, size_t val_len) {
-  size_t n = sizeof(Entry) + key_len + val_len;
-  return (n + 15) & ~size_t{15};
+  return alloc_rounded_size(sizeof(Entry) + key_len + val_len);
+}
+
+size_t Shard::key_footprint_locked(const Entry* e) const {
+  size_t n = table_.size();
+  size_t slots = n ? (table_.slot_bytes() + n - 1) / n : 0;
+  // The key index (INVALIDATE's prefix index) is shared per key too; tags are not included.
+  size_t index_share = n ? (index_.bytes() + n - 1) / n : 0;
+  return alloc_usable_size(e) + slots + index_share + (e->vol_idx != kNotVolatile ? sizeof(Entry*) : 0);
 }
 
 Entry* Shard::alloc_entry(std::string_view key, uint64_t hash, size_t val_len) {
@@ -39,11 +48,13 @@ Entry* Shard::alloc_entry(std::string_view key, uint64_t hash, size_t val_len) {
   e->type = ValueType::String;
   std::memcpy(e->data(), key.data(), key.size());
   entry_bytes_ += malloc_usable_size(p);
+  payload_bytes_ += key.size() + val_len;
   return e;
 }
 
 void Shard::free_entry(Entry* e) {
   entry_bytes_ -= malloc_usable_size(e);
+  payload_bytes_ -= e->key_len + e->val_len;
   std::free(e);
 }
 

@@ -71,7 +71,7 @@ class Shard {
 
   /// Memory held for data: entries (allocator-rounded), table slots, volatile list, key index, tags.
   size_t used_bytes() const {
-    return entry_bytes_ + table_.slot_bytes() + volatile_.capacity() * sizeof(Entry*) + index_.bytes() + tags_.bytes();
+    return entry_bytes_ + table_.slot_bytes() + volatile_bytes() + index_.bytes() + tags_.bytes();
   }
 
   // Invalidation (shard_invalidation.cpp). See invalidation.h for marks.
@@ -90,6 +90,13 @@ class Shard {
   size_t mark_count_locked() const { return marks_.size(); }
   const KeyIndex& key_index_locked() const { return index_; }
   const TagIndex& tag_index_locked() const { return tags_; }
+  /// Key and value bytes alone (MEMORY STATS dataset.bytes); the rest of used_bytes() is overhead.
+  size_t payload_bytes() const { return payload_bytes_; }
+  /// Bytes of the volatile (TTL) list.
+  size_t volatile_bytes() const { return volatile_.capacity() * sizeof(Entry*); }
+  /// What one key accounts for (MEMORY USAGE): its allocation, its share of the table's slots,
+  /// and its volatile-list slot if it has a TTL.
+  size_t key_footprint_locked(const Entry* e) const;
 
   void set_budget(size_t bytes) { budget_ = bytes; }
   size_t budget() const { return budget_; }
@@ -125,6 +132,7 @@ class Shard {
   Entry* lru_tail_ = nullptr;  // least recent
   std::vector<Entry*> volatile_;
   size_t entry_bytes_ = 0;
+  size_t payload_bytes_ = 0;   // key + value bytes of live entries
   size_t budget_ = 0;          // 0 = unlimited
   EvictionPolicy policy_ = EvictionPolicy::AllKeysLru;
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;

@@ -17,6 +17,13 @@ Store::Store(size_t shards) {
   if (shards == 0 || (shards & (shards - 1)) != 0) throw std::invalid_argument("shards must be a power of two");
   for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
   while ((size_t{1} << shard_bits_) < shards) ++shard_bits_;
+  startup_bytes_ = stats().used_bytes;
+}
+
+void Store::note_used(size_t used) {
+  size_t peak = peak_.load(std::memory_order_relaxed);
+  while (used > peak && !peak_.compare_exchange_weak(peak, used, std::memory_order_relaxed)) {
+  }
 }
 
 uint64_t Store::hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
@@ -46,7 +53,7 @@ void Store::set_policy(EvictionPolicy p) {
 }
 
 size_t Store::cron_step(int64_t now_ms, int budget_us) {
-  size_t expired = 0;
+  size_t expired = 0, used = 0;
   for (auto& s : shards_) {
     auto start = std::chrono::steady_clock::now();
     std::lock_guard g(s->mutex());
@@ -64,7 +71,9 @@ size_t Store::cron_step(int64_t now_ms, int budget_us) {
       auto spent = std::chrono::steady_clock::now() - start;
       if (spent > std::chrono::microseconds(budget_us)) break;
     }
+    used += s->used_bytes();
   }
+  note_used(used);
   return expired;
 }
 
@@ -81,8 +90,12 @@ StoreStats Store::stats() {
     t.evicted += st.evicted;
     t.invalidated += st.invalidated;
     t.used_bytes += s->used_bytes();
+    t.payload_bytes += s->payload_bytes();
+    t.table_bytes += s->table_locked().slot_bytes();
+    t.volatile_bytes += s->volatile_bytes();
   }
   t.invalidation_calls = invalidation_calls_.load(std::memory_order_relaxed);
+  note_used(t.used_bytes);
   return t;
 }
 

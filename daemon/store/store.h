@@ -18,6 +18,9 @@ struct StoreStats {
   uint64_t keys = 0, volatile_keys = 0, hits = 0, misses = 0, expired = 0, evicted = 0;
   uint64_t invalidated = 0, invalidation_calls = 0;
   size_t used_bytes = 0;
+  size_t payload_bytes = 0;    ///< key + value bytes
+  size_t table_bytes = 0;      ///< hash-table slots
+  size_t volatile_bytes = 0;   ///< TTL lists
 };
 
 class Store {
@@ -54,11 +57,19 @@ class Store {
   /// Counts one INVALIDATE / INVALIDATETAG call (InvalidationJob does it).
   void count_invalidation_call() { invalidation_calls_.fetch_add(1, std::memory_order_relaxed); }
 
+  /// Highest used_bytes seen by stats() or a cron step (INFO used_memory_peak).
+  size_t peak_bytes() const { return peak_.load(std::memory_order_relaxed); }
+  /// used_bytes of the empty store, measured at construction (MEMORY STATS startup.allocated).
+  size_t startup_bytes() const { return startup_bytes_; }
+
  private:
   std::vector<std::unique_ptr<Shard>> shards_;
   unsigned shard_bits_ = 0;
   std::atomic<size_t> maxmemory_{0};
   std::atomic<uint64_t> invalidation_calls_{0};
+  std::atomic<size_t> peak_{0};
+  size_t startup_bytes_ = 0;
+  void note_used(size_t used);
 };
 
 /// Wall-clock unix time in milliseconds (expiry is absolute, as EXPIREAT).

@@ -1,0 +1,52 @@
+// daemon/commands/stats.cpp: instantaneous ops sampling and the server cron tick (see stats.h).
+#include "daemon/commands/stats.h"
+
+#include <chrono>
+
+#include "daemon/commands/context.h"
+
+namespace shardcache::commands {
+
+void OpsSampler::sample(uint64_t total, int64_t now_ms) {
+  std::lock_guard g(mu_);
+  if (last_ms_ == 0 || total < last_total_) {  // first sample, or counters were reset
+    last_ms_ = now_ms;
+    last_total_ = total;
+    return;
+  }
+  int64_t dt = now_ms - last_ms_;
+  if (dt < 100) return;
+  rates_[idx_] = (total - last_total_) * 1000 / static_cast<uint64_t>(dt);
+  idx_ = (idx_ + 1) % kSamples;
+  last_ms_ = now_ms;
+  last_total_ = total;
+}
+
+uint64_t OpsSampler::per_sec() const {
+  std::lock_guard g(mu_);
+  uint64_t sum = 0;
+  for (uint64_t r : rates_) sum += r;
+  return sum / kSamples;
+}
+
+void OpsSampler::reset() {
+  std::lock_guard g(mu_);
+  rates_.fill(0);
+  idx_ = 0;
+  last_ms_ = 0;
+  last_total_ = 0;
+}
+
+uint64_t total_commands(ServerState& s) {
+  uint64_t n = 0;
+  for (auto& ts : s.thread_stats) n += ts->commands.load(std::memory_order_relaxed);
+  return n;
+}
+
+void server_cron(ServerState& s) {
+  using namespace std::chrono;
+  int64_t now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+  s.ops.sample(total_commands(s), now);
+}
+
+}  // namespace shardcache::commands

@@ -1,0 +1,81 @@
+// daemon/store/alloc.cpp: allocator facade (see alloc.h). jemalloc when SHARDCACHE_JEMALLOC is
+// defined (the build links it into every binary that uses the store), glibc otherwise.
+#include "daemon/store/alloc.h"
+
+#include <malloc.h>
+
+#include <cstdint>
+#include <cstdio>
+
+#ifdef SHARDCACHE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+namespace shardcache::store {
+
+size_t alloc_rounded_size(size_t n) {
+#ifdef SHARDCACHE_JEMALLOC
+  return n == 0 ? 0 : nallocx(n, 0);
+#else
+  // glibc: chunks are 16-byte aligned with an 8-byte header, at least 32 bytes.
+  size_t c = (n + 8 + 15) & ~size_t{15};
+  return (c < 32 ? 32 : c) - 8;
+#endif
+}
+
+size_t alloc_usable_size(const void* p) { return malloc_usable_size(const_cast<void*>(p)); }
+
+#ifdef SHARDCACHE_JEMALLOC
+namespace {
+template <typename T>
+bool ctl_read(const char* name, T& out) {
+  size_t len = sizeof(T);
+  return mallctl(name, &out, &len, nullptr, 0) == 0;
+}
+}  // namespace
+#endif
+
+AllocatorStats allocator_stats() {
+  AllocatorStats s;
+#ifdef SHARDCACHE_JEMALLOC
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);  // refresh the cached statistics
+  s.available = ctl_read("stats.allocated", s.allocated) && ctl_read("stats.active", s.active) &&
+                ctl_read("stats.resident", s.resident);
+  ctl_read("stats.retained", s.retained);
+  ctl_read("stats.mapped", s.mapped);
+  ctl_read("background_thread", s.background_thread);
+  ssize_t decay = -1;
+  if (ctl_read("arenas.dirty_decay_ms", decay)) s.dirty_decay_ms = static_cast<long>(decay);
+  const char* version = nullptr;
+  s.name = ctl_read("version", version) && version ? std::string("jemalloc-") + version : "jemalloc";
+  // "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c" -> "jemalloc-5.3.0"
+  if (auto dash = s.name.find('-', 9); dash != std::string::npos) s.name.resize(dash);
+#endif
+  return s;
+}
+
+bool allocator_purge() {
+#ifdef SHARDCACHE_JEMALLOC
+  char name[64];
+  std::snprintf(name, sizeof name, "arena.%u.purge", static_cast<unsigned>(MALLCTL_ARENAS_ALL));
+  return mallctl(name, nullptr, nullptr, nullptr, 0) == 0;
+#else
+  malloc_trim(0);
+  return true;
+#endif
+}
+
+std::string allocator_report() {
+#ifdef SHARDCACHE_JEMALLOC
+  std::string out;
+  auto write = [](void* opaque, const char* text) { static_cast<std::string*>(opaque)->append(text); };
+  malloc_stats_print(write, &out, nullptr);
+  return out;
+#else
+  return "Stats not supported for the current allocator";
+#endif
+}
+
+}  // namespace shardcache::store

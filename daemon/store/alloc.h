@@ -1,0 +1,36 @@
+// daemon/store/alloc.h: the store's view of the process allocator: rounded sizes for honest
+// accounting (jemalloc's nallocx / malloc_usable_size), allocator-wide statistics for INFO and
+// MEMORY STATS (jemalloc's mallctl after an "epoch" refresh), and purging dirty pages.
+// Without jemalloc (sanitizer builds) the statistics report available = false.
+#pragma once
+#include <cstddef>
+#include <string>
+
+namespace shardcache::store {
+
+/// Bytes the allocator really reserves for a request of n bytes.
+size_t alloc_rounded_size(size_t n);
+/// Bytes the allocator reserved for the live block p (malloc_usable_size).
+size_t alloc_usable_size(const void* p);
+
+/// Allocator-wide numbers, as Redis reports them in INFO memory.
+struct AllocatorStats {
+  bool available = false;   ///< false when not built with jemalloc
+  size_t allocated = 0;     ///< stats.allocated: bytes in live allocations
+  size_t active = 0;        ///< stats.active: bytes in active pages (allocated + slab slack)
+  size_t resident = 0;      ///< stats.resident: bytes in physically resident allocator pages
+  size_t retained = 0;      ///< stats.retained: virtual memory kept but returned to the OS
+  size_t mapped = 0;        ///< stats.mapped
+  bool background_thread = false;  ///< jemalloc's background purging thread is on
+  long dirty_decay_ms = -1;        ///< arenas.dirty_decay_ms
+  std::string name = "libc";       ///< mem_allocator value ("jemalloc-5.3.0")
+};
+
+/// Refreshes and reads the allocator statistics (takes a few microseconds).
+AllocatorStats allocator_stats();
+/// Returns dirty pages of every arena to the OS now (MEMORY PURGE). False if unsupported.
+bool allocator_purge();
+/// The allocator's own statistics report (MEMORY MALLOC-STATS); a note when unavailable.
+std::string allocator_report();
+
+}  // namespace shardcache::store
