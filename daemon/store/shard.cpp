@@ -142,7 +142,13 @@ void Shard::erase_locked(Entry* e) {
 bool Shard::make_room_locked(size_t need, int64_t now_ms, const Entry* keep) {
   if (budget_ == 0 || used_bytes() + need <= budget_) return true;
   if (policy_ == EvictionPolicy::NoEviction) return false;
-  if (budget_ < need) return false;
+  if (budget_ < need) {
+    // A value larger than the shard's share (e.g. 10 MB with 256mb over 64 shards): Redis would
+    // store it, so empty this shard for it as long as it fits the whole budget.
+    if (need > total_budget_) return false;
+    evict_to_budget_locked(0, now_ms, keep);
+    return true;
+  }
   evict_to_budget_locked(budget_ - need, now_ms, keep);
   return used_bytes() + need <= budget_;
 }

@@ -98,7 +98,12 @@ class Shard {
   /// and its volatile-list slot if it has a TTL.
   size_t key_footprint_locked(const Entry* e) const;
 
-  void set_budget(size_t bytes) { budget_ = bytes; }
+  /// This shard's share of maxmemory, and the whole budget (a single value larger than the
+  /// share may still be stored, alone in its shard, if it fits the whole budget).
+  void set_budget(size_t bytes, size_t total = 0) {
+    budget_ = bytes;
+    total_budget_ = total;
+  }
   size_t budget() const { return budget_; }
   void set_policy(EvictionPolicy p) { policy_ = p; }
   EvictionPolicy policy() const { return policy_; }
@@ -134,6 +139,7 @@ class Shard {
   size_t entry_bytes_ = 0;
   size_t payload_bytes_ = 0;   // key + value bytes of live entries
   size_t budget_ = 0;          // 0 = unlimited
+  size_t total_budget_ = 0;
   EvictionPolicy policy_ = EvictionPolicy::AllKeysLru;
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
   ShardStats stats_;

@@ -41,7 +41,7 @@ void Store::set_maxmemory(size_t bytes) {
   size_t share = bytes == 0 ? 0 : std::max<size_t>(1, bytes / shards_.size());
   for (auto& s : shards_) {
     std::lock_guard g(s->mutex());
-    s->set_budget(share);
+    s->set_budget(share, bytes);
   }
 }
 

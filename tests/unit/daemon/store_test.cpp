@@ -119,3 +119,16 @@ TEST_CASE("store: resize keeps value prefix and expiry") {
   CHECK(s.volatile_count_locked() == 1);
   CHECK(find(s, "k") == e);
 }
+
+TEST_CASE("store: a value larger than a shard's share is stored if it fits the whole budget") {
+  Store st(64);
+  st.set_maxmemory(64ull * 1024 * 1024);  // 1 MB per shard
+  std::string big(10 * 1024 * 1024, 'x');
+  uint64_t h = Store::hash("big");
+  Shard& s = st.shard_for(h);
+  std::lock_guard g(s.mutex());
+  REQUIRE(s.put_locked("big", h, big, 0) != nullptr);
+  CHECK(s.find_locked("big", h, 1000)->value().size() == big.size());
+  std::string huge(80 * 1024 * 1024, 'y');  // larger than all of maxmemory: refused
+  CHECK(s.put_locked("huge", Store::hash("huge"), huge, 0) == nullptr);
+}
