@@ -56,6 +56,7 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--requirepass", cfg.requirepass, "password for AUTH (and REST bearer token)");
   app.add_option("--proto-max-bulk-len", bulk, "largest accepted bulk string")->capture_default_str();
   app.add_option("--loglevel", cfg.loglevel, "trace, debug, info, warn, error")->capture_default_str();
+  app.set_config("--config", "", "read these flags from a file (INI/TOML: `requirepass = \"secret\"`)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -120,6 +120,10 @@ std::string render_metrics(HttpShared& shared) {
   metric(s, "shardcache_keyspace_misses_total", "counter", "Key lookups that did not find the key.", ss.misses);
   metric(s, "shardcache_expired_keys_total", "counter", "Keys removed because their TTL passed.", ss.expired);
   metric(s, "shardcache_evicted_keys_total", "counter", "Keys evicted to stay within maxmemory.", ss.evicted);
+  metric(s, "shardcache_invalidated_keys_total", "counter", "Keys removed by INVALIDATE and INVALIDATETAG.",
+         ss.invalidated);
+  metric(s, "shardcache_invalidation_calls_total", "counter", "INVALIDATE and INVALIDATETAG calls.",
+         ss.invalidation_calls);
   metric(s, "shardcache_keys", "gauge", "Keys in the keyspace.", ss.keys);
   metric(s, "shardcache_expiring_keys", "gauge", "Keys with a TTL.", ss.volatile_keys);
   metric(s, "shardcache_used_memory_bytes", "gauge", "Memory held for data (INFO used_memory).", ss.used_bytes);
