@@ -146,6 +146,7 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
   }
   size_t need = entry_alloc_size(key.size(), value.size());
   if (old) need = need > malloc_usable_size(old) ? need - malloc_usable_size(old) : 0;
+  else need += KeyIndex::insert_reserve(key.size());  // a new key may split an index leaf
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
   old = table_.find(key, hash);  // eviction may have removed it
   Entry* e = alloc_entry(key, hash, value.size());
