@@ -163,6 +163,30 @@ void KeyIndex::erase(const Entry* e) {
   shrink(it);
 }
 
+void KeyIndex::erase_run(std::span<Entry* const> run) {
+  size_t k = 0;
+  while (k < run.size()) {
+    auto it = leaf_for(run[k]->key());
+    Leaf& l = *it->second;
+    size_t first = k, w = 0;
+    for (size_t r = 0; r < l.n; ++r) {
+      if (k < run.size() && l.e[r] == run[k]) {
+        ++k;
+        continue;
+      }
+      l.e[w] = l.e[r];
+      l.fp[w++] = l.fp[r];
+    }
+    if (k == first) {  // not indexed: nothing to do for it
+      ++k;
+      continue;
+    }
+    size_ -= l.n - w;
+    l.n = static_cast<uint32_t>(w);
+    shrink(it);  // may drop or merge leaves: the next round looks its leaf up again
+  }
+}
+
 /// Keeps leaves from emptying out: drops an empty leaf, merges a sparse one into a neighbour.
 void KeyIndex::shrink(Map::iterator it) {
   Leaf* l = it->second;

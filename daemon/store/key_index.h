@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,8 @@ class KeyIndex {
   void insert(Entry* e);
   /// Removes `e`, which must be present.
   void erase(const Entry* e);
+  /// Removes `run`: present entries in key order (others may lie between them), in one pass.
+  void erase_run(std::span<Entry* const> run);
   /// Puts `new_e` where `old_e` (present, same key) was.
   void replace(const Entry* old_e, Entry* new_e);
   /// Appends to `out`, in key order, at most `max` entries whose key starts with `prefix` and

@@ -115,12 +115,16 @@ Entry* Shard::lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms)
   return e;
 }
 
-void Shard::unlink_locked(Entry* e) {
+void Shard::unlink_but_index_locked(Entry* e) {
   table_.remove(e);
-  index_.erase(e);
   lru_unlink(e);
   volatile_remove(e);
   forget_locked(e);
+}
+
+void Shard::unlink_locked(Entry* e) {
+  index_.erase(e);
+  unlink_but_index_locked(e);
 }
 
 void Shard::erase_locked(Entry* e) {
