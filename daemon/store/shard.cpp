@@ -126,12 +126,16 @@ Entry* Shard::lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms)
   return e;
 }
 
-void Shard::unlink_locked(Entry* e) {
+void Shard::unlink_but_index_locked(Entry* e) {
   table_.remove(e);
-  index_.erase(e);
   lru_unlink(e);
   volatile_remove(e);
   forget_locked(e);
+}
+
+void Shard::unlink_locked(Entry* e) {
+  index_.erase(e);
+  unlink_but_index_locked(e);
 }
 
 void Shard::erase_locked(Entry* e) {
@@ -163,6 +167,7 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
   }
   size_t need = entry_alloc_size(key.size(), value.size());
   if (old) need = need > malloc_usable_size(old) ? need - malloc_usable_size(old) : 0;
+  else need += KeyIndex::insert_reserve(key.size());  // a new key may split an index leaf
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
   old = table_.find(key, hash);  // eviction may have removed it
   Entry* e = alloc_entry(key, hash, value.size());

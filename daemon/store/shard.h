@@ -121,10 +121,12 @@ class Shard {
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
   Entry* pick_victim_locked(int64_t now_ms);
   void unlink_locked(Entry* e);
+  void unlink_but_index_locked(Entry* e);
   // Invalidation helpers (shard_invalidation.cpp).
   bool dead_under(const ShardMark& m, const Entry* e) const;
   ShardMark* killer_locked(const Entry* e) const;
   void reap_locked(Entry* e, ShardMark& m);
+  void credit_locked(const Entry* e, ShardMark& m);
   void note_created_locked(const Entry* e);
   void note_moved_locked(const Entry* from, Entry* to);
   void forget_locked(const Entry* e);
@@ -146,7 +148,7 @@ class Shard {
   KeyIndex index_;
   TagIndex tags_;
   std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
-  std::vector<Entry*> batch_;                      // scratch for reclaim steps
+  std::vector<Entry*> batch_, dead_;               // scratch for reclaim steps
 };
 
 }  // namespace shardcache::store

@@ -19,13 +19,17 @@ ShardMark* Shard::killer_locked(const Entry* e) const {
   return nullptr;
 }
 
-void Shard::reap_locked(Entry* e, ShardMark& m) {
+void Shard::credit_locked(const Entry* e, ShardMark& m) {
   if (e->expire_ms == 0 || e->expire_ms > m.start_ms) {
     ++m.removed;
     ++stats_.invalidated;
   } else {
     ++stats_.expired;  // already expired when the call began: not the call's doing
   }
+}
+
+void Shard::reap_locked(Entry* e, ShardMark& m) {
+  credit_locked(e, m);
   erase_locked(e);
 }
 
@@ -42,7 +46,8 @@ void Shard::note_moved_locked(const Entry* from, Entry* to) {
 
 void Shard::forget_locked(const Entry* e) {
   if (!tags_.empty()) tags_.detach(e);
-  for (auto& m : marks_) m->fresh.erase(e);
+  for (auto& m : marks_)
+    if (!m->fresh.empty()) m->fresh.erase(e);
 }
 
 bool Shard::visible_locked(const Entry* e, int64_t now_ms) const {
@@ -107,8 +112,16 @@ bool Shard::reclaim_pattern_locked(const KeyPattern& p, ReclaimCursor& c, size_t
     c.resume.assign(batch_.back()->key());
     c.has_resume = true;
   }
-  for (Entry* e : batch_)
-    if (ShardMark* k = killer_locked(e)) reap_locked(e, *k);
+  dead_.clear();
+  for (Entry* e : batch_) {
+    if (ShardMark* k = killer_locked(e)) {
+      credit_locked(e, *k);
+      unlink_but_index_locked(e);
+      dead_.push_back(e);
+    }
+  }
+  index_.erase_run(dead_);  // one ordered pass instead of a lookup per entry
+  for (Entry* e : dead_) free_entry(e);
   return done;
 }
 

@@ -223,7 +223,7 @@ TEST_CASE("stepped path: other commands run between slices and already see the c
   for (int i = 0; i < 200000; ++i) h.Run({"set", "course:5:k" + std::to_string(i), "v"});
   h.Run({"set", "course:6:k", "v"});
   Val first = h.Run({"invalidate", "course:5:*"});
-  REQUIRE(h.client->continuation);  // 200k keys do not fit one 250 us slice
+  REQUIRE(h.client->continuation);  // 200k keys do not fit the first 500 us slice
   CHECK(first.str == "no reply");
   // Between slices (as another client on the same io thread would):
   h.client->supports_continuation = false;
