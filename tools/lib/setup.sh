@@ -3,6 +3,10 @@
 # and builds a meson build directory.
 
 SC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Logs of set-up, build and test suites: per checkout, so two checkouts testing at once do not
+# overwrite each other's logs.
+SC_LOG_DIR="$SC_ROOT/build-logs"
+mkdir -p "$SC_LOG_DIR"
 
 # Packages the build needs.
 SC_BUILD_PKGS="g++ meson ninja-build pkg-config libasio-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev libjemalloc-dev libhttp-parser-dev rapidjson-dev"
@@ -27,10 +31,10 @@ sc_install_pkgs() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   # A fresh machine has empty package lists: update once, then install.
-  if ! $sudo apt-get install -y -qq --no-install-recommends $missing >/tmp/shardcache-apt.log 2>&1; then
-    $sudo apt-get update -qq >>/tmp/shardcache-apt.log 2>&1 || true
-    $sudo apt-get install -y -qq --no-install-recommends $missing >>/tmp/shardcache-apt.log 2>&1 || {
-      tail -20 /tmp/shardcache-apt.log; echo "apt-get install failed"; return 1; }
+  if ! $sudo apt-get install -y -qq --no-install-recommends $missing >"$SC_LOG_DIR/apt.log" 2>&1; then
+    $sudo apt-get update -qq >>"$SC_LOG_DIR/apt.log" 2>&1 || true
+    $sudo apt-get install -y -qq --no-install-recommends $missing >>"$SC_LOG_DIR/apt.log" 2>&1 || {
+      tail -20 "$SC_LOG_DIR/apt.log"; echo "apt-get install failed"; return 1; }
   fi
 }
 
@@ -38,9 +42,9 @@ sc_install_pkgs() {
 sc_build() {
   local dir=$1; shift
   if [ ! -f "$SC_ROOT/$dir/build.ninja" ]; then
-    meson setup "$SC_ROOT/$dir" "$SC_ROOT" "$@" >/tmp/shardcache-meson.log 2>&1 || {
-      tail -30 /tmp/shardcache-meson.log; return 1; }
+    meson setup "$SC_ROOT/$dir" "$SC_ROOT" "$@" >"$SC_LOG_DIR/meson-$dir.log" 2>&1 || {
+      tail -30 "$SC_LOG_DIR/meson-$dir.log"; return 1; }
   fi
   # SC_TARGETS: build only these targets (e.g. the fuzzers) instead of everything.
-  ninja -C "$SC_ROOT/$dir" ${SC_TARGETS:-} >/tmp/shardcache-ninja.log 2>&1 || { grep -E "error|FAILED" -A3 /tmp/shardcache-ninja.log | head -60; return 1; }
+  ninja -C "$SC_ROOT/$dir" ${SC_TARGETS:-} >"$SC_LOG_DIR/ninja-$dir.log" 2>&1 || { grep -E "error|FAILED" -A3 "$SC_LOG_DIR/ninja-$dir.log" | head -60; return 1; }
 }
