@@ -10,6 +10,7 @@
 #include "daemon/commands/command_table.h"
 #include "daemon/config.h"
 #include "daemon/http/server.h"
+#include "daemon/net/accept_limits.h"
 #include "daemon/net/server.h"
 #include "daemon/store/store.h"
 
@@ -114,6 +115,12 @@ int main(int argc, char** argv) {
   apply_memory();
   (void)shardcache::commands::command_table();
 
+  // Like Redis: size the open-files limit for maxclients, or lower maxclients to what fits.
+  if (uint64_t fitted = shardcache::net::fit_open_files_limit(cfg.maxclients.load()); fitted == 0) {
+    return 1;
+  } else {
+    cfg.maxclients = fitted;
+  }
   try {
     shardcache::net::Server server(state, static_cast<size_t>(cfg.threads));
     state.request_shutdown = [&server] { server.stop(); };

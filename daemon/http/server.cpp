@@ -8,7 +8,8 @@
 namespace shardcache::http {
 
 HttpServer::HttpServer(net::Server& net, commands::ServerState& state, uint16_t port, size_t max_body)
-    : net_(net), shared_(std::make_shared<HttpShared>(state, net.thread_count(), max_body)), acceptor_(net.context(0)) {
+    : net_(net), shared_(std::make_shared<HttpShared>(state, net.thread_count(), max_body)), acceptor_(net.context(0)),
+      accept_retry_(net.context(0).get_executor()) {
   asio::ip::tcp::endpoint ep(asio::ip::make_address(state.config.bind), port);
   acceptor_.open(ep.protocol());
   acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
@@ -28,9 +29,8 @@ void HttpServer::accept_next() {
   size_t i = next_ctx_++ % net_.thread_count();
   acceptor_.async_accept(net_.context(i), [this, i](std::error_code ec, asio::ip::tcp::socket sock) {
     if (ec) {
-      if (ec == asio::error::operation_aborted) return;
-      spdlog::warn("http accept failed: {}", ec.message());
-      return accept_next();
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      return accept_retry_.after_error(ec, "HTTP", [this] { accept_next(); });
     }
     auto& state = shared_->state;
     if (net_.connection_count().load() + shared_->connections.load() >= state.config.maxclients.load()) {

@@ -9,6 +9,7 @@
 
 #include "daemon/commands/context.h"
 #include "daemon/http/shared.h"
+#include "daemon/net/accept_limits.h"
 #include "daemon/net/server.h"
 
 namespace shardcache::http {
@@ -32,6 +33,7 @@ class HttpServer {
   net::Server& net_;
   std::shared_ptr<HttpShared> shared_;
   asio::ip::tcp::acceptor acceptor_;
+  net::AcceptRetry accept_retry_;  ///< paces accepts after EMFILE and the like
   size_t next_ctx_ = 0;
   uint16_t port_ = 0;
 };

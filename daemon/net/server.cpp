@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "daemon/net/accept_limits.h"
 #include "daemon/net/connection.h"
 
 namespace shardcache::net {
@@ -21,6 +22,7 @@ Server::Server(commands::ServerState& state, size_t threads) : state_(state), ac
   acceptor_.bind(ep);
   acceptor_.listen(511);
   port_ = acceptor_.local_endpoint().port();
+  accept_retry_ = std::make_unique<AcceptRetry>(ctxs_[0]->get_executor());
 }
 
 Server::~Server() {
@@ -33,8 +35,9 @@ void Server::accept_next() {
   acceptor_.async_accept(*ctxs_[i], [this, i](std::error_code ec, asio::ip::tcp::socket sock) {
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) return;
-      spdlog::warn("accept failed: {}", ec.message());
-      return accept_next();
+      return accept_retry_->after_error(ec, "RESP", [this] {
+        if (!stopping_) accept_next();
+      });
     }
     auto& ts = *state_.thread_stats[i % state_.thread_stats.size()];
     if (connections_.load() >= state_.config.maxclients.load()) {

@@ -13,6 +13,8 @@
 
 namespace shardcache::net {
 
+class AcceptRetry;
+
 class Server {
  public:
   /// Binds and listens (throws std::system_error if it cannot). `threads` io threads.
@@ -41,6 +43,7 @@ class Server {
   std::vector<std::unique_ptr<asio::io_context>> ctxs_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<AcceptRetry> accept_retry_;  ///< paces accepts after EMFILE and the like
   size_t next_ctx_ = 0;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
