@@ -66,6 +66,7 @@ void HttpConnection::on_read(std::error_code ec, size_t n) {
     return read_more();
   }
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
+  thread_stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
   if (!reader_.feed(std::string_view(in_.data(), n), *this)) {
     if (int status = reader_.error_status(); status != 0) {
       HttpResponse res;
@@ -120,13 +121,15 @@ void HttpConnection::flush_and_continue() {
   std::error_code ec;
   size_t written = sock_.write_some(asio::buffer(out_), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
+  thread_stats().net_output_bytes.fetch_add(written, std::memory_order_relaxed);
   if (written == out_.size()) {
     out_.clear();
     if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
     return after_flush();
   }
   out_.erase(0, written);
-  asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](std::error_code ec2, size_t) {
+  asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](std::error_code ec2, size_t n) {
+    self->thread_stats().net_output_bytes.fetch_add(n, std::memory_order_relaxed);
     if (ec2) return self->close();
     self->out_.clear();
     self->after_flush();

@@ -25,6 +25,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   void start();
 
  private:
+  /// The io thread's counters shared with RESP (INFO's total_net_*_bytes count both front ends).
+  commands::ThreadStats& thread_stats() const {
+    return *shared_->state.thread_stats[thread_ % shared_->state.thread_stats.size()];
+  }
   bool on_request(HttpRequest& req) override;
   void on_continue() override;
   void read_more();

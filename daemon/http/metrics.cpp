@@ -129,8 +129,8 @@ std::string render_metrics(HttpShared& shared) {
   metric(s, "shardcache_used_memory_bytes", "gauge", "Memory held for data (INFO used_memory).", ss.used_bytes);
   metric(s, "shardcache_maxmemory_bytes", "gauge", "The memory budget (0 = none).", st.store.maxmemory());
   metric(s, "shardcache_process_resident_memory_bytes", "gauge", "Resident set size of the process.", commands::process_rss());
-  metric(s, "shardcache_net_input_bytes_total", "counter", "Bytes read from RESP clients.", in);
-  metric(s, "shardcache_net_output_bytes_total", "counter", "Bytes written to RESP clients.", out);
+  metric(s, "shardcache_net_input_bytes_total", "counter", "Bytes read from clients (RESP and HTTP).", in);
+  metric(s, "shardcache_net_output_bytes_total", "counter", "Bytes written to clients (RESP and HTTP).", out);
   http_metrics(s, shared);
   return s;
 }

@@ -53,6 +53,15 @@ expect_eq "REST sees RESP's write with the token" \
   "$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$SC_HTTP_PORT/get/auth:k")" '{"result":"v"}'
 expect_eq "REST without the token: 401" \
   "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SC_HTTP_PORT/get/auth:k")" "401"
+# INFO's byte counters include the REST front end (Redis counts every client's bytes).
+net_bytes() { cli -a "$TOKEN" --no-auth-warning info stats | tr -d '\r' | grep "^total_net_$1_bytes:" | cut -d: -f2; }
+in0=$(net_bytes input); out0=$(net_bytes output)
+big=$(head -c 20000 /dev/zero | tr '\0' x)
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$SC_HTTP_PORT/" -d "[\"set\",\"net:k\",\"$big\"]"
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$SC_HTTP_PORT/get/net:k"
+in1=$(net_bytes input); out1=$(net_bytes output)
+[ $((in1 - in0)) -ge 20000 ] && [ $((out1 - out0)) -ge 20000 ] && pass "INFO total_net_*_bytes count REST traffic" ||
+  fail "INFO total_net_*_bytes count REST traffic" "input +$((in1 - in0)), output +$((out1 - out0))"
 ! grep -q "$TOKEN" "$SC_LOG" && pass "the password never appears in the log" || fail "password logged"
 stop_daemon
 
