@@ -39,6 +39,7 @@ void HttpConnection::start() {
   client_->addr = endpoint_str(sock_.remote_endpoint(ec));
   client_->laddr = endpoint_str(sock_.local_endpoint(ec));
   client_->lib_name = "http";
+  client_->supports_continuation = true;
   client_->created_ms = store::unix_ms();
   client_->last_interaction_ms = client_->created_ms;
   std::weak_ptr<HttpConnection> weak = shared_from_this();
@@ -67,7 +68,16 @@ void HttpConnection::on_read(std::error_code ec, size_t n) {
   }
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
   thread_stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
-  if (!reader_.feed(std::string_view(in_.data(), n), *this)) {
+  process(std::string_view(in_.data(), n));
+}
+
+void HttpConnection::process(std::string_view data) {
+  bool ok = reader_.feed(data, *this);
+  if (reader_.paused()) {
+    pending_input_.assign(data.substr(reader_.consumed()));
+    return continue_request();
+  }
+  if (!ok) {
     if (int status = reader_.error_status(); status != 0) {
       HttpResponse res;
       rapidjson::StringBuffer body;
@@ -88,12 +98,38 @@ void HttpConnection::on_read(std::error_code ec, size_t n) {
 
 bool HttpConnection::on_request(HttpRequest& req) {
   handler_.handle(req, res_);
-  bool keep = req.keep_alive && !res_.close && !client_->close_after_reply;
-  append_response(res_, req.method == HTTP_HEAD, keep);
-  count(res_.status);
-  if (!keep) closing_ = true;
+  if (handler_.pending()) {
+    paused_head_ = req.method == HTTP_HEAD;
+    paused_keep_alive_ = req.keep_alive;
+    reader_.pause();
+    return true;
+  }
+  bool keep = answer(req.method == HTTP_HEAD, req.keep_alive);
   if (req.body.capacity() > kShrinkAbove) std::string().swap(req.body);
   return keep;
+}
+
+bool HttpConnection::answer(bool head, bool keep_alive) {
+  bool keep = keep_alive && !res_.close && !client_->close_after_reply;
+  append_response(res_, head, keep);
+  count(res_.status);
+  if (!keep) closing_ = true;
+  return keep;
+}
+
+void HttpConnection::continue_request() {
+  // Posted, not run inline. The command runs to its end even if the connection closes
+  // meanwhile: it holds marks every other client already sees.
+  asio::post(sock_.get_executor(), [self = shared_from_this()] {
+    if (!self->handler_.resume(self->res_)) return self->continue_request();
+    if (self->closed_) return;
+    bool keep = self->answer(self->paused_head_, self->paused_keep_alive_);
+    self->reader_.resume();
+    std::string rest = std::move(self->pending_input_);
+    self->pending_input_.clear();
+    if (!keep || rest.empty()) return self->flush_and_continue();
+    self->process(rest);
+  });
 }
 
 void HttpConnection::on_continue() { out_ += "HTTP/1.1 100 Continue\r\n\r\n"; }

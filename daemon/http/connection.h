@@ -31,8 +31,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   }
   bool on_request(HttpRequest& req) override;
   void on_continue() override;
+  /// Appends the handler's response; false when the connection closes after it.
+  bool answer(bool head, bool keep_alive);
   void read_more();
   void on_read(std::error_code ec, size_t n);
+  /// Feeds received bytes to the reader, then sends the answers (or waits for a paused one).
+  void process(std::string_view data);
+  /// A request's command runs in slices (large INVALIDATE): one slice per turn of the io loop,
+  /// so the thread's other clients are served in between; then the requests after it go on.
+  void continue_request();
   void flush_and_continue();
   void after_flush();
   void linger();
@@ -49,6 +56,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   HttpResponse res_;
   std::vector<char> in_;
   std::string out_;
+  std::string pending_input_;  ///< bytes after a paused request, fed once it is answered
+  bool paused_head_ = false;   ///< the paused request was HEAD
+  bool paused_keep_alive_ = true;
   bool closing_ = false;
   bool lingering_ = false;
   bool closed_ = false;

@@ -221,28 +221,56 @@ void RequestHandler::run_one(commands::CmdContext& ctx, Args args, commands::Rep
 
 void RequestHandler::run_single(Args args, bool base64, HttpResponse& res) {
   json_.Clear();
-  JsonSink sink(json_, base64);
+  sink_.emplace(json_, base64);
   auto ctx = context();
-  run_one(ctx, args, sink);
-  if (sink.entries() != 1 || !sink.between_replies())
+  run_one(ctx, args, *sink_);
+  if (client_.continuation) return void(paused_ = Paused{false, 1});
+  finish_single(res);
+}
+
+void RequestHandler::finish_single(HttpResponse& res) {
+  if (sink_->entries() != 1 || !sink_->between_replies())
     return json_error(res, 500, "ERR internal error: the command did not write exactly one reply");
-  set_json(res, sink.last_was_error() ? 400 : 200);
+  set_json(res, sink_->last_was_error() ? 400 : 200);
   res.close = client_.close_after_reply;
 }
 
 void RequestHandler::run_pipeline(bool base64, HttpResponse& res) {
   json_.Clear();
-  JsonSink sink(json_, base64);
+  sink_.emplace(json_, base64);
+  sink_->begin_list();
+  pipeline_from(0, res);
+}
+
+void RequestHandler::pipeline_from(size_t i, HttpResponse& res) {
   auto ctx = context();
-  sink.begin_list();
-  for (size_t i = 0; i < batch_.size(); ++i) {
-    run_one(ctx, batch_.command(i), sink);
-    if (sink.entries() != i + 1 || !sink.between_replies())
+  for (; i < batch_.size(); ++i) {
+    run_one(ctx, batch_.command(i), *sink_);
+    if (client_.continuation) return void(paused_ = Paused{true, i + 1});
+    if (sink_->entries() != i + 1 || !sink_->between_replies())
       return json_error(res, 500, "ERR internal error: a command did not write exactly one reply");
   }
-  sink.end_list();
+  sink_->end_list();
   set_json(res, 200);
   res.close = client_.close_after_reply;
+}
+
+bool RequestHandler::resume(HttpResponse& res) {
+  if (!paused_) return true;
+  if (!client_.continuation(*sink_)) return false;
+  client_.continuation = nullptr;
+  Paused p = *paused_;
+  paused_.reset();
+  if (!p.pipeline) {
+    finish_single(res);
+    return true;
+  }
+  if (sink_->entries() != p.next || !sink_->between_replies()) {
+    json_error(res, 500, "ERR internal error: a command did not write exactly one reply");
+    return true;
+  }
+  pipeline_from(p.next, res);
+  return !paused_;
 }
 
 void RequestHandler::run_multi_exec(bool base64, HttpResponse& res) {

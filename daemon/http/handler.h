@@ -5,12 +5,14 @@
 #pragma once
 #include <rapidjson/stringbuffer.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "daemon/commands/context.h"
 #include "daemon/commands/reply_sink.h"
+#include "daemon/http/json_sink.h"
 #include "daemon/http/request_body.h"
 #include "daemon/http/request_reader.h"
 #include "daemon/http/shared.h"
@@ -36,15 +38,24 @@ class RequestHandler {
   /// thread's index (for counters).
   RequestHandler(HttpShared& shared, commands::ClientState& client, size_t thread);
 
-  /// Answers `req` (its body may be modified: JSON is parsed in place) into `res`.
+  /// Answers `req` (its body may be modified: JSON is parsed in place) into `res`, unless
+  /// pending() says a command of it runs on in slices.
   void handle(HttpRequest& req, HttpResponse& res);
+  /// True when the last request's answer is not ready: one of its commands (a large
+  /// INVALIDATE) runs in slices, on a connection whose client state supports continuations.
+  /// `req` must stay alive and unchanged until the answer is ready.
+  bool pending() const { return paused_.has_value(); }
+  /// Runs the next slice; true when the answer is complete in `res`.
+  bool resume(HttpResponse& res);
 
   struct Target;  ///< the request target split into path and decoded query
 
  private:
   void route(HttpRequest& req, const Target& t, HttpResponse& res);
   void run_single(commands::Args args, bool base64, HttpResponse& res);
+  void finish_single(HttpResponse& res);
   void run_pipeline(bool base64, HttpResponse& res);
+  void pipeline_from(size_t i, HttpResponse& res);
   void run_multi_exec(bool base64, HttpResponse& res);
   void run_path_style(HttpRequest& req, const Target& t, HttpResponse& res);
   void run_one(commands::CmdContext& ctx, commands::Args args, commands::ReplySink& out);
@@ -58,6 +69,13 @@ class RequestHandler {
   commands::ClientState& client_;
   size_t thread_;
   rapidjson::StringBuffer json_;
+  std::optional<JsonSink> sink_;  ///< the current request's reply writer (over json_)
+  /// Where a request paused in a continuation goes on: for a pipeline, the next command.
+  struct Paused {
+    bool pipeline;
+    size_t next;
+  };
+  std::optional<Paused> paused_;
   std::string text_;
   CommandBatch batch_;
   std::vector<std::string> owned_args_;

@@ -36,7 +36,9 @@ bool RequestReader::feed(std::string_view data, RequestSink& sink) {
   sink_ = &sink;
   size_t done = http_parser_execute(&parser_, &settings_, data.data(), data.size());
   sink_ = nullptr;
+  consumed_ = done;
   if (stop_ || error_status_ != 0) return false;
+  if (paused_) return true;
   auto err = HTTP_PARSER_ERRNO(&parser_);
   if (err != HPE_OK) {
     if (err == HPE_HEADER_OVERFLOW) fail(431, "ERR request line and headers are too large");
@@ -121,8 +123,18 @@ int RequestReader::on_message_complete(http_parser* p) {
   if (!self->sink_->on_request(self->req_) || !self->req_.keep_alive) {
     self->stop_ = true;
     http_parser_pause(p, 1);
+  } else if (self->pause_requested_) {
+    self->paused_ = true;
+    http_parser_pause(p, 1);
   }
   return 0;
+}
+
+void RequestReader::resume() {
+  if (!paused_) return;
+  paused_ = false;
+  pause_requested_ = false;
+  http_parser_pause(&parser_, 0);
 }
 
 }  // namespace shardcache::http

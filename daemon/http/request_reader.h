@@ -48,6 +48,14 @@ class RequestReader {
   const std::string& error_message() const { return error_; }
   /// True once some of a request has arrived but not all of it.
   bool mid_request() const { return in_message_; }
+  /// Called by the sink inside on_request: stop after this request (its answer is not ready
+  /// yet). feed() then returns true with paused() set; the request stays valid, and the bytes
+  /// from consumed() on are the next requests, to feed again after resume().
+  void pause() { pause_requested_ = true; }
+  bool paused() const { return paused_; }
+  /// Bytes of the last feed() parsed before the pause.
+  size_t consumed() const { return consumed_; }
+  void resume();
 
  private:
   static int on_message_begin(http_parser* p);
@@ -70,6 +78,9 @@ class RequestReader {
   bool in_message_ = false;
   RequestSink* sink_ = nullptr;
   bool stop_ = false;
+  bool pause_requested_ = false;
+  bool paused_ = false;
+  size_t consumed_ = 0;
   int error_status_ = 0;
   std::string error_;
 };

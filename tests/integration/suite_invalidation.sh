@@ -46,6 +46,37 @@ cli mset course:5:a 1 course:5:b 2 keep 3 >/dev/null
 cli --scan --pattern 'course:5:*' | xargs timeout 10 redis-cli -p "$SC_PORT" unlink >/dev/null
 expect_eq "redis-cli --scan | xargs redis-cli unlink" "$(cli exists course:5:a course:5:b keep)" "1"
 
+# Over REST a large INVALIDATE also replies in slices; requests pipelined behind it on the same
+# keep-alive connection are answered after it, in order.
+out=$(timeout 120 $PY - "$SC_PORT" "$SC_HTTP_PORT" <<'PYEOF'
+import socket, sys, time
+import redis
+port, http_port = int(sys.argv[1]), int(sys.argv[2])
+r = redis.Redis(port=port, socket_timeout=10)
+pipe = r.pipeline(transaction=False)
+for i in range(200000):
+    pipe.set(f"rest:big:{i}", "v")
+    if i % 10000 == 9999:
+        pipe.execute()
+r.set("rest:keep", "k")
+def req(method, path, body=b""):
+    return (f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+s = socket.create_connection(("127.0.0.1", http_port), timeout=30)
+s.sendall(req("POST", "/", b'["invalidate","rest:big:*"]') + req("GET", "/get/rest:keep") +
+          req("POST", "/pipeline", b'[["exists","rest:keep","rest:big:199999"],["exists","rest:big:7"]]'))
+data, deadline = b"", time.monotonic() + 60
+while data.count(b"HTTP/1.1 200") < 3 and time.monotonic() < deadline:
+    chunk = s.recv(65536)
+    if not chunk: break
+    data += chunk
+bodies = [part.split(b"\r\n\r\n", 1)[1].split(b"HTTP/1.1")[0] for part in data.split(b"HTTP/1.1 200 OK")[1:]]
+print("bodies", b" ".join(bodies).decode())
+PYEOF
+)
+echo "$out"
+expect_eq "REST INVALIDATE of 200k keys, then pipelined requests in order" "$(echo "$out" | grep '^bodies')" \
+  'bodies {"result":200000} {"result":"k"} [{"result":1},{"result":0}]'
+
 # Several connections at once.
 out=$(timeout 300 $PY "$(dirname "$0")/invalidation_clients.py" "$SC_PORT" 2>&1)
 echo "$out"

@@ -276,3 +276,56 @@ TEST_CASE("status texts") {
   CHECK(status_slot(413) == 5);
   CHECK(kStatusCodes[status_slot(418)] == 0);
 }
+
+namespace {
+
+/// Stores `n` keys big:0 .. big:n-1 with MSET requests of 10,000 keys each.
+void fill_big(Fixture& f, int n) {
+  for (int from = 0; from < n; from += 10000) {
+    std::string body = R"(["mset")";
+    for (int i = from; i < std::min(n, from + 10000); ++i) body += ",\"big:" + std::to_string(i) + "\",\"v\"";
+    REQUIRE(f.post("/", body + "]").status == 200);
+  }
+}
+
+/// Handles one request on a connection that supports continuations, then runs its slices the
+/// way the connection does; returns the response and how many extra slices it took.
+std::pair<Resp, int> call_sliced(Fixture& f, std::string url, std::string body) {
+  HttpRequest req;
+  req.method = HTTP_POST;
+  req.url = std::move(url);
+  req.body = std::move(body);
+  HttpResponse res;
+  f.handler.handle(req, res);
+  int slices = 0;
+  while (f.handler.pending() && !f.handler.resume(res) && slices < 1000000) ++slices;
+  CHECK_FALSE(f.handler.pending());
+  return {{res.status, std::string(res.content_type), std::string(res.body), std::string(res.allow), res.close}, slices};
+}
+
+}  // namespace
+
+TEST_CASE("a large INVALIDATE over REST replies in slices; the rest of its pipeline runs after it, in order") {
+  Fixture f;
+  f.client.supports_continuation = true;  // as HttpConnection sets it
+  fill_big(f, 100000);
+  auto [r, slices] = call_sliced(f, "/pipeline", R"([["set","a","1"],["invalidate","big:*"],["get","a"],["dbsize"]])");
+  CHECK(slices > 0);  // 100,000 keys take far longer than the first 500 us slice
+  CHECK(r.status == 200);
+  CHECK(r.body == R"([{"result":"OK"},{"result":100000},{"result":"1"},{"result":1}])");
+
+  fill_big(f, 50000);
+  auto [one, slices1] = call_sliced(f, "/", R"(["invalidate","big:*"])");
+  CHECK(slices1 > 0);
+  CHECK(one.status == 200);
+  CHECK(one.body == R"({"result":50000})");
+  CHECK(f.post("/", R"(["dbsize"])").body == R"({"result":1})");
+}
+
+TEST_CASE("without continuations (in-process callers) a large INVALIDATE answers at once") {
+  Fixture f;
+  fill_big(f, 30000);
+  Resp r = f.post("/pipeline", R"([["invalidate","big:*"],["dbsize"]])");
+  CHECK_FALSE(f.handler.pending());
+  CHECK(r.body == R"([{"result":30000},{"result":0}])");
+}

@@ -162,3 +162,43 @@ TEST_CASE("an Upgrade request is answered and then reading stops") {
   CHECK(c.requests[0].upgrade);
   CHECK_FALSE(c.requests[0].keep_alive);
 }
+
+TEST_CASE("pause inside on_request: the request stays valid, the rest is fed after resume()") {
+  struct Pauser : RequestSink {
+    RequestReader* reader = nullptr;
+    std::vector<std::string> urls;
+    bool on_request(HttpRequest& r) override {
+      urls.push_back(r.url);
+      if (r.url == "/pause") reader->pause();
+      return true;
+    }
+    void on_continue() override {}
+  };
+  RequestReader r(1024);
+  Pauser p;
+  p.reader = &r;
+  std::string pause = "GET /pause HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string after = "GET /after HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string all = pause + after + kPost;
+  CHECK(r.feed(all, p));
+  CHECK(r.paused());
+  CHECK(r.consumed() == pause.size());
+  CHECK(p.urls == std::vector<std::string>{"/pause"});
+  r.resume();
+  CHECK_FALSE(r.paused());
+  CHECK(r.feed(std::string_view(all).substr(r.consumed()), p));
+  CHECK_FALSE(r.paused());
+  CHECK(p.urls == std::vector<std::string>{"/pause", "/after", "/pipeline"});
+  CHECK_FALSE(r.mid_request());
+
+  // A POST with a body pauses after its last body byte too.
+  RequestReader r2(1024);
+  Pauser p2;
+  p2.reader = &r2;
+  std::string post_pause = "POST /pause HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n[]";
+  CHECK(r2.feed(post_pause + after, p2));
+  CHECK(r2.consumed() == post_pause.size());
+  r2.resume();
+  CHECK(r2.feed(after, p2));
+  CHECK(p2.urls == std::vector<std::string>{"/pause", "/after"});
+}
