@@ -1,6 +1,7 @@
 // client/src/connection.h: one pooled connection of libshardcache. Callers on any thread queue
 // encoded requests; the connection's I/O thread writes everything queued so far in one write
 // (automatic pipelining), reads replies in order, and hands each batch of replies to its call.
+// A caller that finds the connection idle (no call in flight) sends its request itself.
 // It connects lazily, handshakes (AUTH, HELLO 3 with RESP2 fallback, SELECT, SETNAME) and,
 // after a failure, reconnects on demand once an exponential backoff has passed.
 #pragma once
@@ -87,6 +88,10 @@ class Connection {
   // Under mu_: moves every queued call to `failed` and marks the connection down.
   void reset_locked(const Error& e, std::deque<std::shared_ptr<Call>>& failed);
   void set_state_locked(State s);
+  // Under mu_, nothing queued or being written: sends `bytes` on the caller's thread without
+  // blocking (no hand-off to the I/O thread); returns how many bytes went out (0 on EAGAIN or
+  // an error, which the I/O thread's write then reports).
+  size_t send_direct_locked(std::string_view bytes);
   std::chrono::milliseconds backoff(unsigned attempts) const;
   bool current(uint64_t gen) const { return gen == gen_view_.load(std::memory_order_acquire); }
 
@@ -111,6 +116,7 @@ class Connection {
   std::deque<std::shared_ptr<Call>> pending_;   // every queued call, in reply order
   bool writing_ = false;
   bool kick_posted_ = false;
+  int direct_fd_ = -1;  // the socket while Ready (send_direct_locked), -1 otherwise
   Clock::time_point next_attempt_{};
   unsigned attempts_ = 0;
   std::string last_error_;

@@ -12,16 +12,6 @@
 using namespace shardcache;
 using namespace it;
 
-namespace {
-CacheOptions quick_breaker(CapturedLog& log, std::chrono::milliseconds base = 100ms) {
-  CacheOptions o;
-  o.logger = log.logger;
-  o.breaker.base_backoff = base;
-  o.breaker.max_backoff = base * 4;
-  return o;
-}
-}  // namespace
-
 TEST_CASE("fallback: kill the daemon mid-run; every call still returns the loader's value; then recovery") {
   Daemon d;
   auto o = daemon_options(d.port());
@@ -29,7 +19,7 @@ TEST_CASE("fallback: kill the daemon mid-run; every call still returns the loade
   o.connect_timeout = 300ms;
   Client c(o);
   CapturedLog log;
-  Cache cache(c, quick_breaker(log));
+  Cache cache(c, quick_breaker(log, 100ms));
   Invalidator inv(cache);
   std::atomic<int> loads{0};
   auto load = [&](const std::string& key) {
@@ -138,7 +128,7 @@ TEST_CASE("fallback: out of memory on SET returns the loader's value, logged onc
   }
   REQUIRE(oom);
   CapturedLog log;
-  Cache cache(c, quick_breaker(log));
+  Cache cache(c, quick_breaker(log, 100ms));
   for (int i = 0; i < 5; ++i)
     CHECK(cache.with_cache("new:" + std::to_string(i), CacheTTL::MEDIUM, [] { return std::string("from db"); }) == "from db");
   CHECK(log.count("warning [Cache] SET failed: OOM") == 1);

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -21,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "../unit/client/cache_test_support.h"
 #include "shardcache/client.h"
 
 namespace it {
@@ -124,23 +124,8 @@ class Daemon {
   pid_t pid_ = -1;
 };
 
-/// A logger writing "level message" lines to a string, at debug level.
-struct CapturedLog {
-  std::ostringstream out;
-  std::shared_ptr<spdlog::logger> logger;
-  CapturedLog() {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
-    sink->set_pattern("%l %v");
-    logger = std::make_shared<spdlog::logger>("client-it", sink);
-    logger->set_level(spdlog::level::debug);
-  }
-  size_t count(const std::string& prefix) {
-    std::istringstream in(out.str());
-    size_t n = 0;
-    for (std::string l; std::getline(in, l);) n += l.rfind(prefix, 0) == 0;
-    return n;
-  }
-};
+using cache_test_support::CapturedLog;   // a logger capturing the helpers' lines
+using cache_test_support::quick_breaker;  // CacheOptions with a quick circuit breaker
 
 /// A per-test key prefix so tests never see each other's keys.
 inline std::string prefix(const char* test) { return std::string("it:") + test + ":"; }

@@ -1,7 +1,8 @@
 # tests/integration/suite_client.sh: libshardcache against the real daemon. Runs the doctest
 # integration binary (every call, pipelining under threads, single-flight, fallback with the
 # daemon killed and restarted, timeouts against python servers that hang, OOM, TTL classes,
-# the Invalidator), installs the build with `meson install --destdir`, compiles the LMS example
+# the Invalidator, JSON values shared both ways with the real @upstash/redis over the REST
+# port), installs the build with `meson install --destdir`, compiles the LMS example
 # against the INSTALLED copy with pkg-config, and runs it with and without a daemon.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +15,13 @@ trap cleanup_all EXIT
 if [ ! -x "$IT_BIN" ]; then
   fail "client_it is built" "missing $IT_BIN (is nlohmann-json3-dev installed?)"
   finish; exit 1
+fi
+# The JSON interop test runs the real @upstash/redis (node) against the daemon's REST port:
+# npm ci once in tests/integration/upstash (lockfile pinned), offline cache first.
+UPSTASH_DIR=$ROOT/tests/integration/upstash
+if [ ! -d "$UPSTASH_DIR/node_modules/@upstash/redis" ]; then
+  (cd "$UPSTASH_DIR" && timeout 300 npm ci --prefer-offline --no-audit --no-fund >"$TMP/npm.log" 2>&1) \
+    || fail "npm ci in tests/integration/upstash" "$(tail -5 "$TMP/npm.log")"
 fi
 start_daemon --threads 2 || { fail "daemon starts"; finish; exit 1; }
 
@@ -30,7 +38,7 @@ helper_server silent SILENT_PORT || { finish; exit 1; }
 helper_server blackhole BLACKHOLE_PORT || { finish; exit 1; }
 
 echo "== client_it (doctest) against 127.0.0.1:$SC_PORT"
-SC_PORT=$SC_PORT SC_SILENT_PORT=$SILENT_PORT SC_BLACKHOLE_PORT=$BLACKHOLE_PORT SHARDCACHED=$SHARDCACHED \
+SC_PORT=$SC_PORT SC_HTTP_PORT=$SC_HTTP_PORT SC_UPSTASH_DIR=$UPSTASH_DIR SC_SILENT_PORT=$SILENT_PORT SC_BLACKHOLE_PORT=$BLACKHOLE_PORT SHARDCACHED=$SHARDCACHED \
   timeout 300 "$IT_BIN" --no-version >"$TMP/it.log" 2>&1
 cat "$TMP/it.log"
 # "[doctest] test cases: 22 | 21 passed | 1 failed | 0 skipped"

@@ -11,6 +11,7 @@ mkdir -p "$SC_LOG_DIR"
 # Packages the build needs.
 SC_BUILD_PKGS="g++ meson ninja-build pkg-config libasio-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev libjemalloc-dev libhttp-parser-dev rapidjson-dev"
 SC_BUILD_PKGS="$SC_BUILD_PKGS nlohmann-json3-dev"  # libshardcache's JSON layer, its tests and examples/lms
+SC_BUILD_PKGS="$SC_BUILD_PKGS libhiredis-dev"  # tools/bench (-Dbench=true): parse_bench and client_bench compare with hiredis
 # Packages the tests need (real clients, reference server, fuzzing toolchain).
 SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl wrk python3-prometheus-client"
 

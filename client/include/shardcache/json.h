@@ -4,12 +4,18 @@
 //
 // Writing (@upstash/redis's serializer): a string is stored as its raw bytes, a number as its
 // JavaScript text (Number#toString), a boolean as true/false, anything else as JSON.stringify
-// text (compact, keys in the json object's order: use nlohmann::ordered_json to keep
-// insertion order as JavaScript does).
-// Reading (@upstash/redis's parseResponse): the stored text is JSON.parse'd; text that does not
-// parse stays a string, and so does a number whose JavaScript text differs from the stored
-// text ("0123", "1.50", "12345678901234567890").
+// text (compact; object keys that are array indexes ("0", "7", "42") first in ascending order,
+// then the others in the json object's order, as JavaScript objects do: use
+// nlohmann::ordered_json to keep insertion order).
+// Reading (@upstash/redis's get): the stored bytes are decoded the way its TextDecoder does (a
+// leading UTF-8 BOM dropped, invalid UTF-8 replaced with U+FFFD), then JSON.parse'd
+// (parseResponse): text that does not parse stays a string, and so does a number whose
+// JavaScript text differs from the stored text ("0123", "1.50", "12345678901234567890").
+// Numbers inside objects and arrays become what JavaScript holds: an integer beyond 2^53 is
+// rounded to a double, an integral float (1.0) is an integer.
+// The rules are checked against the real @upstash/redis by tests/client_it/json_interop_test.cpp.
 #pragma once
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -78,6 +86,75 @@ inline void quote(std::string& out, std::string_view s) {
   out += '"';
 }
 
+/// True for an object key JavaScript treats as an array index: canonical decimal below 2^32 - 1.
+inline bool is_array_index(std::string_view k) {
+  if (k.empty() || k.size() > 10 || (k.size() > 1 && k[0] == '0')) return false;
+  unsigned long long v = 0;
+  for (char c : k) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  return v < 4294967295ULL;
+}
+
+/// The bytes as JavaScript's TextDecoder (WHATWG UTF-8, not fatal) gives them to @upstash/redis:
+/// a leading BOM dropped, each maximal invalid subpart replaced with U+FFFD.
+inline std::string decode_utf8(std::string_view in) {
+  if (in.size() >= 3 && in.substr(0, 3) == "\xEF\xBB\xBF") in.remove_prefix(3);
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    const auto b = static_cast<unsigned char>(in[i]);
+    size_t need = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b <= 0x7F) {
+      out += in[i++];
+      continue;
+    }
+    if (b >= 0xC2 && b <= 0xDF) {
+      need = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {  // no overlongs (E0 80..9F), no surrogates (ED A0..BF)
+      need = 2;
+      lo = b == 0xE0 ? 0xA0 : 0x80;
+      hi = b == 0xED ? 0x9F : 0xBF;
+    } else if (b >= 0xF0 && b <= 0xF4) {  // no overlongs (F0 80..8F), nothing past U+10FFFF
+      need = 3;
+      lo = b == 0xF0 ? 0x90 : 0x80;
+      hi = b == 0xF4 ? 0x8F : 0xBF;
+    }
+    size_t n = 1;  // bytes of this sequence seen so far
+    while (need && n <= need && i + n < in.size()) {
+      const auto c = static_cast<unsigned char>(in[i + n]);
+      if (c < lo || c > hi) break;
+      lo = 0x80;
+      hi = 0xBF;
+      ++n;
+    }
+    if (need && n == need + 1) {
+      out.append(in.substr(i, n));
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD for the maximal subpart (or the lone bad byte)
+    }
+    i += n;
+  }
+  return out;
+}
+
+/// Numbers as JavaScript holds them after JSON.parse: integers beyond 2^53 rounded to doubles,
+/// integral doubles as integers (recursively through objects and arrays).
+template <class J>
+void to_js_numbers(J& j) {
+  constexpr double kSafe = 9007199254740992.0;  // 2^53
+  if (j.is_structured()) {
+    for (auto& v : j) to_js_numbers(v);
+  } else if (j.is_number()) {
+    const double d = j.template get<double>();
+    if (std::isfinite(d) && std::trunc(d) == d && std::abs(d) < kSafe) j = static_cast<long long>(d);
+    else if (!j.is_number_float()) j = d;
+  }
+}
+
 template <class J>
 std::string number_text(const J& j) {
   constexpr double kSafe = 9007199254740992.0;  // 2^53: beyond it JavaScript rounds
@@ -96,15 +173,23 @@ template <class J>
 void stringify_into(std::string& out, const J& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
+      // JavaScript orders array-index keys first, ascending; then the rest in insertion order.
+      std::vector<std::pair<unsigned long long, const typename J::string_t*>> indexes;
+      for (auto it = j.begin(); it != j.end(); ++it)
+        if (is_array_index(it.key())) indexes.emplace_back(std::stoull(it.key()), &it.key());
+      std::sort(indexes.begin(), indexes.end());
       out += '{';
       bool first = true;
-      for (auto it = j.begin(); it != j.end(); ++it) {
+      auto member = [&](const typename J::string_t& key, const J& v) {
         if (!first) out += ',';
         first = false;
-        quote(out, it.key());
+        quote(out, key);
         out += ':';
-        stringify_into(out, it.value());
-      }
+        stringify_into(out, v);
+      };
+      for (const auto& ix : indexes) member(*ix.second, j.at(*ix.second));
+      for (auto it = j.begin(); it != j.end(); ++it)
+        if (indexes.empty() || !is_array_index(it.key())) member(it.key(), it.value());
       out += '}';
       return;
     }
@@ -147,12 +232,15 @@ std::string to_stored(const J& value) {
 /// What @upstash/redis's get() returns for stored bytes `s` (see the file comment).
 template <class J = nlohmann::json>
 J from_stored(std::string_view s) {
-  if (s.size() >= 3 && s.substr(0, 3) == "\xEF\xBB\xBF") return J(std::string(s));  // JSON.parse rejects a BOM
-  J j = J::parse(s.begin(), s.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return J(std::string(s));
-  if (!j.is_number()) return j;
+  std::string text = detail::decode_utf8(s);
+  J j = J::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return J(std::move(text));
+  if (!j.is_number()) {
+    detail::to_js_numbers(j);
+    return j;
+  }
   const double d = j.template get<double>();
-  if (js_number(d) != s) return J(std::string(s));  // would not survive the round trip
+  if (js_number(d) != text) return J(std::move(text));  // would not survive the round trip
   if (std::trunc(d) == d && std::abs(d) < 9007199254740992.0) return J(static_cast<long long>(d));
   return J(d);
 }
@@ -170,6 +258,27 @@ Result<std::optional<J>> get(Client& client, std::string_view key) {
   if (!r) return r.error();
   if (!r->has_value()) return std::optional<J>();
   return std::optional<J>(from_stored<J>(**r));
+}
+
+
+/// MGET keys decoded the @upstash/redis way (its mget); an empty optional for a missing key.
+template <class J = nlohmann::json>
+Result<std::vector<std::optional<J>>> mget(Client& client, KeyList keys) {
+  auto r = client.mget(std::move(keys));
+  if (!r) return r.error();
+  std::vector<std::optional<J>> out;
+  out.reserve(r->size());
+  for (const auto& v : *r) out.push_back(v ? std::optional<J>(from_stored<J>(*v)) : std::nullopt);
+  return out;
+}
+
+/// MSET key/value pairs, each value stored the @upstash/redis way (its mset).
+template <class J>
+Status mset(Client& client, const std::vector<std::pair<std::string, J>>& pairs) {
+  std::vector<std::pair<std::string, std::string>> stored;
+  stored.reserve(pairs.size());
+  for (const auto& [k, v] : pairs) stored.emplace_back(k, to_stored(v));
+  return client.mset(stored);
 }
 
 }  // namespace shardcache::json

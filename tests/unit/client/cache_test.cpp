@@ -2,7 +2,6 @@
 // hit/miss/set and their exact debug lines, single-flight, fallback with one log line per
 // outage, the breaker's skip and recovery, invalidation replay, OOM, loader exceptions.
 #include <doctest/doctest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -13,7 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "cache_test_support.h"
 #include "shardcache/cache.h"
+
+using cache_test_support::CapturedLog;
+using cache_test_support::quick_breaker;
 
 /// A user type with its own Codec (decimal text).
 struct Num {
@@ -91,43 +94,12 @@ class FakeBackend : public CacheBackend {
   std::chrono::milliseconds get_delay{0};
 };
 
-/// A logger writing bare messages ("%v") to a string stream, at debug level.
-struct CapturedLog {
-  std::ostringstream out;
-  std::shared_ptr<spdlog::logger> logger;
-  CapturedLog() {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
-    sink->set_pattern("%l %v");
-    logger = std::make_shared<spdlog::logger>("cache-test", sink);
-    logger->set_level(spdlog::level::debug);
-  }
-  std::vector<std::string> lines() {
-    std::vector<std::string> v;
-    std::istringstream in(out.str());
-    for (std::string l; std::getline(in, l);) v.push_back(l);
-    return v;
-  }
-  size_t count(const std::string& prefix) {
-    size_t n = 0;
-    for (auto& l : lines()) n += l.rfind(prefix, 0) == 0;
-    return n;
-  }
-};
-
-CacheOptions options(CapturedLog& log, std::chrono::milliseconds backoff = 50ms) {
-  CacheOptions o;
-  o.logger = log.logger;
-  o.breaker.base_backoff = backoff;
-  o.breaker.max_backoff = backoff * 4;
-  return o;
-}
-
 }  // namespace
 
 TEST_CASE("with_cache: miss loads and stores with the TTL, then hits; exact debug lines") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   int loads = 0;
   auto loader = [&] {
     ++loads;
@@ -154,7 +126,7 @@ TEST_CASE("with_cache: miss loads and stores with the TTL, then hits; exact debu
 TEST_CASE("with_cache_info: says whether the value came from the cache") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   auto first = cache.with_cache_info("k", 60s, [] { return std::string("v"); });
   CHECK(first.value == "v");
   CHECK_FALSE(first.from_cache);
@@ -167,7 +139,7 @@ TEST_CASE("with_cache: no debug lines at info level") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
   log.logger->set_level(spdlog::level::info);
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   (void)cache.with_cache("k", CacheTTL::LONG, [] { return std::string("v"); });
   (void)cache.with_cache("k", CacheTTL::LONG, [] { return std::string("v"); });
   CHECK(log.out.str().empty());
@@ -184,7 +156,7 @@ TEST_CASE("single-flight: N concurrent misses run the loader once") {
   auto backend = std::make_shared<FakeBackend>();
   backend->get_delay = 5ms;
   CapturedLog log;
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   std::atomic<int> loads{0};
   constexpr int kThreads = 16;
   std::vector<std::thread> threads;
@@ -210,7 +182,7 @@ TEST_CASE("single-flight: N concurrent misses run the loader once") {
 TEST_CASE("single-flight: a loader exception reaches every waiter, and the next call retries") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   std::atomic<int> loads{0};
   std::atomic<int> thrown{0};
   std::vector<std::thread> threads;
@@ -237,7 +209,7 @@ TEST_CASE("single-flight: a loader exception reaches every waiter, and the next 
 TEST_CASE("with_cache_param: keyed variant") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   int loads = 0;
   auto get_course = cache.with_cache_param([](int id) { return CacheKeys::course(std::to_string(id)); }, CacheTTL::LONG,
                                            [&](int id) {
@@ -254,7 +226,7 @@ TEST_CASE("with_cache_param: keyed variant") {
 TEST_CASE("fallback: cache down returns the loader's value, logs once, skips during backoff, recovers") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
-  Cache cache(backend, options(log, 100ms));
+  Cache cache(backend, quick_breaker(log, 100ms));
   backend->down = true;
   int loads = 0;
   auto loader = [&] {
@@ -286,7 +258,7 @@ TEST_CASE("fallback: cache down returns the loader's value, logs once, skips dur
 TEST_CASE("fallback: OOM on SET returns the value and logs once per episode") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   backend->oom = true;
   for (int i = 0; i < 5; ++i) CHECK(cache.with_cache("k" + std::to_string(i), 60s, [] { return std::string("v"); }) == "v");
   CHECK(log.count("warning [Cache] SET failed: OOM") == 1);
@@ -301,7 +273,7 @@ TEST_CASE("fallback: OOM on SET returns the value and logs once per episode") {
 TEST_CASE("invalidation: patterns reach the backend; while down they are queued and replayed first") {
   auto backend = std::make_shared<FakeBackend>();
   CapturedLog log;
-  Cache cache(backend, options(log, 50ms));
+  Cache cache(backend, quick_breaker(log, 50ms));
   Invalidator inv(cache);
   backend->data = {{"course:1", "a"}, {"course:1:stats", "b"}, {"course:10", "c"}, {"student:5:dashboard", "d"},
                    {"analytics:revenue", "e"}, {"course:2:students", "f"}};
@@ -332,7 +304,7 @@ TEST_CASE("a custom Codec: a stored value that does not decode is reloaded and o
   auto backend = std::make_shared<FakeBackend>();
   backend->data["n"] = "not a number";
   CapturedLog log;
-  Cache cache(backend, options(log));
+  Cache cache(backend, quick_breaker(log));
   int loads = 0;
   auto loader = [&] {
     ++loads;

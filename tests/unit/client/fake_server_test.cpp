@@ -1,6 +1,7 @@
 // tests/unit/client/fake_server_test.cpp: the Client against tiny in-process servers (no
 // daemon): RESP2 fallback when HELLO is unknown, timeouts on a server that never answers,
-// refused connections and the reconnect backoff, a server that hangs up, garbage replies.
+// refused connections and the reconnect backoff, a server that hangs up, garbage replies, a
+// request larger than the socket buffer interleaved with other threads' calls.
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -232,6 +233,42 @@ TEST_CASE("fake server: AUTH, SELECT and SETNAME are sent before the first comma
   REQUIRE(client.ping().ok());
   std::lock_guard lk(mu);
   CHECK(seen == std::vector<std::string>{"AUTH app pw", "HELLO 3", "SELECT 2", "CLIENT SETNAME lms", "PING"});
+}
+
+TEST_CASE("fake server: a value larger than the socket buffer, with calls from other threads meanwhile") {
+  // An idle connection lets the caller send its request itself; what the kernel does not take
+  // at once must follow through the I/O thread, and nothing may be written in between.
+  std::atomic<size_t> stored{0};
+  std::atomic<int> pings{0};
+  FakeServer server([&](const std::vector<std::string>& a) -> std::string {
+    if (a[0] == "HELLO") return "-ERR unknown command 'HELLO'\r\n";
+    if (a[0] == "PING") {
+      ++pings;
+      return "+PONG\r\n";
+    }
+    if (a[0] == "SET") {
+      stored = a[2].size();
+      return "+OK\r\n";
+    }
+    return "-ERR unexpected\r\n";
+  });
+  auto o = opts_for(server.port());
+  o.command_timeout = 10s;
+  Client client(o);
+  REQUIRE(client.ping().ok());
+  const std::string big(32 * 1024 * 1024, 'x');
+  std::atomic<int> ok_pings{0};
+  std::thread other([&] {
+    for (int i = 0; i < 50; ++i) ok_pings += client.ping().ok();
+  });
+  auto r = client.set("big", big);
+  other.join();
+  REQUIRE(r.ok());
+  CHECK(r->written);
+  CHECK(stored.load() == big.size());
+  CHECK(ok_pings.load() == 50);
+  CHECK(pings.load() == 51);
+  CHECK(client.ping().ok());
 }
 
 TEST_CASE("client: bad arguments are refused before sending") {

@@ -78,9 +78,41 @@ TEST_CASE("from_stored follows @upstash/redis's parseResponse") {
   CHECK(sj::from_stored(" 42") == json(" 42"));
   CHECK(sj::from_stored("-0") == json("-0"));
   CHECK(sj::from_stored("1e3") == json("1e3"));
-  CHECK(sj::from_stored("\xEF\xBB\xBF" "1") == json("\xEF\xBB\xBF" "1"));
   CHECK(sj::from_stored("{broken") == json("{broken"));
   CHECK(sj::from_stored("") == json(""));
+}
+
+TEST_CASE("stringify orders array-index keys first, as JavaScript objects do") {
+  ordered_json o = {{"b", 1}, {"2", 2}, {"a", 3}, {"10", 4}, {"01", 5}, {"-1", 6}, {"4294967295", 7}, {"4294967294", 8}};
+  CHECK(sj::stringify(o) == R"({"2":2,"10":4,"4294967294":8,"b":1,"a":3,"01":5,"-1":6,"4294967295":7})");
+  CHECK(sj::stringify(json{{"10", 1}, {"9", 2}, {"x", 3}}) == R"({"9":2,"10":1,"x":3})");  // not std::map's "10" < "9"
+  CHECK(sj::stringify(ordered_json{{"0", {{"z", 1}, {"1", 2}}}}) == R"({"0":{"1":2,"z":1}})");
+}
+
+TEST_CASE("from_stored decodes bytes as TextDecoder does before JSON.parse") {
+  CHECK(sj::from_stored("\xEF\xBB\xBF" "42") == json(42));  // the BOM is dropped
+  CHECK(sj::from_stored("\xEF\xBB\xBF" "hello") == json("hello"));
+  CHECK(sj::from_stored("a\xFF" "b\xC3") == json("a\xEF\xBF\xBD" "b\xEF\xBF\xBD"));
+  CHECK(sj::from_stored("{\"a\":\"a\xFF\"}") == json{{"a", "a\xEF\xBF\xBD"}});
+  // maximal subparts: E2 82 is one truncated sequence (one U+FFFD), ED A0 80 (a surrogate) is three
+  CHECK(sj::detail::decode_utf8("\xE2\x82" "x") == "\xEF\xBF\xBD" "x");
+  CHECK(sj::detail::decode_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(sj::detail::decode_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong
+  CHECK(sj::detail::decode_utf8("\xF4\x90\x80\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // past U+10FFFF
+  CHECK(sj::detail::decode_utf8("h\xC3\xA9 \xF0\x9F\x98\x80") == "h\xC3\xA9 \xF0\x9F\x98\x80");  // valid text unchanged
+  CHECK(sj::detail::decode_utf8("x\xEF\xBB\xBF") == "x\xEF\xBB\xBF");  // only a leading BOM goes
+}
+
+TEST_CASE("from_stored: numbers inside objects and arrays are JavaScript numbers") {
+  json j = sj::from_stored(R"({"big":12345678901234567890,"n":9007199254740993,"f":1.0,"a":[2.0,-3,0.5]})");
+  CHECK(j["big"].is_number_float());
+  CHECK(j["big"].get<double>() == 12345678901234567890.0);
+  CHECK(j["n"].get<double>() == 9007199254740992.0);
+  CHECK(j["f"].is_number_integer());
+  CHECK(j["a"][0].is_number_integer());
+  CHECK(j["a"][2] == json(0.5));
+  CHECK(sj::stringify(j) == R"({"a":[2,-3,0.5],"big":12345678901234567000,"f":1,"n":9007199254740992})");
+  CHECK(sj::from_stored(R"({"a":1,"b":2,"a":3})") == json{{"a", 3}, {"b", 2}});  // JSON.parse: the last wins
 }
 
 TEST_CASE("Codec: structs, containers and numbers round-trip; bad stored text decodes as nothing") {
