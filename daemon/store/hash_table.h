@@ -30,6 +30,10 @@ class HashTable {
   /// Bytes held by the bucket arrays.
   size_t slot_bytes() const { return (t_[0].size() + t_[1].size()) * sizeof(Entry*); }
   bool rehashing() const { return !t_[1].empty(); }
+  /// Bytes the bucket arrays would grow by if one more entry were inserted now.
+  size_t growth_on_insert() const {
+    return (!rehashing() && size_ >= t_[0].size()) ? t_[0].size() * 2 * sizeof(Entry*) : 0;
+  }
 
   /// Move up to `buckets` buckets to the new table (called per operation and by a cron step).
   void rehash_step(size_t buckets);

@@ -4,9 +4,11 @@
 #include "daemon/store/shard.h"
 
 #include "daemon/store/alloc.h"
+#include "daemon/store/store.h"
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -97,6 +99,7 @@ void Shard::set_expire_locked(Entry* e, int64_t expire_ms) {
   if (expire_ms != 0 && e->vol_idx == kNotVolatile) volatile_add(e);
   if (expire_ms == 0 && e->vol_idx != kNotVolatile) volatile_remove(e);
   e->expire_ms = expire_ms;
+  publish_used();
 }
 
 Entry* Shard::find_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
@@ -141,20 +144,47 @@ void Shard::unlink_locked(Entry* e) {
 void Shard::erase_locked(Entry* e) {
   unlink_locked(e);
   free_entry(e);
+  publish_used();
 }
 
+// Frees room for `need` more bytes. Over budget already (maxmemory was lowered), a write only
+// pays for itself: the excess is the cron's to evict in bounded steps. allkeys-* policies keep
+// every shard within its share. The others (noeviction, volatile-* without volatile keys) may
+// use room left in the whole store, as Redis refuses only when used_memory > maxmemory.
 bool Shard::make_room_locked(size_t need, int64_t now_ms, const Entry* keep) {
-  if (budget_ == 0 || used_bytes() + need <= budget_) return true;
-  if (policy_ == EvictionPolicy::NoEviction) return false;
-  if (budget_ < need) {
+  if (budget_ == 0) return true;
+  bool evicts_all = policy_ == EvictionPolicy::AllKeysLru || policy_ == EvictionPolicy::AllKeysRandom;
+  // Within the share: fine, unless other shards borrowed and the store as a whole is full.
+  auto store_allows = [&] {
+    return evicts_all || !store_ || store_->borrowed_bytes() == 0 || store_->has_room(need, *this);
+  };
+  if (used_bytes() + need <= budget_) return store_allows();
+  if (evicts_all && budget_ < need) {
     // A value larger than the shard's share (e.g. 10 MB with 256mb over 64 shards): Redis would
     // store it, so empty this shard for it as long as it fits the whole budget.
     if (need > total_budget_) return false;
     evict_to_budget_locked(0, now_ms, keep);
     return true;
   }
-  evict_to_budget_locked(budget_ - need, now_ms, keep);
-  return used_bytes() + need <= budget_;
+  if (policy_ != EvictionPolicy::NoEviction && budget_ >= need) {
+    size_t target = std::max(budget_, used_bytes()) - need;
+    evict_to_budget_locked(target, now_ms, keep);
+    if (used_bytes() <= target) return store_allows();
+  }
+  return !evicts_all && store_ && store_->has_room(need, *this);
+}
+
+void Shard::publish_used() {
+  size_t used = used_bytes();
+  published_used_.store(used, std::memory_order_relaxed);
+  size_t over = budget_ && used > budget_ ? used - budget_ : 0;
+  if (over != over_share_ && store_) store_->add_borrowed(static_cast<int64_t>(over) - static_cast<int64_t>(over_share_));
+  over_share_ = over;
+}
+
+// Bytes the table would grow by for one more key (counted before it happens).
+size_t Shard::growth_on_insert_locked() const {
+  return table_.growth_on_insert();
 }
 
 Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms) {
@@ -165,9 +195,12 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
       old = nullptr;
     }
   }
+  size_t ceiling = std::max(budget_, used_bytes());  // over budget: this write pays for itself
   size_t need = entry_alloc_size(key.size(), value.size());
   if (old) need = need > malloc_usable_size(old) ? need - malloc_usable_size(old) : 0;
-  else need += KeyIndex::insert_reserve(key.size());  // a new key may split an index leaf
+  else need += growth_on_insert_locked() + KeyIndex::insert_reserve(key.size());  // table growth, a leaf split
+  if (expire_ms && (!old || old->vol_idx == kNotVolatile) && volatile_.size() == volatile_.capacity())
+    need += std::max<size_t>(1, volatile_.capacity()) * sizeof(Entry*);  // the TTL list grows
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
   old = table_.find(key, hash);  // eviction may have removed it
   Entry* e = alloc_entry(key, hash, value.size());
@@ -186,7 +219,8 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
   lru_link_front(e);
   if (expire_ms) set_expire_locked(e, expire_ms);
   if (!marks_.empty()) note_created_locked(e);
-  if (budget_ && used_bytes() > budget_) evict_to_budget_locked(budget_, 0, e);  // index/table growth
+  if (budget_ && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
+  publish_used();
   return e;
 }
 
@@ -207,6 +241,7 @@ Entry* Shard::resize_value_locked(Entry* e, size_t new_len) {
   volatile_remove(e);
   free_entry(e);
   if (exp) set_expire_locked(n, exp);
+  publish_used();
   return n;
 }
 
@@ -220,9 +255,10 @@ Entry* Shard::pick_victim_locked(int64_t now_ms) {
     case EvictionPolicy::VolatileRandom:
       return volatile_.empty() ? nullptr : volatile_[next_rand(rng_) % volatile_.size()];
     case EvictionPolicy::VolatileTtl: {
-      // Sample like Redis (5 keys) and take the soonest to expire.
+      // Sample (16 keys, about what Redis's 5 samples plus its 16-candidate pool achieve)
+      // and take the soonest to expire.
       Entry* best = nullptr;
-      for (int i = 0; i < 5 && !volatile_.empty(); ++i) {
+      for (int i = 0; i < 16 && !volatile_.empty(); ++i) {
         Entry* c = volatile_[next_rand(rng_) % volatile_.size()];
         if (!best || c->expire_ms < best->expire_ms) best = c;
       }
@@ -238,9 +274,9 @@ Entry* Shard::pick_victim_locked(int64_t now_ms) {
   return nullptr;
 }
 
-size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry* keep) {
+size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry* keep, size_t max_victims) {
   size_t n = 0;
-  while (used_bytes() > budget) {
+  while (used_bytes() > budget && n < max_victims) {
     Entry* victim = pick_victim_locked(now_ms);
     if (!victim || victim == keep) break;
     if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(victim)) {
@@ -283,6 +319,7 @@ void Shard::clear_locked() {
   tags_.clear();
   for (auto& m : marks_) m->fresh.clear();
   std::vector<Entry*>().swap(volatile_);
+  publish_used();
 }
 
 }  // namespace shardcache::store

@@ -3,6 +3,7 @@
 // and the invalidation side: an ordered key index, tags, and the marks of running invalidations.
 // Every *_locked method needs mutex() held by the caller (lock order: see store.h).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -16,12 +17,12 @@
 #include "daemon/store/hash_table.h"
 #include "daemon/store/invalidation.h"
 #include "daemon/store/key_index.h"
+#include "daemon/store/policy.h"
 #include "daemon/store/tag_index.h"
 
 namespace shardcache::store {
 
-/// Eviction policy names follow Redis's maxmemory-policy.
-enum class EvictionPolicy { AllKeysLru, VolatileLru, AllKeysRandom, VolatileRandom, VolatileTtl, NoEviction };
+class Store;
 
 /// Counters a shard keeps; summed by Store::stats().
 struct ShardStats {
@@ -59,8 +60,10 @@ class Shard {
 
   /// Delete up to `max_checks` sampled volatile keys that are expired; returns deleted count.
   size_t active_expire_locked(int64_t now_ms, size_t max_checks);
-  /// Evict until used_bytes() <= budget or nothing evictable is left; returns evicted count.
-  size_t evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry* keep = nullptr);
+  /// Evict until used_bytes() <= budget, nothing evictable is left or max_victims were evicted;
+  /// returns evicted count.
+  size_t evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry* keep = nullptr,
+                                size_t max_victims = SIZE_MAX);
   /// Remove everything.
   void clear_locked();
 
@@ -103,7 +106,14 @@ class Shard {
   void set_budget(size_t bytes, size_t total = 0) {
     budget_ = bytes;
     total_budget_ = total;
+    publish_used();
   }
+  /// used_bytes() as of the end of the last change, readable without the lock (other shards
+  /// sum these to see whether the whole store has room).
+  size_t used_bytes_relaxed() const { return published_used_.load(std::memory_order_relaxed); }
+  /// The store this shard belongs to: when the policy cannot free room in this shard
+  /// (noeviction, volatile-* without volatile keys), a write may use room left in the store.
+  void set_store(Store* st) { store_ = st; }
   size_t budget() const { return budget_; }
   void set_policy(EvictionPolicy p) { policy_ = p; }
   EvictionPolicy policy() const { return policy_; }
@@ -119,6 +129,8 @@ class Shard {
   void volatile_add(Entry* e);
   void volatile_remove(Entry* e);
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
+  size_t growth_on_insert_locked() const;
+  void publish_used();
   Entry* pick_victim_locked(int64_t now_ms);
   void unlink_locked(Entry* e);
   void unlink_but_index_locked(Entry* e);
@@ -149,6 +161,9 @@ class Shard {
   TagIndex tags_;
   std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
   std::vector<Entry*> batch_, dead_;               // scratch for reclaim steps
+  std::atomic<size_t> published_used_{0};
+  size_t over_share_ = 0;      // bytes over budget_ last reported to the store
+  Store* store_ = nullptr;
 };
 
 }  // namespace shardcache::store
