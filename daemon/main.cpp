@@ -40,7 +40,7 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--threads", cfg.threads, "io threads (default: core count)");
   app.add_option("--shards", cfg.shards, "keyspace shards, a power of two")->capture_default_str();
   app.add_option("--maxmemory", maxmemory, "memory budget for data (Redis syntax: 256mb, 1gb; 0 = none)")->capture_default_str();
-  app.add_option("--maxmemory-policy", policy, "allkeys-lru, volatile-lru, allkeys-random, volatile-random, volatile-ttl, noeviction (docs/operations.md)")
+  app.add_option("--maxmemory-policy", policy, "allkeys-lru, volatile-lru, allkeys-random, volatile-random, volatile-ttl, noeviction, allkeys-sieve (docs/operations.md)")
       ->capture_default_str();
   app.add_option("--maxclients", maxclients, "maximum simultaneous clients")->capture_default_str();
   app.add_option("--requirepass", cfg.requirepass, "password for AUTH (and REST bearer token)");

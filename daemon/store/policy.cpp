@@ -8,13 +8,14 @@
 namespace shardcache::store {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 6> kPolicies = {{
+constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 7> kPolicies = {{
     {"volatile-lru", EvictionPolicy::VolatileLru},
     {"allkeys-lru", EvictionPolicy::AllKeysLru},
     {"volatile-random", EvictionPolicy::VolatileRandom},
     {"allkeys-random", EvictionPolicy::AllKeysRandom},
     {"volatile-ttl", EvictionPolicy::VolatileTtl},
     {"noeviction", EvictionPolicy::NoEviction},
+    {"allkeys-sieve", EvictionPolicy::AllKeysSieve},
 }};
 
 constexpr auto kNames = [] {

@@ -7,8 +7,9 @@
 
 namespace shardcache::store {
 
-/// Eviction policy names follow Redis's maxmemory-policy.
-enum class EvictionPolicy { AllKeysLru, VolatileLru, AllKeysRandom, VolatileRandom, VolatileTtl, NoEviction };
+/// Eviction policy names follow Redis's maxmemory-policy; AllKeysSieve is SIEVE (Zhang et al.,
+/// NSDI 2024): FIFO order, a visited bit set on reads, and a hand that spares visited keys once.
+enum class EvictionPolicy { AllKeysLru, VolatileLru, AllKeysRandom, VolatileRandom, VolatileTtl, NoEviction, AllKeysSieve };
 
 /// Every accepted name, in the order error messages list them.
 std::span<const std::string_view> policy_names();

@@ -73,6 +73,7 @@ void Shard::lru_link_front(Entry* e) {
 }
 
 void Shard::lru_unlink(Entry* e) {
+  if (hand_ == handle(e)) hand_ = e->newer;
   if (e->newer) at(e->newer)->older = e->older; else lru_head_ = e->older;
   if (e->older) at(e->older)->newer = e->newer; else lru_tail_ = e->newer;
   e->newer = e->older = 0;
@@ -85,10 +86,15 @@ void Shard::list_replace(Entry* old_e, Entry* new_e) {
   new_e->older = old_e->older;
   if (new_e->newer) at(new_e->newer)->older = h; else lru_head_ = h;
   if (new_e->older) at(new_e->older)->newer = h; else lru_tail_ = h;
+  if (hand_ == handle(old_e)) hand_ = h;
   old_e->newer = old_e->older = 0;
 }
 
 void Shard::touch_locked(Entry* e) {
+  if (policy_ == EvictionPolicy::AllKeysSieve) {
+    e->flags |= Entry::kVisited;
+    return;
+  }
   if (lru_head_ == handle(e)) return;
   lru_unlink(e);
   lru_link_front(e);
@@ -198,7 +204,8 @@ void Shard::erase_locked(Entry* e) {
 // use room left in the whole store, as Redis refuses only when used_memory > maxmemory.
 bool Shard::make_room_locked(size_t need, int64_t now_ms, const Entry* keep) {
   if (budget_ == 0) return true;
-  bool evicts_all = policy_ == EvictionPolicy::AllKeysLru || policy_ == EvictionPolicy::AllKeysRandom;
+  bool evicts_all = policy_ == EvictionPolicy::AllKeysLru || policy_ == EvictionPolicy::AllKeysRandom ||
+                    policy_ == EvictionPolicy::AllKeysSieve;
   // Within the share: fine, unless other shards borrowed and the store as a whole is full.
   auto store_allows = [&] {
     return evicts_all || !store_ || store_->borrowed_bytes() == 0 || store_->has_room(need, *this);
@@ -227,9 +234,11 @@ void Shard::publish_used() {
   over_share_ = over;
 }
 
-// Bytes the table would grow by for one more key (counted before it happens).
-size_t Shard::growth_on_insert_locked() const {
-  return table_.growth_on_insert();
+// Bytes the table and the key index may grow by for one more key (counted before it happens).
+// The index's is its worst case (a leaf split) whatever leaf the key falls in, so that a full
+// store refuses every new key alike, not only those whose leaf happens to be full.
+size_t Shard::growth_on_insert_locked(std::string_view key) const {
+  return table_.growth_on_insert() + KeyIndex::insert_reserve(key.size());
 }
 
 Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms) {
@@ -243,7 +252,7 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
   size_t ceiling = std::max(budget_, used_bytes());  // over budget: this write pays for itself
   size_t need = entry_alloc_size(key.size(), value.size(), expire_ms != 0);
   if (old) need = need > entry_bytes_of(old) ? need - entry_bytes_of(old) : 0;
-  else need += growth_on_insert_locked() + KeyIndex::insert_reserve(key.size());  // table growth, a leaf split
+  else need += growth_on_insert_locked(key);  // table growth, a leaf split
   if (expire_ms && (!old || old->vol_idx() == kNotVolatile) && volatile_.size() == volatile_.capacity())
     need += alloc_rounded_size(std::max<size_t>(1, volatile_.capacity() * 2) * sizeof(uint32_t));  // the TTL list grows
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
@@ -322,7 +331,7 @@ void Shard::clear_locked() {
     h = e->older;
     free_entry(e);
   }
-  lru_head_ = lru_tail_ = 0;
+  lru_head_ = lru_tail_ = hand_ = 0;
   table_.clear();
   index_.clear();
   tags_.clear();

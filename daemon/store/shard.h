@@ -61,7 +61,8 @@ class Shard {
   /// resize_value_locked, keeping its tags and index position) the first time an entry created
   /// without a TTL gets one.
   Entry* set_expire_locked(Entry* e, int64_t expire_ms);
-  /// Moves `e` to the most-recently-used end.
+  /// Records a use of `e`: moves it to the most-recently-used end (LRU policies) or marks it
+  /// visited (allkeys-sieve).
   void touch_locked(Entry* e);
 
   /// Delete up to `max_checks` sampled volatile keys that are expired; returns deleted count.
@@ -146,10 +147,11 @@ class Shard {
   void volatile_add(Entry* e);
   void volatile_remove(Entry* e);
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
-  size_t growth_on_insert_locked() const;
+  size_t growth_on_insert_locked(std::string_view key) const;
   void publish_used();
   Entry* pick_victim_locked(int64_t now_ms);
   Entry* volatile_lru_victim_locked();
+  Entry* sieve_victim_locked();
   void unlink_locked(Entry* e);
   void unlink_but_index_locked(Entry* e);
   /// xorshift64*: cheap, per shard, no global state.
@@ -176,6 +178,7 @@ class Shard {
   HashTable table_;
   uint32_t lru_head_ = 0;      // most recent (handles; 0 = none)
   uint32_t lru_tail_ = 0;      // least recent
+  uint32_t hand_ = 0;          // SIEVE's hand (0 = start from the tail)
   std::vector<uint32_t> volatile_;
   size_t entry_bytes_ = 0;
   size_t payload_bytes_ = 0;   // key + value bytes of live entries

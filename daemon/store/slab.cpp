@@ -7,6 +7,16 @@
 #include <array>
 #include <new>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+// Freed blocks are poisoned, so ASan builds catch a use of an entry after it was freed or moved.
+#define SLAB_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define SLAB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define SLAB_POISON(p, n) ((void)(p), (void)(n))
+#define SLAB_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace shardcache::store {
 namespace {
 
@@ -105,9 +115,11 @@ void* SlabArena::alloc(size_t n) {
   uint32_t off;
   if (p.free_head != kNone) {
     off = p.free_head;
+    SLAB_UNPOISON(page_base + off, c.size);
     p.free_head = *reinterpret_cast<uint32_t*>(page_base + off);
   } else {
     off = uint32_t{p.bump} * c.size;
+    SLAB_UNPOISON(page_base + off, c.size);  // the page may have served another class before
     ++p.bump;
   }
   if (++p.used == c.per_page) {  // full: off the partial list (it is its head)
@@ -129,6 +141,7 @@ void SlabArena::free(void* ptr) {
     std::lock_guard g(c.mu);
     uint32_t off = static_cast<uint32_t>(pos % kPageBytes);
     *static_cast<uint32_t*>(ptr) = p.free_head;
+    SLAB_POISON(ptr, c.size);
     p.free_head = off;
     bool was_full = p.used == c.per_page;
     --p.used;

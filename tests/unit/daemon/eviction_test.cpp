@@ -214,3 +214,45 @@ TEST_CASE("budget: noeviction and volatile-* without volatile keys fill the whol
     CHECK(sput(st, "k" + std::to_string(i), 300) != nullptr);  // room again after deletes
   }
 }
+
+TEST_CASE("policy allkeys-sieve: read keys survive the hand once, unread keys go in insertion order") {
+  Shard s;
+  s.set_policy(EvictionPolicy::AllKeysSieve);
+  for (int i = 0; i < 10; ++i) REQUIRE(put(s, "k" + std::to_string(i), std::string(100, 'x')));
+  s.set_budget(s.used_bytes() + KeyIndex::insert_reserve(2));  // a new key reserves a leaf split
+  s.touch_locked(find(s, "k0"));  // reads mark, they do not reorder
+  s.touch_locked(find(s, "k1"));
+  s.touch_locked(find(s, "k5"));
+  REQUIRE(put(s, "n0", std::string(100, 'x')));
+  CHECK(find(s, "k0") != nullptr);  // the hand passed over k0 and k1, clearing their bits
+  CHECK(find(s, "k1") != nullptr);
+  CHECK(find(s, "k2") == nullptr);  // the first unvisited key from the oldest end
+  REQUIRE(put(s, "n1", std::string(100, 'x')));
+  CHECK(find(s, "k3") == nullptr);
+  REQUIRE(put(s, "n2", std::string(100, 'x')));
+  REQUIRE(put(s, "n3", std::string(100, 'x')));
+  CHECK(find(s, "k4") == nullptr);
+  CHECK(find(s, "k5") != nullptr);  // visited: spared once
+  CHECK(find(s, "k6") == nullptr);
+  CHECK(s.used_bytes() <= s.budget());
+}
+
+TEST_CASE("policy allkeys-sieve keeps a hot set through a scan of one-time keys; LRU loses it") {
+  for (auto policy : {EvictionPolicy::AllKeysSieve, EvictionPolicy::AllKeysLru}) {
+    Shard s;
+    s.set_policy(policy);
+    for (int i = 0; i < 100; ++i) REQUIRE(put(s, "hot" + std::to_string(i), std::string(100, 'x')));
+    s.set_budget(s.used_bytes() * 2);
+    int hot_hits = 0;
+    for (int round = 0; round < 20; ++round) {
+      for (int i = 0; i < 100; ++i) {
+        std::string k = "hot" + std::to_string(i);
+        if (s.lookup_locked(k, Store::hash(k), 1000)) ++hot_hits;
+        else put(s, k, std::string(100, 'x'));
+      }
+      for (int j = 0; j < 150; ++j) put(s, "scan" + std::to_string(round * 150 + j), std::string(100, 'x'));
+    }
+    if (policy == EvictionPolicy::AllKeysSieve) CHECK(hot_hits > 1500);
+    else CHECK(hot_hits < 200);  // each scan pushes the whole hot set out of an LRU
+  }
+}
