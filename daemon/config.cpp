@@ -1,6 +1,8 @@
 // daemon/config.cpp: memory-size parsing and the CONFIG parameter table.
 #include "daemon/config.h"
 
+#include "daemon/store/policy.h"
+
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -83,17 +85,14 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(memory_param("maxmemory", cfg.maxmemory, on_memory));
   r.add({"maxmemory-policy", [&cfg] { return cfg.get_policy(); },
          [&cfg, on_memory](std::string_view s) -> std::string {
-           static constexpr std::string_view names[] = {"allkeys-lru", "volatile-lru", "allkeys-random",
-                                                        "volatile-random", "volatile-ttl", "noeviction"};
-           for (auto n : names) {
-             if (iequals(n, s)) {
-               { std::lock_guard g(cfg.mu); cfg.maxmemory_policy = std::string(n); }
-               if (on_memory) on_memory();
-               return {};
-             }
+           if (auto p = store::policy_from_name(s)) {
+             { std::lock_guard g(cfg.mu); cfg.maxmemory_policy = std::string(store::policy_name(*p)); }
+             if (on_memory) on_memory();
+             return {};
            }
-           return "argument(s) must be one of the following: volatile-lru, allkeys-lru, volatile-random, "
-                  "allkeys-random, volatile-ttl, noeviction";
+           std::string names;
+           for (auto n : store::policy_names()) names += (names.empty() ? "" : ", ") + std::string(n);
+           return "argument(s) must be one of the following: " + names;
          }});
   r.add(int_param("maxclients", cfg.maxclients));
   r.add(int_param("timeout", cfg.timeout));

@@ -18,16 +18,6 @@ namespace {
 
 using shardcache::Config;
 
-shardcache::store::EvictionPolicy policy_from_name(const std::string& n) {
-  using P = shardcache::store::EvictionPolicy;
-  if (n == "volatile-lru") return P::VolatileLru;
-  if (n == "allkeys-random") return P::AllKeysRandom;
-  if (n == "volatile-random") return P::VolatileRandom;
-  if (n == "volatile-ttl") return P::VolatileTtl;
-  if (n == "noeviction") return P::NoEviction;
-  return P::AllKeysLru;
-}
-
 bool is_loopback(const std::string& bind) {
   return bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
 }
@@ -51,7 +41,7 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--threads", cfg.threads, "io threads (default: core count)");
   app.add_option("--shards", cfg.shards, "keyspace shards, a power of two")->capture_default_str();
   app.add_option("--maxmemory", maxmemory, "memory budget for data (Redis syntax: 256mb, 1gb; 0 = none)")->capture_default_str();
-  app.add_option("--maxmemory-policy", policy, "allkeys-lru, volatile-lru, allkeys-random, volatile-random, volatile-ttl, noeviction")
+  app.add_option("--maxmemory-policy", policy, "allkeys-lru, volatile-lru, allkeys-random, volatile-random, volatile-ttl, noeviction, allkeys-sieve (docs/operations.md)")
       ->capture_default_str();
   app.add_option("--maxclients", maxclients, "maximum simultaneous clients")->capture_default_str();
   app.add_option("--requirepass", cfg.requirepass, "password for AUTH (and REST bearer token)");
@@ -103,7 +93,7 @@ int main(int argc, char** argv) {
   state.run_id = random_run_id();
   auto apply_memory = [&] {
     store.set_maxmemory(cfg.maxmemory.load());
-    store.set_policy(policy_from_name(cfg.get_policy()));
+    store.set_policy(shardcache::store::policy_from_name(cfg.get_policy()).value_or(shardcache::store::EvictionPolicy::AllKeysLru));
   };
   state.config_params = shardcache::make_config_registry(cfg, apply_memory);
   if (const auto* p = state.config_params.find("maxmemory-policy"); p) {

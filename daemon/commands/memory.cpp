@@ -12,6 +12,7 @@
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
 #include "daemon/store/alloc.h"
+#include "daemon/store/slab.h"
 
 namespace shardcache::commands {
 namespace {
@@ -170,6 +171,12 @@ void append_info_memory(CmdContext& ctx, const store::StoreStats& st, std::strin
   line(s, "mem_fragmentation_bytes", diff(m.rss, used));
   line(s, "mem_allocator", a.name);
   line(s, "mem_allocator_background_thread", a.background_thread ? 1 : 0);
+  store::SlabStats sl = store::SlabArena::instance().stats();
+  size_t slab_pages = sl.pages_used * sl.page_bytes;
+  line(s, "slab_blocks_bytes", static_cast<long long>(sl.block_bytes));
+  line(s, "slab_pages_bytes", static_cast<long long>(slab_pages));
+  line(s, "slab_free_pages_bytes", static_cast<long long>(sl.pages_free * sl.page_bytes));
+  line(s, "slab_frag_ratio", fmt2(ratio(slab_pages, sl.block_bytes)));
 }
 
 void memory_command(CmdContext& ctx, Args args, ReplySink& out) {

@@ -95,7 +95,7 @@ void CmdSet(CmdContext& ctx, Args args, ReplySink& out) {
     if (o.get) return exists ? out.bulk(old_value) : out.null();
     return out.null();
   }
-  int64_t expire = o.has_expire ? o.expire_ms : (o.keepttl && old ? old->expire_ms : 0);
+  int64_t expire = o.has_expire ? o.expire_ms : (o.keepttl && old ? old->expire_ms : int64_t{0});
   Entry* e = k.put(args[2], expire);
   if (!e) return out.error(kErrOom);
   if (o.tags_from) k.shard().attach_tags_locked(e, args.subspan(o.tags_from));

@@ -13,18 +13,6 @@
 
 namespace shardcache::store {
 
-size_t alloc_rounded_size(size_t n) {
-#ifdef SHARDCACHE_JEMALLOC
-  return n == 0 ? 0 : nallocx(n, 0);
-#else
-  // glibc: chunks are 16-byte aligned with an 8-byte header, at least 32 bytes.
-  size_t c = (n + 8 + 15) & ~size_t{15};
-  return (c < 32 ? 32 : c) - 8;
-#endif
-}
-
-size_t alloc_usable_size(const void* p) { return malloc_usable_size(const_cast<void*>(p)); }
-
 #ifdef SHARDCACHE_JEMALLOC
 namespace {
 template <typename T>
@@ -32,8 +20,52 @@ bool ctl_read(const char* name, T& out) {
   size_t len = sizeof(T);
   return mallctl(name, &out, &len, nullptr, 0) == 0;
 }
+
+/// jemalloc's largest small (slab) size and the pad it adds to every larger allocation.
+struct LargePad {
+  size_t small_max = 14336;
+  size_t pad = 0;
+};
+
+LargePad read_large_pad() {
+  LargePad lp;
+  unsigned nbins = 0;
+  size_t size = 0, page = 4096;
+  bool oblivious = true;
+  if (ctl_read("arenas.nbins", nbins) && nbins > 0) {
+    std::string name = "arenas.bin." + std::to_string(nbins - 1) + ".size";
+    if (ctl_read(name.c_str(), size)) lp.small_max = size;
+  }
+  ctl_read("arenas.page", page);
+  ctl_read("opt.cache_oblivious", oblivious);
+  lp.pad = oblivious ? page : 0;
+  return lp;
+}
+
+size_t with_pad(size_t usable) {
+  static const LargePad lp = read_large_pad();  // constant for the process's life
+  return usable + (usable > lp.small_max ? lp.pad : 0);
+}
 }  // namespace
 #endif
+
+size_t alloc_rounded_size(size_t n) {
+#ifdef SHARDCACHE_JEMALLOC
+  return n == 0 ? 0 : with_pad(nallocx(n, 0));
+#else
+  // glibc: chunks are 16-byte aligned with an 8-byte header, at least 32 bytes.
+  size_t c = (n + 8 + 15) & ~size_t{15};
+  return (c < 32 ? 32 : c) - 8;
+#endif
+}
+
+size_t alloc_usable_size(const void* p) {
+#ifdef SHARDCACHE_JEMALLOC
+  return with_pad(malloc_usable_size(const_cast<void*>(p)));
+#else
+  return malloc_usable_size(const_cast<void*>(p));
+#endif
+}
 
 AllocatorStats allocator_stats() {
   AllocatorStats s;

@@ -8,9 +8,10 @@
 
 namespace shardcache::store {
 
-/// Bytes the allocator really reserves for a request of n bytes.
+/// Bytes the allocator really holds for a request of n bytes: its size class and, for jemalloc's
+/// large sizes (above 14 KB, page runs), the page it pads each run with (cache-oblivious layout).
 size_t alloc_rounded_size(size_t n);
-/// Bytes the allocator reserved for the live block p (malloc_usable_size).
+/// The same for the live block p (malloc_usable_size plus that pad).
 size_t alloc_usable_size(const void* p);
 
 /// Allocator-wide numbers, as Redis reports them in INFO memory.

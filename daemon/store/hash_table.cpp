@@ -1,5 +1,8 @@
-// daemon/store/hash_table.cpp: incremental-rehash chained table (see hash_table.h).
+// daemon/store/hash_table.cpp: incremental-rehash chained table over slab handles (see
+// hash_table.h).
 #include "daemon/store/hash_table.h"
+
+#include <xxhash.h>
 
 namespace shardcache::store {
 
@@ -7,7 +10,9 @@ namespace {
 constexpr size_t kInitialBuckets = 16;
 }
 
-HashTable::HashTable() { t_[0].assign(kInitialBuckets, nullptr); }
+HashTable::HashTable() : base_(SlabArena::instance().base()) { t_[0].assign(kInitialBuckets, 0); }
+
+uint64_t HashTable::key_hash(const Entry* e) { return XXH3_64bits(e->key_data(), e->klen()); }
 
 uint64_t HashTable::rev(uint64_t v) {
   v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
@@ -20,48 +25,52 @@ uint64_t HashTable::rev(uint64_t v) {
 
 Entry* HashTable::find(std::string_view key, uint64_t hash) {
   if (rehashing()) rehash_step(1);
+  uint64_t b = slot(hash);
   for (int i = 0; i < 2; ++i) {
     const auto& t = t_[i];
     if (t.empty()) continue;
-    for (Entry* e = t[slot(hash) & (t.size() - 1)]; e; e = e->next)
-      if (e->hash == hash && e->key() == key) return e;
+    for (uint32_t h = t[b & (t.size() - 1)]; h;) {
+      Entry* e = at(h);
+      if (e->klen() == key.size() && std::memcmp(e->key_data(), key.data(), key.size()) == 0) return e;
+      h = e->next;
+    }
     if (!rehashing()) break;
   }
   return nullptr;
 }
 
-void HashTable::insert(Entry* e) {
+void HashTable::insert(Entry* e, uint64_t hash) {
   maybe_grow();
   auto& t = rehashing() ? t_[1] : t_[0];
-  Entry*& head = t[slot(e->hash) & (t.size() - 1)];
+  uint32_t& head = t[slot(hash) & (t.size() - 1)];
   e->next = head;
-  head = e;
+  head = handle(e);
   ++size_;
 }
 
-void HashTable::replace(Entry* old_e, Entry* new_e) {
+// The link (bucket or a chain's next field) that points at e, or nullptr.
+uint32_t* HashTable::link_to(Entry* e, uint64_t hash) {
+  uint32_t target = handle(e);
+  uint64_t b = slot(hash);
   for (auto& t : t_) {
     if (t.empty()) continue;
-    for (Entry** link = &t[slot(old_e->hash) & (t.size() - 1)]; *link; link = &(*link)->next) {
-      if (*link == old_e) {
-        new_e->next = old_e->next;
-        *link = new_e;
-        return;
-      }
-    }
+    for (uint32_t* link = &t[b & (t.size() - 1)]; *link; link = &at(*link)->next)
+      if (*link == target) return link;
+  }
+  return nullptr;
+}
+
+void HashTable::replace(Entry* old_e, Entry* new_e, uint64_t hash) {
+  if (uint32_t* link = link_to(old_e, hash)) {
+    new_e->next = old_e->next;
+    *link = handle(new_e);
   }
 }
 
 void HashTable::remove(Entry* e) {
-  for (auto& t : t_) {
-    if (t.empty()) continue;
-    for (Entry** link = &t[slot(e->hash) & (t.size() - 1)]; *link; link = &(*link)->next) {
-      if (*link == e) {
-        *link = e->next;
-        --size_;
-        return;
-      }
-    }
+  if (uint32_t* link = link_to(e, key_hash(e))) {
+    *link = e->next;
+    --size_;
   }
 }
 
@@ -71,7 +80,7 @@ void HashTable::maybe_grow() {
     return;
   }
   if (size_ >= t_[0].size()) {
-    t_[1].assign(t_[0].size() * 2, nullptr);
+    t_[1].assign(t_[0].size() * 2, 0);
     rehash_idx_ = 0;
   }
 }
@@ -82,25 +91,26 @@ void HashTable::rehash_step(size_t buckets) {
   auto& to = t_[1];
   size_t empty_visits = buckets * 10;
   while (buckets > 0 && rehash_idx_ < from.size()) {
-    Entry* e = from[rehash_idx_];
-    if (!e) {
+    uint32_t h = from[rehash_idx_];
+    if (!h) {
       ++rehash_idx_;
       if (--empty_visits == 0) return;
       continue;
     }
-    while (e) {
-      Entry* next = e->next;
-      Entry*& head = to[slot(e->hash) & (to.size() - 1)];
+    while (h) {
+      Entry* e = at(h);
+      uint32_t next = e->next;
+      uint32_t& head = to[slot(key_hash(e)) & (to.size() - 1)];
       e->next = head;
-      head = e;
-      e = next;
+      head = h;
+      h = next;
     }
-    from[rehash_idx_++] = nullptr;
+    from[rehash_idx_++] = 0;
     --buckets;
   }
   if (rehash_idx_ >= from.size()) {
     from.swap(to);
-    std::vector<Entry*>().swap(to);
+    std::vector<uint32_t>().swap(to);
     rehash_idx_ = 0;
   }
 }
@@ -113,16 +123,16 @@ Entry* HashTable::random_chain(uint64_t rnd) const {
     if (t.empty()) continue;
     size_t mask = t.size() - 1;
     for (size_t k = 0; k <= mask; ++k) {
-      Entry* e = t[(rnd + k) & mask];
-      if (e) return e;
+      uint32_t h = t[(rnd + k) & mask];
+      if (h) return at(h);
     }
   }
   return nullptr;
 }
 
 void HashTable::clear() {
-  t_[0].assign(kInitialBuckets, nullptr);
-  std::vector<Entry*>().swap(t_[1]);
+  t_[0].assign(kInitialBuckets, 0);
+  std::vector<uint32_t>().swap(t_[1]);
   rehash_idx_ = 0;
   size_ = 0;
 }

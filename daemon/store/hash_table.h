@@ -1,13 +1,17 @@
-// daemon/store/hash_table.h: chained hash table of Entry* that grows incrementally (two tables,
+// daemon/store/hash_table.h: chained hash table of entries that grows incrementally (two tables,
 // one bucket moved per operation, like Redis's dict), with Redis's reverse-binary SCAN cursor so
-// a full scan returns every key present throughout, even while the table grows.
+// a full scan returns every key present throughout, even while the table grows. Buckets and
+// chain links are 32-bit slab handles (4 bytes a slot); an entry's hash is recomputed from its
+// key when it moves between buckets (rehash) or leaves the table.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
+#include "daemon/store/alloc.h"
 #include "daemon/store/entry.h"
+#include "daemon/store/slab.h"
 
 namespace shardcache::store {
 
@@ -19,17 +23,23 @@ class HashTable {
 
   /// The entry with this key, or nullptr.
   Entry* find(std::string_view key, uint64_t hash);
-  /// Insert an entry whose key is not present.
-  void insert(Entry* e);
+  /// Insert an entry whose key is not present (`hash` = Store::hash of its key).
+  void insert(Entry* e, uint64_t hash);
+  void insert(Entry* e) { insert(e, key_hash(e)); }
   /// Replace `old_e` (present) by `new_e` with the same key, in place in its chain.
-  void replace(Entry* old_e, Entry* new_e);
+  void replace(Entry* old_e, Entry* new_e, uint64_t hash);
+  void replace(Entry* old_e, Entry* new_e) { replace(old_e, new_e, key_hash(old_e)); }
   /// Unlink `e` (present). Does not free it.
   void remove(Entry* e);
 
   size_t size() const { return size_; }
-  /// Bytes held by the bucket arrays.
-  size_t slot_bytes() const { return (t_[0].size() + t_[1].size()) * sizeof(Entry*); }
+  /// Bytes held by the bucket arrays (allocator-rounded).
+  size_t slot_bytes() const { return array_bytes(t_[0].size()) + array_bytes(t_[1].size()); }
   bool rehashing() const { return !t_[1].empty(); }
+  /// Bytes the bucket arrays would grow by if one more entry were inserted now.
+  size_t growth_on_insert() const {
+    return (!rehashing() && size_ >= t_[0].size()) ? array_bytes(t_[0].size() * 2) : 0;
+  }
 
   /// Move up to `buckets` buckets to the new table (called per operation and by a cron step).
   void rehash_step(size_t buckets);
@@ -45,20 +55,30 @@ class HashTable {
   template <typename Fn>
   void for_each(Fn&& fn) const {
     for (const auto& t : t_)
-      for (Entry* e : t)
-        for (; e; e = e->next) fn(e);
+      for (uint32_t h : t)
+        for (; h; h = at(h)->next) fn(at(h));
   }
 
   /// Drop every bucket (entries are the caller's to free first).
   void clear();
 
+  /// XXH3-64 of an entry's key (the same as Store::hash).
+  static uint64_t key_hash(const Entry* e);
+
  private:
   static uint64_t rev(uint64_t v);
+  static size_t array_bytes(size_t slots) { return slots ? alloc_rounded_size(slots * sizeof(uint32_t)) : 0; }
   /// Bucket bits are the hash's low bits; Store::shard_index takes the top bits, so the two
   /// never overlap (sharing them would crowd every key of a shard into 1/S of its buckets).
   static uint64_t slot(uint64_t hash) { return hash; }
+  Entry* at(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
+  uint32_t handle(const Entry* e) const {
+    return static_cast<uint32_t>((reinterpret_cast<const char*>(e) - base_) / SlabArena::kGranule);
+  }
+  uint32_t* link_to(Entry* e, uint64_t hash);
   void maybe_grow();
-  std::vector<Entry*> t_[2];
+  char* base_;
+  std::vector<uint32_t> t_[2];
   size_t rehash_idx_ = 0;
   size_t size_ = 0;
 };
@@ -66,11 +86,11 @@ class HashTable {
 template <typename Fn>
 uint64_t HashTable::scan(uint64_t v, Fn&& fn) {
   if (size_ == 0) return 0;
-  auto emit = [&](const std::vector<Entry*>& t, uint64_t idx) {
-    for (Entry* e = t[idx]; e;) {
-      Entry* next = e->next;  // fn may not delete, but keep the walk robust
+  auto emit = [&](const std::vector<uint32_t>& t, uint64_t idx) {
+    for (uint32_t h = t[idx]; h;) {
+      Entry* e = at(h);
+      h = e->next;  // fn may not delete, but keep the walk robust
       fn(e);
-      e = next;
     }
   };
   if (!rehashing()) {
@@ -81,8 +101,8 @@ uint64_t HashTable::scan(uint64_t v, Fn&& fn) {
     ++v;
     return rev(v);
   }
-  const std::vector<Entry*>* small = &t_[0];
-  const std::vector<Entry*>* large = &t_[1];
+  const std::vector<uint32_t>* small = &t_[0];
+  const std::vector<uint32_t>* large = &t_[1];
   if (small->size() > large->size()) std::swap(small, large);
   uint64_t m0 = small->size() - 1, m1 = large->size() - 1;
   emit(*small, v & m0);

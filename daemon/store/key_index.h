@@ -4,9 +4,10 @@
 // through a std::map from each leaf's lower-bound separator (a short, suffix-truncated copy of
 // a key). Each leaf knows the prefix all its keys share and keeps, per entry, the next 4 bytes
 // of the key (a fingerprint), so a search inside a leaf compares integers in one block and
-// reads an entry only to break ties. Only Entry::key() and pointer identity are used, so the
-// entry layout can change without touching this file. Not thread-safe: the owning shard's
-// mutex guards it.
+// reads an entry only to break ties. Entries are held as 32-bit slab handles (slab.h), 8 bytes
+// per key with the fingerprint. Only Entry::key() and entry identity are used, so the entry
+// layout can change without touching this file. Not thread-safe: the owning shard's mutex
+// guards it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -18,12 +19,13 @@
 
 #include "daemon/store/counting_allocator.h"
 #include "daemon/store/entry.h"
+#include "daemon/store/slab.h"
 
 namespace shardcache::store {
 
 class KeyIndex {
  public:
-  static constexpr size_t kLeafCap = 42;  ///< 8-byte header + 42 x (4 + 8) bytes = one 512-byte block
+  static constexpr size_t kLeafCap = 63;  ///< 8-byte header + 63 x (4 + 4) bytes = one 512-byte block
 
   KeyIndex();
   ~KeyIndex();
@@ -59,8 +61,9 @@ class KeyIndex {
     uint32_t n;
     uint32_t lcp;            ///< every key in the leaf starts with the same lcp bytes
     uint32_t fp[kLeafCap];   ///< fingerprint(key, lcp) of each entry
-    Entry* e[kLeafCap];      ///< sorted by key
+    uint32_t e[kLeafCap];    ///< slab handles of the entries, sorted by key
   };
+  static_assert(sizeof(Leaf) == 512);
   struct Less {
     using is_transparent = void;
     bool operator()(std::string_view a, std::string_view b) const { return a < b; }
@@ -72,18 +75,27 @@ class KeyIndex {
   /// First position in `l` whose key is >= `key`. `shares_prefix`: key is known to start with
   /// the leaf's common prefix (it is in the leaf, or was just checked).
   /// `ties` (optional) receives how many entries shared the key's fingerprint.
-  static size_t lower_pos(const Leaf& l, std::string_view key, bool shares_prefix, size_t* ties = nullptr);
-  static void refresh(Leaf& l);
+  size_t lower_pos(const Leaf& l, std::string_view key, bool shares_prefix, size_t* ties = nullptr) const;
+  void refresh(Leaf& l) const;
   /// Lowers the leaf's shared prefix (and fingerprints) to what `key` shares with its keys.
-  static void narrow(Leaf& l, std::string_view key);
+  void narrow(Leaf& l, std::string_view key) const;
+  const Entry* at(uint32_t h) const { return reinterpret_cast<const Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
+  Entry* at_mut(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
+  uint32_t handle(const Entry* e) const {
+    return static_cast<uint32_t>((reinterpret_cast<const char*>(e) - base_) / SlabArena::kGranule);
+  }
+  std::string_view key_at(const Leaf& l, size_t i) const { return at(l.e[i])->key(); }
   /// Length of the prefix every key in the leaf's separator range must share.
   size_t range_lcp(Map::const_iterator it) const;
   Leaf* new_leaf();
   void free_leaf(Leaf* l);
   void add_leaf(std::string_view separator, Leaf* l);
-  void split(Map::iterator it);
+  /// Splits a full leaf in half, or, when `key` goes after every key of the last leaf (keys
+  /// arriving in order), starts an empty leaf for it so the full one stays full.
+  void split(Map::iterator it, std::string_view key);
   void shrink(Map::iterator it);
 
+  char* base_;        // the slab arena's base: handle -> entry
   size_t bytes_ = 0;  // declared before map_: the map's allocator counts into it
   Map map_;
   size_t size_ = 0;

@@ -1,8 +1,10 @@
 // daemon/store/shard.h: one shard of the keyspace: a mutex, its hash table, a real LRU list,
 // the list of keys with a TTL (for active expiry and volatile-* eviction), memory accounting,
 // and the invalidation side: an ordered key index, tags, and the marks of running invalidations.
+// Entries live in the slab arena (slab.h) and link to each other by 32-bit handles.
 // Every *_locked method needs mutex() held by the caller (lock order: see store.h).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -12,16 +14,18 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/store/alloc.h"
 #include "daemon/store/entry.h"
 #include "daemon/store/hash_table.h"
 #include "daemon/store/invalidation.h"
 #include "daemon/store/key_index.h"
+#include "daemon/store/policy.h"
+#include "daemon/store/slab.h"
 #include "daemon/store/tag_index.h"
 
 namespace shardcache::store {
 
-/// Eviction policy names follow Redis's maxmemory-policy.
-enum class EvictionPolicy { AllKeysLru, VolatileLru, AllKeysRandom, VolatileRandom, VolatileTtl, NoEviction };
+class Store;
 
 /// Counters a shard keeps; summed by Store::stats().
 struct ShardStats {
@@ -31,7 +35,7 @@ struct ShardStats {
 
 class Shard {
  public:
-  Shard() = default;
+  Shard();
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -45,22 +49,28 @@ class Shard {
   Entry* lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms);
 
   /// Creates or replaces key with value and expiry (0 = none). Returns the new entry, or
-  /// nullptr when the budget is full and the policy cannot free room (noeviction).
+  /// nullptr when the budget is full and the policy cannot free room (noeviction). Entries
+  /// given a TTL here carry the TTL block from the start (no later move).
   Entry* put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms);
   /// Reallocates `e` for a value of new_len bytes keeping min(old,new) bytes of its value;
   /// returns the moved entry (or nullptr on OOM, leaving `e` intact).
   Entry* resize_value_locked(Entry* e, size_t new_len);
   /// Deletes `e`.
   void erase_locked(Entry* e);
-  /// Sets or clears (0) the expiry of `e`.
-  void set_expire_locked(Entry* e, int64_t expire_ms);
-  /// Moves `e` to the most-recently-used end.
+  /// Sets or clears (0) the expiry of `e`. Returns the entry, which moves (like
+  /// resize_value_locked, keeping its tags and index position) the first time an entry created
+  /// without a TTL gets one.
+  Entry* set_expire_locked(Entry* e, int64_t expire_ms);
+  /// Records a use of `e`: moves it to the most-recently-used end (LRU policies) or marks it
+  /// visited (allkeys-sieve).
   void touch_locked(Entry* e);
 
   /// Delete up to `max_checks` sampled volatile keys that are expired; returns deleted count.
   size_t active_expire_locked(int64_t now_ms, size_t max_checks);
-  /// Evict until used_bytes() <= budget or nothing evictable is left; returns evicted count.
-  size_t evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry* keep = nullptr);
+  /// Evict until used_bytes() <= budget, nothing evictable is left or max_victims were evicted;
+  /// returns evicted count.
+  size_t evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry* keep = nullptr,
+                                size_t max_victims = SIZE_MAX);
   /// Remove everything.
   void clear_locked();
 
@@ -69,7 +79,8 @@ class Shard {
   HashTable& table_locked() { return table_; }
   ShardStats& stats_locked() { return stats_; }
 
-  /// Memory held for data: entries (allocator-rounded), table slots, volatile list, key index, tags.
+  /// Memory held for data: entries (slab class sizes, plus malloc-rounded external blocks),
+  /// table slots, volatile list, key index, tags.
   size_t used_bytes() const {
     return entry_bytes_ + table_.slot_bytes() + volatile_bytes() + index_.bytes() + tags_.bytes();
   }
@@ -93,9 +104,11 @@ class Shard {
   /// Key and value bytes alone (MEMORY STATS dataset.bytes); the rest of used_bytes() is overhead.
   size_t payload_bytes() const { return payload_bytes_; }
   /// Bytes of the volatile (TTL) list.
-  size_t volatile_bytes() const { return volatile_.capacity() * sizeof(Entry*); }
-  /// What one key accounts for (MEMORY USAGE): its allocation, its share of the table's slots,
-  /// and its volatile-list slot if it has a TTL.
+  size_t volatile_bytes() const {
+    return volatile_.capacity() ? alloc_rounded_size(volatile_.capacity() * sizeof(uint32_t)) : 0;
+  }
+  /// What one key accounts for (MEMORY USAGE): its allocation, its share of the table's slots
+  /// and of the key index, and its volatile-list slot if it has a TTL.
   size_t key_footprint_locked(const Entry* e) const;
 
   /// This shard's share of maxmemory, and the whole budget (a single value larger than the
@@ -103,25 +116,51 @@ class Shard {
   void set_budget(size_t bytes, size_t total = 0) {
     budget_ = bytes;
     total_budget_ = total;
+    publish_used();
   }
+  /// used_bytes() as of the end of the last change, readable without the lock (other shards
+  /// sum these to see whether the whole store has room).
+  size_t used_bytes_relaxed() const { return published_used_.load(std::memory_order_relaxed); }
+  /// The store this shard belongs to: when the policy cannot free room in this shard
+  /// (noeviction, volatile-* without volatile keys), a write may use room left in the store.
+  void set_store(Store* st) { store_ = st; }
   size_t budget() const { return budget_; }
   void set_policy(EvictionPolicy p) { policy_ = p; }
   EvictionPolicy policy() const { return policy_; }
 
-  /// Allocator-rounded size of an entry for key_len+val_len bytes.
-  static size_t entry_alloc_size(size_t key_len, size_t val_len);
+  /// Bytes an entry for key_len+val_len bytes accounts for: its slab block and, when key and
+  /// value do not fit one, its malloc-rounded external block.
+  static size_t entry_alloc_size(size_t key_len, size_t val_len, bool ttl = false);
 
  private:
-  Entry* alloc_entry(std::string_view key, uint64_t hash, size_t val_len);
+  Entry* alloc_entry(std::string_view key, size_t val_len, bool ttl);
   void free_entry(Entry* e);
+  size_t entry_bytes_of(const Entry* e) const;
+  Entry* relocate_locked(Entry* e, size_t new_len, bool ttl);
+  void list_replace(Entry* old_e, Entry* new_e);
+  Entry* at(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
+  uint32_t handle(const Entry* e) const {
+    return static_cast<uint32_t>((reinterpret_cast<const char*>(e) - base_) / SlabArena::kGranule);
+  }
   void lru_link_front(Entry* e);
   void lru_unlink(Entry* e);
   void volatile_add(Entry* e);
   void volatile_remove(Entry* e);
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
+  size_t growth_on_insert_locked(std::string_view key) const;
+  void publish_used();
   Entry* pick_victim_locked(int64_t now_ms);
+  Entry* volatile_lru_victim_locked();
+  Entry* sieve_victim_locked();
   void unlink_locked(Entry* e);
   void unlink_but_index_locked(Entry* e);
+  /// xorshift64*: cheap, per shard, no global state.
+  uint64_t next_rand() {
+    rng_ ^= rng_ >> 12;
+    rng_ ^= rng_ << 25;
+    rng_ ^= rng_ >> 27;
+    return rng_ * 2685821657736338717ULL;
+  }
   // Invalidation helpers (shard_invalidation.cpp).
   bool dead_under(const ShardMark& m, const Entry* e) const;
   ShardMark* killer_locked(const Entry* e) const;
@@ -134,10 +173,13 @@ class Shard {
   bool reclaim_tag_locked(std::string_view tag, ReclaimCursor& c, size_t& budget);
 
   std::mutex mu_;
+  SlabArena& arena_;
+  char* base_;                 // arena_.base(): handle -> entry
   HashTable table_;
-  Entry* lru_head_ = nullptr;  // most recent
-  Entry* lru_tail_ = nullptr;  // least recent
-  std::vector<Entry*> volatile_;
+  uint32_t lru_head_ = 0;      // most recent (handles; 0 = none)
+  uint32_t lru_tail_ = 0;      // least recent
+  uint32_t hand_ = 0;          // SIEVE's hand (0 = start from the tail)
+  std::vector<uint32_t> volatile_;
   size_t entry_bytes_ = 0;
   size_t payload_bytes_ = 0;   // key + value bytes of live entries
   size_t budget_ = 0;          // 0 = unlimited
@@ -149,6 +191,9 @@ class Shard {
   TagIndex tags_;
   std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
   std::vector<Entry*> batch_, dead_;               // scratch for reclaim steps
+  std::atomic<size_t> published_used_{0};
+  size_t over_share_ = 0;      // bytes over budget_ last reported to the store
+  Store* store_ = nullptr;
 };
 
 }  // namespace shardcache::store

@@ -57,6 +57,7 @@ bool Shard::visible_locked(const Entry* e, int64_t now_ms) const {
 void Shard::attach_tags_locked(Entry* e, std::span<const std::string_view> tags) {
   tags_.attach(e, tags);
   if (budget_ && used_bytes() > budget_) evict_to_budget_locked(budget_, 0, e);  // tags are data too
+  publish_used();
 }
 
 ShardMark* Shard::add_mark_locked(std::shared_ptr<const InvalidationSpec> spec, int64_t start_ms) {
@@ -122,6 +123,7 @@ bool Shard::reclaim_pattern_locked(const KeyPattern& p, ReclaimCursor& c, size_t
   }
   index_.erase_run(dead_);  // one ordered pass instead of a lookup per entry
   for (Entry* e : dead_) free_entry(e);
+  if (!dead_.empty()) publish_used();
   return done;
 }
 

@@ -15,9 +15,16 @@ int64_t unix_ms() {
 
 Store::Store(size_t shards) {
   if (shards == 0 || (shards & (shards - 1)) != 0) throw std::invalid_argument("shards must be a power of two");
-  for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
+  for (size_t i = 0; i < shards; ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->set_store(this);
+  }
   while ((size_t{1} << shard_bits_) < shards) ++shard_bits_;
   startup_bytes_ = stats().used_bytes;
+}
+
+Store::~Store() {
+  for (auto& s : shards_) s->set_store(nullptr);  // shards outlive nothing of ours while clearing
 }
 
 void Store::note_used(size_t used) {
@@ -58,11 +65,10 @@ size_t Store::cron_step(int64_t now_ms, int budget_us) {
     auto start = std::chrono::steady_clock::now();
     std::lock_guard g(s->mutex());
     s->table_locked().rehash_step(100);
-    if (s->budget() && s->used_bytes() > s->budget()) {
-      // A lowered maxmemory: evict in bounded batches, the rest next step.
-      for (int i = 0; i < 1000 && s->used_bytes() > s->budget(); ++i) {
-        if (s->evict_to_budget_locked(s->used_bytes() - 1, now_ms) == 0) break;
-      }
+    // A lowered maxmemory: evict in batches of 32 for at most budget_us, the rest next step.
+    while (s->budget() && s->used_bytes() > s->budget()) {
+      if (s->evict_to_budget_locked(s->budget(), now_ms, nullptr, 32) == 0) break;
+      if (std::chrono::steady_clock::now() - start > std::chrono::microseconds(budget_us)) break;
     }
     for (;;) {
       size_t n = s->active_expire_locked(now_ms, 20);
@@ -75,6 +81,14 @@ size_t Store::cron_step(int64_t now_ms, int budget_us) {
   }
   note_used(used);
   return expired;
+}
+
+bool Store::has_room(size_t need, const Shard& asking) const {
+  size_t max = maxmemory();
+  if (max == 0) return true;
+  size_t used = 0;
+  for (const auto& s : shards_) used += s.get() == &asking ? asking.used_bytes() : s->used_bytes_relaxed();
+  return used + need <= max;
 }
 
 StoreStats Store::stats() {

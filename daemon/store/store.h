@@ -27,6 +27,9 @@ class Store {
  public:
   /// `shards` must be a power of two.
   explicit Store(size_t shards);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   static uint64_t hash(std::string_view key);
   size_t shard_count() const { return shards_.size(); }
@@ -57,6 +60,14 @@ class Store {
   /// Counts one INVALIDATE / INVALIDATETAG call (InvalidationJob does it).
   void count_invalidation_call() { invalidation_calls_.fetch_add(1, std::memory_order_relaxed); }
 
+  /// Whether the whole store can take `need` more bytes without going over maxmemory, summing
+  /// every shard's published usage (`asking` is the caller's shard, whose lock it holds).
+  bool has_room(size_t need, const Shard& asking) const;
+  /// Bytes shards hold beyond their share (noeviction and volatile-* may borrow room from the
+  /// store); while 0, a shard within its share needs no store-wide check.
+  int64_t borrowed_bytes() const { return borrowed_.load(std::memory_order_relaxed); }
+  void add_borrowed(int64_t delta) { borrowed_.fetch_add(delta, std::memory_order_relaxed); }
+
   /// Highest used_bytes seen by stats() or a cron step (INFO used_memory_peak).
   size_t peak_bytes() const { return peak_.load(std::memory_order_relaxed); }
   /// used_bytes of the empty store, measured at construction (MEMORY STATS startup.allocated).
@@ -68,6 +79,7 @@ class Store {
   std::atomic<size_t> maxmemory_{0};
   std::atomic<uint64_t> invalidation_calls_{0};
   std::atomic<size_t> peak_{0};
+  std::atomic<int64_t> borrowed_{0};
   size_t startup_bytes_ = 0;
   void note_used(size_t used);
 };

@@ -56,10 +56,12 @@ std::vector<std::string> lms_keys(size_t n) {
 std::vector<Entry*> make_entries(const std::vector<std::string>& keys) {
   std::vector<Entry*> v;
   for (const auto& k : keys) {
-    auto* e = static_cast<Entry*>(std::malloc(sizeof(Entry) + k.size()));
-    e->key_len = static_cast<uint32_t>(k.size());
-    e->val_len = 0;
-    std::memcpy(e->data(), k.data(), k.size());
+    bool external = false;
+    size_t block = Entry::block_bytes(k.size(), 0, false, SlabArena::kMaxBlock, external);
+    auto* e = static_cast<Entry*>(SlabArena::instance().alloc(block));  // the key index holds slab handles
+    e->init(k.size(), 0, false, external);
+    if (external) e->set_external_block(static_cast<char*>(std::malloc(k.size())));
+    std::memcpy(e->key_data(), k.data(), k.size());
     v.push_back(e);
   }
   return v;
@@ -147,5 +149,8 @@ int main(int argc, char** argv) {
   std::printf("%zu LMS-shaped keys, %zu shards\n\n| option | ns per SET (index upkeep) | bytes per key | INVALIDATE prefix |\n|---|---|---|---|\n", n, kShards);
   bench_structures(entries, keys);
   bench_store(keys);
-  for (Entry* e : entries) std::free(e);
+  for (Entry* e : entries) {
+    if (e->external()) std::free(e->external_block());
+    SlabArena::instance().free(e);
+  }
 }

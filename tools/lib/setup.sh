@@ -14,6 +14,8 @@ SC_BUILD_PKGS="$SC_BUILD_PKGS nlohmann-json3-dev"  # libshardcache's JSON layer,
 SC_BUILD_PKGS="$SC_BUILD_PKGS libhiredis-dev"  # tools/bench (-Dbench=true): parse_bench and client_bench compare with hiredis
 # Packages the tests need (real clients, reference server, fuzzing toolchain).
 SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl wrk python3-prometheus-client"
+# Packages the benchmarks need (tools/bench/hit_ratio.py draws its plot with gnuplot).
+SC_BENCH_PKGS="gnuplot-nox"
 
 sc_missing_pkgs() {
   local missing=() p

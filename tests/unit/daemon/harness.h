@@ -72,7 +72,10 @@ class RecordingSink : public commands::ReplySink {
 class Harness {
  public:
   explicit Harness(size_t shards = 8) : store(shards), state(store, cfg, 1) {
-    state.config_params = make_config_registry(cfg, [this] { store.set_maxmemory(cfg.maxmemory.load()); });
+    state.config_params = make_config_registry(cfg, [this] {
+      store.set_maxmemory(cfg.maxmemory.load());
+      store.set_policy(store::policy_from_name(cfg.get_policy()).value_or(store::EvictionPolicy::AllKeysLru));
+    });
     cfg.maxmemory = 0;
     store.set_maxmemory(0);
     client = std::make_shared<commands::ClientState>();

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
@@ -101,9 +102,18 @@ TEST_CASE("key index memory is counted and modest") {
   size_t before = s.used_bytes();
   for (int i = 0; i < 10000; ++i) put(s, "course:" + std::to_string(i % 100) + ":student:" + std::to_string(i));
   size_t idx = s.key_index_locked().bytes();
-  CHECK(idx > 10000 * 8);   // at least a pointer per key
-  CHECK(idx < 10000 * 32);  // 12 bytes a slot, leaves at least half full, short separators
+  CHECK(idx > 10000 * 4);   // at least a slab handle per key
+  CHECK(idx < 10000 * 24);  // 8 bytes a slot, leaves at least half full, short separators
   CHECK(s.used_bytes() > before + idx);
+  // Keys arriving in order fill each leaf before starting the next (about 8 bytes a key).
+  Shard seq;
+  for (int i = 0; i < 10000; ++i) {
+    char k[24];
+    std::snprintf(k, sizeof k, "key:%011d", i);
+    put(seq, k);
+  }
+  CHECK(seq.key_index_locked().check());
+  CHECK(seq.key_index_locked().bytes() < 10000 * 10);
 }
 
 TEST_CASE("tag index: attach, detach, move, members and bytes") {
@@ -317,4 +327,38 @@ TEST_CASE("key index stays consistent under random writes, resizes, tags, expiry
       }
     }
   }
+}
+
+TEST_CASE("an entry's first TTL moves it: the key index, its tags and a running call's fresh set follow") {
+  constexpr int64_t kFar = int64_t{1} << 50;
+  Shard s;
+  for (int i = 0; i < 300; ++i) put(s, "course:" + std::to_string(i));  // several index leaves
+  std::vector<std::string_view> tags{"t"};
+  Entry* e42 = find(s, "course:42");
+  s.attach_tags_locked(e42, tags);
+  // A call that began before: course:1* is dead except what is written after it.
+  auto spec = std::make_shared<const InvalidationSpec>(
+      InvalidationSpec::for_patterns(std::vector<std::string_view>{"course:1*"}));
+  ShardMark* m = s.add_mark_locked(spec, 500);
+  Entry* fresh = put(s, "course:1000");
+  Entry* moved = s.set_expire_locked(fresh, kFar);
+  CHECK(moved != fresh);
+  CHECK(find(s, "course:1000") == moved);  // still fresh after the move
+  Entry* moved42 = s.set_expire_locked(e42, kFar);
+  CHECK(moved42 != e42);
+  CHECK(s.key_index_locked().check());
+  std::vector<Entry*> out;
+  s.key_index_locked().collect_prefix("course:42", nullptr, 10, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0] == moved42);
+  REQUIRE(s.tag_index_locked().members("t").size() == 1);
+  CHECK(s.tag_index_locked().members("t")[0] == moved42);
+  ReclaimCursor c;
+  for (int guard = 0; guard < 1000 && !s.reclaim_step_locked(*m, c, 16); ++guard) {
+  }
+  CHECK(s.remove_mark_locked(m) == 111);  // course:1, course:10..19, course:100..199
+  CHECK(find(s, "course:1000") == moved);
+  CHECK(find(s, "course:150") == nullptr);
+  CHECK(s.key_index_locked().check());
+  CHECK(s.key_index_locked().size() == s.size_locked());
 }

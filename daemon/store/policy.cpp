@@ -1,0 +1,50 @@
+// daemon/store/policy.cpp: policy names <-> EvictionPolicy (see policy.h).
+#include "daemon/store/policy.h"
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace shardcache::store {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 7> kPolicies = {{
+    {"volatile-lru", EvictionPolicy::VolatileLru},
+    {"allkeys-lru", EvictionPolicy::AllKeysLru},
+    {"volatile-random", EvictionPolicy::VolatileRandom},
+    {"allkeys-random", EvictionPolicy::AllKeysRandom},
+    {"volatile-ttl", EvictionPolicy::VolatileTtl},
+    {"noeviction", EvictionPolicy::NoEviction},
+    {"allkeys-sieve", EvictionPolicy::AllKeysSieve},
+}};
+
+constexpr auto kNames = [] {
+  std::array<std::string_view, kPolicies.size()> n{};
+  for (size_t i = 0; i < kPolicies.size(); ++i) n[i] = kPolicies[i].first;
+  return n;
+}();
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::span<const std::string_view> policy_names() { return kNames; }
+
+std::optional<EvictionPolicy> policy_from_name(std::string_view name) {
+  for (auto& [n, p] : kPolicies)
+    if (iequals(n, name)) return p;
+  return std::nullopt;
+}
+
+std::string_view policy_name(EvictionPolicy p) {
+  for (auto& [n, q] : kPolicies)
+    if (q == p) return n;
+  return "allkeys-lru";
+}
+
+}  // namespace shardcache::store
