@@ -188,6 +188,9 @@ def run_one(kind, policy, budget, key_info, trace, a, blob):
 
 
 def plot(results, path):
+    if not shutil.which("gnuplot"):  # install the benchmark packages the way tools/test does
+        setup = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib", "setup.sh")
+        subprocess.run(["bash", "-c", 'source "$1" && sc_install_pkgs $SC_BENCH_PKGS', "_", setup], check=False)
     if not shutil.which("gnuplot"):
         print("gnuplot not found: no plot (apt-get install gnuplot-nox)")
         return
