@@ -127,8 +127,9 @@ bool arity_ok(const CommandSpec& spec, size_t argc) {
 }
 
 bool allowed_in_multi_directly(std::string_view name) {
+  // As Redis 7: UNWATCH inside MULTI is queued (EXEC has unwatched everything by the time it runs).
   return name == "exec" || name == "discard" || name == "multi" || name == "watch" || name == "quit" ||
-         name == "reset" || name == "unwatch";
+         name == "reset";
 }
 
 }  // namespace

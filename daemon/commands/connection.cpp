@@ -45,6 +45,7 @@ void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
   ctx.client.in_multi = false;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  unwatch_all(ctx.server, ctx.client);
   ctx.client.name.clear();
   ctx.client.proto = 2;
   ctx.client.authenticated = ctx.server.config.get_requirepass().empty();

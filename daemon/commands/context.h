@@ -14,6 +14,7 @@
 
 #include "daemon/commands/command_stats.h"
 #include "daemon/commands/stats.h"
+#include "daemon/commands/watch.h"
 #include "daemon/config.h"
 #include "daemon/store/store.h"
 
@@ -56,6 +57,14 @@ struct ClientState {
   /// between, until it returns true (it has then written the reply); later input waits.
   std::function<bool(ReplySink&)> continuation;
   bool supports_continuation = false;       ///< set by front ends that honour `continuation`
+  // WATCH state (watch.cpp). `watched` belongs to the client's thread; other threads set
+  // watch_dirty (under a registry slot lock) and read watch_count (CLIENT LIST).
+  std::vector<WatchedKey> watched;
+  std::atomic<bool> watch_dirty{false};     ///< a watched key was written: EXEC answers null
+  std::atomic<uint32_t> watch_count{0};
+  // Connection facts for CLIENT LIST / INFO, kept by the front end.
+  std::atomic<int> fd{-1};
+  std::atomic<uint32_t> qbuf{0}, qbuf_free{0};  ///< unparsed input bytes, free room in the buffer
 };
 
 /// Registry of live clients for CLIENT LIST / KILL and INFO clients.
@@ -86,6 +95,7 @@ struct ServerState {
   std::function<void()> request_shutdown;   ///< set by main: SHUTDOWN
   std::string run_id;
   OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
+  WatchRegistry watches;                    ///< WATCH: key -> watching clients
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

@@ -32,6 +32,7 @@ Connection::Connection(asio::ip::tcp::socket sock, commands::ServerState& state,
 }
 
 Connection::~Connection() {
+  commands::unwatch_all(state_, *client_);
   state_.clients.remove(client_->id);
   live_.fetch_sub(1);
 }
