@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <iterator>
 
 #include "daemon/commands/util.h"
 
@@ -126,6 +127,21 @@ bool arity_ok(const CommandSpec& spec, size_t argc) {
   return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity) : argc >= static_cast<size_t>(-spec.arity);
 }
 
+/// Subcommand names CLIENT LIST can show after a '|' (codes are 1 + the position here).
+constexpr std::string_view kSubcommandNames[] = {
+    "id", "getname", "setname", "setinfo", "info", "list", "kill", "help", "get", "set", "resetstat", "rewrite",
+    "count", "docs", "getkeys", "usage", "stats", "doctor", "purge", "malloc-stats", "no-evict", "no-touch",
+    "reply", "pause", "unpause", "tracking", "caching", "getredir", "unblock", "trackinginfo", "maint_notifications"};
+
+/// ClientState::last_cmd_id for a resolved command: row + 1, and the subcommand's code << 16.
+uint64_t last_command_code(const CommandSpec& spec, Args args) {
+  uint64_t code = static_cast<uint64_t>(&spec - command_table().all().data()) + 1;
+  if (!(spec.flags & kSubcommands) || args.size() < 2) return code;
+  for (size_t i = 0; i < std::size(kSubcommandNames); ++i)
+    if (iequals(args[1], kSubcommandNames[i])) return code | ((i + 1) << 16);
+  return code;
+}
+
 bool allowed_in_multi_directly(std::string_view name) {
   // As Redis 7: UNWATCH inside MULTI is queued (EXEC has unwatched everything by the time it runs).
   return name == "exec" || name == "discard" || name == "multi" || name == "watch" || name == "quit" ||
@@ -145,6 +161,7 @@ void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out
 
 const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
   const CommandSpec* spec = command_table().find(args[0]);
+  ctx.client.last_cmd_id.store(spec ? last_command_code(*spec, args) : 0, std::memory_order_relaxed);
   if (!spec) {
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     unknown_command(args, out);
@@ -168,11 +185,24 @@ void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
   if (!spec) return;
   if (ctx.client.in_multi && !allowed_in_multi_directly(spec->name)) {
     std::vector<std::string> owned(args.begin(), args.end());
+    size_t bytes = 0;
+    for (const auto& a : owned) bytes += a.size();
     ctx.client.queued.push_back(std::move(owned));
+    ctx.client.multi_count.store(static_cast<int>(ctx.client.queued.size()), std::memory_order_relaxed);
+    ctx.client.multi_mem.fetch_add(bytes, std::memory_order_relaxed);
     out.simple("QUEUED");
     return;
   }
   execute(ctx, *spec, args, out);
+}
+
+std::string command_display_name(uint64_t last_cmd_id) {
+  const auto& all = command_table().all();
+  const uint64_t row = last_cmd_id & 0xffff, sub = last_cmd_id >> 16;
+  if (row == 0 || row > all.size()) return "NULL";
+  std::string name(all[row - 1].name);
+  if (sub >= 1 && sub <= std::size(kSubcommandNames)) name += "|" + std::string(kSubcommandNames[sub - 1]);
+  return name;
 }
 
 }  // namespace shardcache::commands

@@ -65,6 +65,10 @@ struct ClientState {
   // Connection facts for CLIENT LIST / INFO, kept by the front end.
   std::atomic<int> fd{-1};
   std::atomic<uint32_t> qbuf{0}, qbuf_free{0};  ///< unparsed input bytes, free room in the buffer
+  std::atomic<uint32_t> rbuf_peak{0};       ///< largest input buffer so far (rbp)
+  std::atomic<uint32_t> out_pending{0};     ///< reply bytes the socket has not taken yet (obl/omem)
+  std::atomic<int> multi_count{-1};         ///< commands queued since MULTI; -1 outside MULTI
+  std::atomic<size_t> multi_mem{0};         ///< argument bytes of the queued commands
 };
 
 /// Registry of live clients for CLIENT LIST / KILL and INFO clients.

@@ -13,11 +13,14 @@ void clear_multi(ClientState& c) {
   c.in_multi = false;
   c.multi_dirty = false;
   c.queued.clear();
+  c.multi_count.store(-1, std::memory_order_relaxed);
+  c.multi_mem.store(0, std::memory_order_relaxed);
 }
 
 void CmdMulti(CmdContext& ctx, Args, ReplySink& out) {
   if (ctx.client.in_multi) return out.error("ERR MULTI calls can not be nested");
   ctx.client.in_multi = true;
+  ctx.client.multi_count.store(0, std::memory_order_relaxed);
   out.simple("OK");
 }
 

@@ -45,6 +45,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_written(std::error_code ec, size_t n, Ref self);
   void close();
   void compact();
+  /// Publishes the input buffer's fill and size for CLIENT LIST (qbuf, qbuf-free, rbs, rbp).
+  void note_input_buffer();
   /// Sets the parser's limits from the config and whether the client has authenticated.
   void apply_parser_limits();
 
