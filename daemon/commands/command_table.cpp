@@ -133,13 +133,13 @@ constexpr std::string_view kSubcommandNames[] = {
     "count", "docs", "getkeys", "usage", "stats", "doctor", "purge", "malloc-stats", "no-evict", "no-touch",
     "reply", "pause", "unpause", "tracking", "caching", "getredir", "unblock", "trackinginfo", "maint_notifications"};
 
-/// ClientState::last_cmd_id for a resolved command: row + 1, and the subcommand's code << 16.
-uint64_t last_command_code(const CommandSpec& spec, Args args) {
-  uint64_t code = static_cast<uint64_t>(&spec - command_table().all().data()) + 1;
-  if (!(spec.flags & kSubcommands) || args.size() < 2) return code;
+/// ClientState::last_cmd_sub for a command with subcommands: 1 + args[1]'s place in
+/// kSubcommandNames, or 0.
+uint8_t subcommand_code(Args args) {
+  if (args.size() < 2) return 0;
   for (size_t i = 0; i < std::size(kSubcommandNames); ++i)
-    if (iequals(args[1], kSubcommandNames[i])) return code | ((i + 1) << 16);
-  return code;
+    if (iequals(args[1], kSubcommandNames[i])) return static_cast<uint8_t>(i + 1);
+  return 0;
 }
 
 bool allowed_in_multi_directly(std::string_view name) {
@@ -161,7 +161,9 @@ void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out
 
 const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
   const CommandSpec* spec = command_table().find(args[0]);
-  ctx.client.last_cmd_id.store(spec ? last_command_code(*spec, args) : 0, std::memory_order_relaxed);
+  // What CLIENT LIST shows as cmd=: the row itself (one relaxed store on the hot path).
+  ctx.client.last_cmd_id.store(reinterpret_cast<uintptr_t>(spec), std::memory_order_relaxed);
+  if (spec && (spec->flags & kSubcommands)) ctx.client.last_cmd_sub.store(subcommand_code(args), std::memory_order_relaxed);
   if (!spec) {
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     unknown_command(args, out);
@@ -196,12 +198,16 @@ void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
   execute(ctx, *spec, args, out);
 }
 
-std::string command_display_name(uint64_t last_cmd_id) {
+std::string command_display_name(const ClientState& c) {
   const auto& all = command_table().all();
-  const uint64_t row = last_cmd_id & 0xffff, sub = last_cmd_id >> 16;
-  if (row == 0 || row > all.size()) return "NULL";
-  std::string name(all[row - 1].name);
-  if (sub >= 1 && sub <= std::size(kSubcommandNames)) name += "|" + std::string(kSubcommandNames[sub - 1]);
+  const auto at = c.last_cmd_id.load(std::memory_order_relaxed);
+  const auto first = reinterpret_cast<uintptr_t>(all.data()), end = reinterpret_cast<uintptr_t>(all.data() + all.size());
+  if (at < first || at >= end) return "NULL";
+  const CommandSpec& spec = all[(at - first) / sizeof(CommandSpec)];
+  std::string name(spec.name);
+  const size_t sub = c.last_cmd_sub.load(std::memory_order_relaxed);
+  if ((spec.flags & kSubcommands) && sub >= 1 && sub <= std::size(kSubcommandNames))
+    name += "|" + std::string(kSubcommandNames[sub - 1]);
   return name;
 }
 

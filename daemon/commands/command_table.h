@@ -80,9 +80,9 @@ struct Call {
 /// no other client sees part of it: EXEC and the REST /multi-exec endpoint both run through here.
 void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out);
 
-/// What CLIENT LIST shows as cmd= for ClientState::last_cmd_id: "get", "client|list", or "NULL"
-/// (no command yet, or an unknown one).
-std::string command_display_name(uint64_t last_cmd_id);
+/// What CLIENT LIST shows as cmd= for the client's last command (ClientState::last_cmd_id and
+/// last_cmd_sub): "get", "client|list", or "NULL" (no command yet, or an unknown one).
+std::string command_display_name(const ClientState& c);
 
 /// Case-insensitive ASCII comparison for keywords.
 bool iequals(std::string_view a, std::string_view b);

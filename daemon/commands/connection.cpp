@@ -148,7 +148,7 @@ std::string client_info_line(const ClientState& c, int64_t now_ms, Args current 
   s += " qbuf=" + n(qbuf) + " qbuf-free=" + n(qfree) + " argv-mem=" + n(argv_mem) + " multi-mem=" + n(multi_mem);
   s += " rbs=" + n(rbs) + " rbp=" + n(rbp) + " obl=" + n(pending) + " oll=0 omem=" + n(pending);
   s += " tot-mem=" + n(rbs + argv_mem + multi_mem + pending) + " events=" + (pending ? "w" : "r");
-  s += " cmd=" + command_display_name(c.last_cmd_id.load(std::memory_order_relaxed));
+  s += " cmd=" + command_display_name(c);
   s += " user=default redir=-1 resp=" + n(c.proto) + " lib-name=" + c.lib_name + " lib-ver=" + c.lib_ver + "\n";
   return s;
 }

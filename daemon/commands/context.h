@@ -46,7 +46,7 @@ struct ClientState {
   bool close_after_reply = false;           ///< QUIT, protocol errors, CLIENT KILL
   int64_t created_ms = 0;
   std::atomic<int64_t> last_interaction_ms{0};
-  std::atomic<uint64_t> last_cmd_id{0};
+  std::atomic<uint64_t> last_cmd_id{0};     ///< the last command's CommandSpec address (0: none/unknown)
   // MULTI state: queued commands own their bytes.
   bool in_multi = false;
   bool multi_dirty = false;                 ///< a queued command failed: EXEC answers EXECABORT
@@ -69,6 +69,7 @@ struct ClientState {
   std::atomic<uint32_t> out_pending{0};     ///< reply bytes the socket has not taken yet (obl/omem)
   std::atomic<int> multi_count{-1};         ///< commands queued since MULTI; -1 outside MULTI
   std::atomic<size_t> multi_mem{0};         ///< argument bytes of the queued commands
+  std::atomic<uint8_t> last_cmd_sub{0};     ///< subcommand of the last command (command_table.cpp)
 };
 
 /// Registry of live clients for CLIENT LIST / KILL and INFO clients.

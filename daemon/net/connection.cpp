@@ -50,6 +50,7 @@ void Connection::start() {
   client_->authenticated = state_.config.get_requirepass().empty();
   client_->supports_continuation = true;
   client_->fd.store(static_cast<int>(sock_.native_handle()), std::memory_order_relaxed);
+  client_->rbuf_peak.store(static_cast<uint32_t>(in_.size()), std::memory_order_relaxed);
   std::weak_ptr<Connection> weak = shared_from_this();
   auto exec = sock_.get_executor();
   client_->kill = [weak, exec] {
@@ -76,7 +77,7 @@ void Connection::apply_parser_limits() {
 
 void Connection::read_more(Ref self) {
   if (closing_) return;
-  if (len_ == in_.size()) in_.resize(in_.size() * 2);
+  if (len_ == in_.size()) grow_input(in_.size() * 2);
   sock_.async_read_some(asio::buffer(in_.data() + len_, in_.size() - len_),
                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
                           Connection* c = self.get();
@@ -127,7 +128,7 @@ bool Connection::process_input() {
     if (st == protocol::ParseStatus::Incomplete) {
       const size_t target = input_buffer_target(in_.size(), pos, len_, parser_.bytes_needed(),
                                                 state_.config.client_query_buffer_limit.load());
-      if (target > in_.size()) in_.resize(target);
+      if (target > in_.size()) grow_input(target);
       break;
     }
     if (st == protocol::ParseStatus::Error) {
@@ -192,8 +193,12 @@ void Connection::note_input_buffer() {
   auto clamp = [](size_t v) { return static_cast<uint32_t>(std::min<size_t>(v, UINT32_MAX)); };
   client_->qbuf.store(clamp(len_), std::memory_order_relaxed);
   client_->qbuf_free.store(clamp(in_.size() - len_), std::memory_order_relaxed);
-  if (clamp(in_.size()) > client_->rbuf_peak.load(std::memory_order_relaxed))
-    client_->rbuf_peak.store(clamp(in_.size()), std::memory_order_relaxed);
+}
+
+void Connection::grow_input(size_t size) {
+  in_.resize(size);
+  const auto peak = static_cast<uint32_t>(std::min<size_t>(size, UINT32_MAX));
+  if (peak > client_->rbuf_peak.load(std::memory_order_relaxed)) client_->rbuf_peak.store(peak, std::memory_order_relaxed);
 }
 
 void Connection::close() {
