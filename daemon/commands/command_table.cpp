@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <iterator>
 
 #include "daemon/commands/util.h"
 
@@ -126,9 +127,25 @@ bool arity_ok(const CommandSpec& spec, size_t argc) {
   return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity) : argc >= static_cast<size_t>(-spec.arity);
 }
 
+/// Subcommand names CLIENT LIST can show after a '|' (codes are 1 + the position here).
+constexpr std::string_view kSubcommandNames[] = {
+    "id", "getname", "setname", "setinfo", "info", "list", "kill", "help", "get", "set", "resetstat", "rewrite",
+    "count", "docs", "getkeys", "usage", "stats", "doctor", "purge", "malloc-stats", "no-evict", "no-touch",
+    "reply", "pause", "unpause", "tracking", "caching", "getredir", "unblock", "trackinginfo", "maint_notifications"};
+
+/// ClientState::last_cmd_sub for a command with subcommands: 1 + args[1]'s place in
+/// kSubcommandNames, or 0.
+uint8_t subcommand_code(Args args) {
+  if (args.size() < 2) return 0;
+  for (size_t i = 0; i < std::size(kSubcommandNames); ++i)
+    if (iequals(args[1], kSubcommandNames[i])) return static_cast<uint8_t>(i + 1);
+  return 0;
+}
+
 bool allowed_in_multi_directly(std::string_view name) {
+  // As Redis 7: UNWATCH inside MULTI is queued (EXEC has unwatched everything by the time it runs).
   return name == "exec" || name == "discard" || name == "multi" || name == "watch" || name == "quit" ||
-         name == "reset" || name == "unwatch";
+         name == "reset";
 }
 
 }  // namespace
@@ -144,6 +161,9 @@ void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out
 
 const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
   const CommandSpec* spec = command_table().find(args[0]);
+  // What CLIENT LIST shows as cmd=: the row itself (one relaxed store on the hot path).
+  ctx.client.last_cmd_id.store(reinterpret_cast<uintptr_t>(spec), std::memory_order_relaxed);
+  if (spec && (spec->flags & kSubcommands)) ctx.client.last_cmd_sub.store(subcommand_code(args), std::memory_order_relaxed);
   if (!spec) {
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     unknown_command(args, out);
@@ -167,11 +187,28 @@ void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
   if (!spec) return;
   if (ctx.client.in_multi && !allowed_in_multi_directly(spec->name)) {
     std::vector<std::string> owned(args.begin(), args.end());
+    size_t bytes = 0;
+    for (const auto& a : owned) bytes += a.size();
     ctx.client.queued.push_back(std::move(owned));
+    ctx.client.multi_count.store(static_cast<int>(ctx.client.queued.size()), std::memory_order_relaxed);
+    ctx.client.multi_mem.fetch_add(bytes, std::memory_order_relaxed);
     out.simple("QUEUED");
     return;
   }
   execute(ctx, *spec, args, out);
+}
+
+std::string command_display_name(const ClientState& c) {
+  const auto& all = command_table().all();
+  const auto at = c.last_cmd_id.load(std::memory_order_relaxed);
+  const auto first = reinterpret_cast<uintptr_t>(all.data()), end = reinterpret_cast<uintptr_t>(all.data() + all.size());
+  if (at < first || at >= end) return "NULL";
+  const CommandSpec& spec = all[(at - first) / sizeof(CommandSpec)];
+  std::string name(spec.name);
+  const size_t sub = c.last_cmd_sub.load(std::memory_order_relaxed);
+  if ((spec.flags & kSubcommands) && sub >= 1 && sub <= std::size(kSubcommandNames))
+    name += "|" + std::string(kSubcommandNames[sub - 1]);
+  return name;
 }
 
 }  // namespace shardcache::commands

@@ -18,6 +18,7 @@ using Handler = void (*)(CmdContext& ctx, Args args, ReplySink& out);
 enum CommandFlag : uint32_t {
   kWrite = 1 << 0, kReadonly = 1 << 1, kFast = 1 << 2, kAdmin = 1 << 3, kNoAuth = 1 << 4,
   kNoMulti = 1 << 5, kDenyOom = 1 << 6, kLoading = 1 << 7, kStale = 1 << 8, kNoScript = 1 << 9,
+  kSubcommands = 1 << 10,  ///< args[1] is a subcommand: CLIENT LIST shows "client|list" as Redis 7
 };
 
 /// One row of the table.
@@ -78,6 +79,10 @@ struct Call {
 /// Runs every call in order, one reply each, with every shard lock held for the whole batch, so
 /// no other client sees part of it: EXEC and the REST /multi-exec endpoint both run through here.
 void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out);
+
+/// What CLIENT LIST shows as cmd= for the client's last command (ClientState::last_cmd_id and
+/// last_cmd_sub): "get", "client|list", or "NULL" (no command yet, or an unknown one).
+std::string command_display_name(const ClientState& c);
 
 /// Case-insensitive ASCII comparison for keywords.
 bool iequals(std::string_view a, std::string_view b);

@@ -1,5 +1,6 @@
 // daemon/commands/connection.cpp: connection-level commands: PING, ECHO, QUIT, RESET, SELECT,
 // AUTH, HELLO (RESP3 negotiation) and CLIENT.
+#include <algorithm>
 #include <string>
 
 #include "daemon/commands/command_table.h"
@@ -45,6 +46,9 @@ void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
   ctx.client.in_multi = false;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  ctx.client.multi_count.store(-1, std::memory_order_relaxed);
+  ctx.client.multi_mem.store(0, std::memory_order_relaxed);
+  unwatch_all(ctx.server, ctx.client);
   ctx.client.name.clear();
   ctx.client.proto = 2;
   ctx.client.authenticated = ctx.server.config.get_requirepass().empty();
@@ -115,14 +119,38 @@ void CmdHello(CmdContext& ctx, Args args, ReplySink& out) {
   hello_reply(ctx, out);
 }
 
-std::string client_info_line(const ClientState& c, int64_t now_ms) {
-  return "id=" + std::to_string(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=-1 name=" + c.name +
-         " age=" + std::to_string((now_ms - c.created_ms) / 1000) +
-         " idle=" + std::to_string((now_ms - c.last_interaction_ms.load()) / 1000) +
-         " flags=N db=0 sub=0 psub=0 ssub=0 multi=" + std::to_string(c.in_multi ? static_cast<long>(c.queued.size()) : -1) +
-         " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-         "NULL user=default redir=-1 resp=" + std::to_string(c.proto) + " lib-name=" + c.lib_name +
-         " lib-ver=" + c.lib_ver + "\n";
+/// Redis's client flags letters for what we have: x (in MULTI), d (a watched key changed), N (none).
+std::string client_flags(const ClientState& c) {
+  std::string f;
+  if (c.multi_count.load(std::memory_order_relaxed) >= 0) f += 'x';
+  if (c.watch_dirty.load(std::memory_order_relaxed)) f += 'd';
+  return f.empty() ? "N" : f;
+}
+
+/// One CLIENT LIST / CLIENT INFO line, fields in Redis 7.2's order (plus 7.4's watch= after
+/// multi=). `current` is the running command's arguments when `c` is the caller (argv-mem);
+/// output buffers: replies wait only while the socket is full, so obl/omem are those bytes.
+std::string client_info_line(const ClientState& c, int64_t now_ms, Args current = {}) {
+  size_t argv_mem = 0;
+  for (auto a : current) argv_mem += a.size();
+  const uint64_t qbuf = c.qbuf.load(std::memory_order_relaxed), qfree = c.qbuf_free.load(std::memory_order_relaxed);
+  const uint64_t rbs = qbuf + qfree, rbp = std::max<uint64_t>(rbs, c.rbuf_peak.load(std::memory_order_relaxed));
+  const uint64_t pending = c.out_pending.load(std::memory_order_relaxed);
+  const uint64_t multi_mem = c.multi_mem.load(std::memory_order_relaxed);
+  auto n = [](auto v) { return std::to_string(v); };
+  std::string s;
+  s.reserve(320);
+  s += "id=" + n(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + n(c.fd.load(std::memory_order_relaxed));
+  s += " name=" + c.name + " age=" + n((now_ms - c.created_ms) / 1000);
+  s += " idle=" + n((now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000);
+  s += " flags=" + client_flags(c) + " db=0 sub=0 psub=0 ssub=0";
+  s += " multi=" + n(c.multi_count.load(std::memory_order_relaxed)) + " watch=" + n(c.watch_count.load(std::memory_order_relaxed));
+  s += " qbuf=" + n(qbuf) + " qbuf-free=" + n(qfree) + " argv-mem=" + n(argv_mem) + " multi-mem=" + n(multi_mem);
+  s += " rbs=" + n(rbs) + " rbp=" + n(rbp) + " obl=" + n(pending) + " oll=0 omem=" + n(pending);
+  s += " tot-mem=" + n(rbs + argv_mem + multi_mem + pending) + " events=" + (pending ? "w" : "r");
+  s += " cmd=" + command_display_name(c);
+  s += " user=default redir=-1 resp=" + n(c.proto) + " lib-name=" + c.lib_name + " lib-ver=" + c.lib_ver + "\n";
+  return s;
 }
 
 void client_kill(CmdContext& ctx, Args args, ReplySink& out) {
@@ -175,10 +203,11 @@ void CmdClient(CmdContext& ctx, Args args, ReplySink& out) {
     else return out.error("ERR Unrecognized option '" + std::string(args[2]) + "'");
     return out.simple("OK");
   }
-  if (iequals(sub, "info") && args.size() == 2) return out.verbatim(client_info_line(c, ctx.now_ms));
+  if (iequals(sub, "info") && args.size() == 2) return out.verbatim(client_info_line(c, ctx.now_ms, args));
   if (iequals(sub, "list")) {
     std::string all;
-    for (auto& cl : ctx.server.clients.snapshot()) all += client_info_line(*cl, ctx.now_ms);
+    for (auto& cl : ctx.server.clients.snapshot())
+      all += client_info_line(*cl, ctx.now_ms, cl.get() == &c ? args : Args());
     return out.verbatim(all);
   }
   if (iequals(sub, "kill") && args.size() >= 3) return client_kill(ctx, args, out);
@@ -204,7 +233,7 @@ void register_connection(CommandTable& t) {
   t.add({"auth", -2, kNoAuth | kFast, 0, 0, 0, CmdAuth, g, "[username] password", "Authenticates the connection."});
   t.add({"hello", -1, kNoAuth | kFast, 0, 0, 0, CmdHello, g,
          "[protover [AUTH username password] [SETNAME clientname]]", "Negotiates the protocol (2 or 3) and authenticates."});
-  t.add({"client", -2, 0, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL filter",
+  t.add({"client", -2, kSubcommands, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL filter",
          "Inspects and manages client connections."});
 }
 

@@ -14,6 +14,7 @@
 
 #include "daemon/commands/command_stats.h"
 #include "daemon/commands/stats.h"
+#include "daemon/commands/watch.h"
 #include "daemon/config.h"
 #include "daemon/store/store.h"
 
@@ -45,7 +46,7 @@ struct ClientState {
   bool close_after_reply = false;           ///< QUIT, protocol errors, CLIENT KILL
   int64_t created_ms = 0;
   std::atomic<int64_t> last_interaction_ms{0};
-  std::atomic<uint64_t> last_cmd_id{0};
+  std::atomic<uint64_t> last_cmd_id{0};     ///< the last command's CommandSpec address (0: none/unknown)
   // MULTI state: queued commands own their bytes.
   bool in_multi = false;
   bool multi_dirty = false;                 ///< a queued command failed: EXEC answers EXECABORT
@@ -56,6 +57,19 @@ struct ClientState {
   /// between, until it returns true (it has then written the reply); later input waits.
   std::function<bool(ReplySink&)> continuation;
   bool supports_continuation = false;       ///< set by front ends that honour `continuation`
+  // WATCH state (watch.cpp). `watched` belongs to the client's thread; other threads set
+  // watch_dirty (under a registry slot lock) and read watch_count (CLIENT LIST).
+  std::vector<WatchedKey> watched;
+  std::atomic<bool> watch_dirty{false};     ///< a watched key was written: EXEC answers null
+  std::atomic<uint32_t> watch_count{0};
+  // Connection facts for CLIENT LIST / INFO, kept by the front end.
+  std::atomic<int> fd{-1};
+  std::atomic<uint32_t> qbuf{0}, qbuf_free{0};  ///< unparsed input bytes, free room in the buffer
+  std::atomic<uint32_t> rbuf_peak{0};       ///< largest input buffer so far (rbp)
+  std::atomic<uint32_t> out_pending{0};     ///< reply bytes the socket has not taken yet (obl/omem)
+  std::atomic<int> multi_count{-1};         ///< commands queued since MULTI; -1 outside MULTI
+  std::atomic<size_t> multi_mem{0};         ///< argument bytes of the queued commands
+  std::atomic<uint8_t> last_cmd_sub{0};     ///< subcommand of the last command (command_table.cpp)
 };
 
 /// Registry of live clients for CLIENT LIST / KILL and INFO clients.
@@ -86,6 +100,7 @@ struct ServerState {
   std::function<void()> request_shutdown;   ///< set by main: SHUTDOWN
   std::string run_id;
   OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
+  WatchRegistry watches;                    ///< WATCH: key -> watching clients
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

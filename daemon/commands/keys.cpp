@@ -18,6 +18,7 @@ void CmdDel(CmdContext& ctx, Args args, ReplySink& out) {
     KeyLock k(ctx, args[i]);
     if (Entry* e = k.find()) {
       k.shard().erase_locked(e);
+      k.modified();
       ++n;
     }
   }
@@ -81,6 +82,7 @@ void expire_generic(CmdContext& ctx, Args args, ReplySink& out, long long unit_m
   if (xx && cur == 0) return out.integer(0);
   if (gt && (cur == 0 || when <= cur)) return out.integer(0);
   if (lt && cur != 0 && when >= cur) return out.integer(0);
+  k.modified();
   if (when <= ctx.now_ms) {
     k.shard().erase_locked(e);
     return out.integer(1);
@@ -114,6 +116,7 @@ void CmdPersist(CmdContext& ctx, Args args, ReplySink& out) {
   Entry* e = k.find();
   if (!e || e->expire_ms == 0) return out.integer(0);
   k.shard().set_expire_locked(e, 0);
+  k.modified();
   out.integer(1);
 }
 
@@ -210,10 +213,12 @@ void rename_generic(CmdContext& ctx, Args args, ReplySink& out, bool nx) {
   int64_t exp = src->expire_ms;
   std::vector<std::string> tags = src_shard.tags_of_locked(src);  // tags move with the value
   src_shard.erase_locked(src);
+  key_modified(ctx, args[1]);
   Entry* dst = dst_shard.put_locked(args[2], hd, value, exp);
   if (!dst) return out.error(kErrOom);
   std::vector<std::string_view> tag_views(tags.begin(), tags.end());
   dst_shard.attach_tags_locked(dst, tag_views);
+  key_modified(ctx, args[2]);
   nx ? out.integer(1) : out.simple("OK");
 }
 

@@ -255,12 +255,12 @@ void CmdShutdown(CmdContext& ctx, Args args, ReplySink& out) {
 void register_server(CommandTable& t) {
   const char* g = "server";
   t.add({"info", -1, kStale, 0, 0, 0, CmdInfo, g, "[section [section ...]]", "Returns server information and statistics."});
-  t.add({"config", -2, kAdmin, 0, 0, 0, CmdConfig, g, "GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT | REWRITE",
+  t.add({"config", -2, kAdmin | kSubcommands, 0, 0, 0, CmdConfig, g, "GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT | REWRITE",
          "Reads or changes settings at run time."});
-  t.add({"command", -1, 0, 0, 0, 0, CmdCommand, g, "[COUNT | LIST | INFO [command ...] | DOCS [command ...]]",
+  t.add({"command", -1, kSubcommands, 0, 0, 0, CmdCommand, g, "[COUNT | LIST | INFO [command ...] | DOCS [command ...]]",
          "Describes the commands (built from the command table)."});
   t.add({"time", 1, kFast, 0, 0, 0, CmdTime, g, "", "Returns the server time (seconds, microseconds)."});
-  t.add({"memory", -2, kReadonly, 0, 0, 0, CmdMemory, g, "USAGE key [SAMPLES count] | STATS | DOCTOR | PURGE | MALLOC-STATS | HELP",
+  t.add({"memory", -2, kReadonly | kSubcommands, 0, 0, 0, CmdMemory, g, "USAGE key [SAMPLES count] | STATS | DOCTOR | PURGE | MALLOC-STATS | HELP",
          "Reports memory used by a key, the memory breakdown (STATS) and allocator state."});
   t.add({"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, CmdShutdown, g, "[NOSAVE | SAVE] [NOW] [FORCE]", "Stops the server."});
 }

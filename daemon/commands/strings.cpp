@@ -98,6 +98,7 @@ void CmdSet(CmdContext& ctx, Args args, ReplySink& out) {
   int64_t expire = o.has_expire ? o.expire_ms : (o.keepttl && old ? old->expire_ms : int64_t{0});
   Entry* e = k.put(args[2], expire);
   if (!e) return out.error(kErrOom);
+  k.modified();
   if (o.tags_from) k.shard().attach_tags_locked(e, args.subspan(o.tags_from));
   if (o.get) return exists ? out.bulk(old_value) : out.null();
   out.simple("OK");
@@ -111,6 +112,7 @@ void set_with_ttl(CmdContext& ctx, Args args, ReplySink& out, bool millis, std::
   if (!to_absolute_ms(millis ? "px" : "ex", args[2], ctx.now_ms, name, abs, err)) return out.error(err);
   KeyLock k(ctx, args[1]);
   if (!k.put(args[3], abs)) return out.error(kErrOom);
+  k.modified();
   out.simple("OK");
 }
 
@@ -121,6 +123,7 @@ void CmdSetnx(CmdContext& ctx, Args args, ReplySink& out) {
   KeyLock k(ctx, args[1]);
   if (k.find()) return out.integer(0);
   if (!k.put(args[2], 0)) return out.error(kErrOom);
+  k.modified();
   out.integer(1);
 }
 
@@ -130,6 +133,7 @@ void CmdGetset(CmdContext& ctx, Args args, ReplySink& out) {
   std::string old = e ? std::string(e->value()) : std::string();
   bool had = e != nullptr;
   if (!k.put(args[2], 0)) return out.error(kErrOom);
+  k.modified();
   had ? out.bulk(old) : out.null();
 }
 
@@ -139,6 +143,7 @@ void CmdGetdel(CmdContext& ctx, Args args, ReplySink& out) {
   if (!e) return out.null();
   out.bulk(e->value());
   k.shard().erase_locked(e);
+  k.modified();
 }
 
 void CmdGetex(CmdContext& ctx, Args args, ReplySink& out) {
@@ -149,8 +154,10 @@ void CmdGetex(CmdContext& ctx, Args args, ReplySink& out) {
   Entry* e = k.lookup();
   if (!e) return out.null();
   out.bulk(e->value());
-  if (o.has_expire) k.shard().set_expire_locked(e, o.expire_ms);
-  if (o.persist) k.shard().set_expire_locked(e, 0);
+  if (o.has_expire || (o.persist && e->expire_ms != 0)) {  // PERSIST on a persistent key changes nothing
+    k.shard().set_expire_locked(e, o.has_expire ? o.expire_ms : 0);
+    k.modified();
+  }
 }
 
 void CmdMget(CmdContext& ctx, Args args, ReplySink& out) {
@@ -172,6 +179,7 @@ bool mset_locked(CmdContext& ctx, Args args) {
   for (size_t i = 1; i + 1 < args.size(); i += 2) {
     uint64_t h = store::Store::hash(args[i]);
     if (!ctx.store().shard_for(h).put_locked(args[i], h, args[i + 1], 0)) return false;
+    key_modified(ctx, args[i]);
   }
   return true;
 }
@@ -208,6 +216,7 @@ void incr_by(CmdContext& ctx, std::string_view key, long long delta, ReplySink& 
   long long n = cur + delta;
   std::string s = std::to_string(n);
   if (!write_value(k, e, s)) return out.error(kErrOom);
+  k.modified();
   out.integer(n);
 }
 
@@ -242,6 +251,7 @@ void CmdIncrbyfloat(CmdContext& ctx, Args args, ReplySink& out) {
   if (std::isnan(n) || std::isinf(n)) return out.error("ERR increment would produce NaN or Infinity");
   std::string s = format_ld(n);
   if (!write_value(k, e, s)) return out.error(kErrOom);
+  k.modified();
   out.bulk(s);
 }
 
@@ -250,6 +260,7 @@ void CmdAppend(CmdContext& ctx, Args args, ReplySink& out) {
   Entry* e = k.find();
   if (!e) {
     if (!k.put(args[2], 0)) return out.error(kErrOom);
+    k.modified();
     return out.integer(static_cast<long long>(args[2].size()));
   }
   size_t old_len = e->val_len;
@@ -258,6 +269,7 @@ void CmdAppend(CmdContext& ctx, Args args, ReplySink& out) {
   e = k.shard().resize_value_locked(e, old_len + args[2].size());
   if (!e) return out.error(kErrOom);
   std::memcpy(e->value_data() + old_len, args[2].data(), args[2].size());
+  k.modified();
   out.integer(e->val_len);
 }
 
@@ -297,6 +309,7 @@ void CmdSetrange(CmdContext& ctx, Args args, ReplySink& out) {
     std::string buf(need, '\0');
     std::memcpy(buf.data() + *off, val.data(), val.size());
     if (!k.put(buf, 0)) return out.error(kErrOom);
+    k.modified();
     return out.integer(static_cast<long long>(need));
   }
   size_t old_len = e->val_len;
@@ -306,6 +319,7 @@ void CmdSetrange(CmdContext& ctx, Args args, ReplySink& out) {
     std::memset(e->value_data() + old_len, 0, need - old_len);
   }
   std::memcpy(e->value_data() + *off, val.data(), val.size());
+  k.modified();
   out.integer(e->val_len);
 }
 

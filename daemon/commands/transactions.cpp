@@ -1,9 +1,10 @@
-// daemon/commands/transactions.cpp: MULTI / EXEC / DISCARD. EXEC takes every shard lock in
-// ascending order and runs the queued commands with ctx.all_locked, so no other client sees
-// a half-applied transaction. run_all_locked() is that step on its own, shared with REST's
-// /multi-exec.
+// daemon/commands/transactions.cpp: MULTI / EXEC / DISCARD / WATCH / UNWATCH. EXEC takes every
+// shard lock in ascending order, checks the watched keys (watch.h), and runs the queued commands
+// with ctx.all_locked, so no other client sees a half-applied transaction. run_all_locked() is
+// that step on its own, shared with REST's /multi-exec.
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
+#include "daemon/commands/watch.h"
 
 namespace shardcache::commands {
 namespace {
@@ -12,29 +13,64 @@ void clear_multi(ClientState& c) {
   c.in_multi = false;
   c.multi_dirty = false;
   c.queued.clear();
+  c.multi_count.store(-1, std::memory_order_relaxed);
+  c.multi_mem.store(0, std::memory_order_relaxed);
 }
 
 void CmdMulti(CmdContext& ctx, Args, ReplySink& out) {
   if (ctx.client.in_multi) return out.error("ERR MULTI calls can not be nested");
   ctx.client.in_multi = true;
+  ctx.client.multi_count.store(0, std::memory_order_relaxed);
   out.simple("OK");
 }
 
 void CmdDiscard(CmdContext& ctx, Args, ReplySink& out) {
   if (!ctx.client.in_multi) return out.error("ERR DISCARD without MULTI");
   clear_multi(ctx.client);
+  unwatch_all(ctx.server, ctx.client);
   out.simple("OK");
 }
+
+void CmdWatch(CmdContext& ctx, Args args, ReplySink& out) {
+  if (ctx.client.in_multi) return out.error("ERR WATCH inside MULTI is not allowed");
+  for (size_t i = 1; i < args.size(); ++i) watch_key(ctx, args[i]);
+  out.simple("OK");
+}
+
+void CmdUnwatch(CmdContext& ctx, Args, ReplySink& out) {
+  unwatch_all(ctx.server, ctx.client);
+  out.simple("OK");
+}
+
+/// Sets ctx.all_locked for a scope (the caller holds every shard lock).
+class AllLockedScope {
+ public:
+  explicit AllLockedScope(CmdContext& ctx) : ctx_(ctx), was_(ctx.all_locked) { ctx.all_locked = true; }
+  ~AllLockedScope() { ctx_.all_locked = was_; }
+  AllLockedScope(const AllLockedScope&) = delete;
+  AllLockedScope& operator=(const AllLockedScope&) = delete;
+ private:
+  CmdContext& ctx_;
+  bool was_;
+};
 
 void CmdExec(CmdContext& ctx, Args, ReplySink& out) {
   auto& c = ctx.client;
   if (!c.in_multi) return out.error("ERR EXEC without MULTI");
   if (c.multi_dirty) {
     clear_multi(c);
+    unwatch_all(ctx.server, c);
     return out.error("EXECABORT Transaction discarded because of previous errors.");
   }
+  // Every shard lock first: every write that came before is then visible to the WATCH check,
+  // and none can come between the check and the queued commands.
+  AllShardsLock lock(ctx);
+  AllLockedScope locked(ctx);
+  const bool unchanged = watched_keys_unchanged(ctx);
+  unwatch_all(ctx.server, c);
   auto queued = std::move(c.queued);
   clear_multi(c);
+  if (!unchanged) return out.null_array();
   // Views over the queued commands' owned bytes, then one call list for run_all_locked.
   std::vector<std::vector<std::string_view>> views(queued.size());
   std::vector<Call> calls;
@@ -62,6 +98,11 @@ void register_transactions(CommandTable& t) {
   t.add({"multi", 1, kFast | kNoMulti, 0, 0, 0, CmdMulti, g, "", "Starts a transaction."});
   t.add({"exec", 1, kNoMulti, 0, 0, 0, CmdExec, g, "", "Runs the queued commands atomically."});
   t.add({"discard", 1, kFast | kNoMulti, 0, 0, 0, CmdDiscard, g, "", "Discards the queued commands."});
+  t.add({"watch", -2, kFast | kNoScript | kLoading | kStale, 1, -1, 1, CmdWatch, g, "key [key ...]",
+         "Watches keys: the next EXEC answers null (and runs nothing) if any of them was written, expired, "
+         "evicted, invalidated or flushed in the meantime."});
+  t.add({"unwatch", 1, kFast | kNoScript | kLoading | kStale, 0, 0, 0, CmdUnwatch, g, "",
+         "Forgets every watched key (EXEC, DISCARD and RESET do too)."});
 }
 
 

@@ -43,7 +43,7 @@ size_t process_rss();
 class KeyLock {
  public:
   KeyLock(CmdContext& ctx, std::string_view key)
-      : key_(key), hash_(store::Store::hash(key)), shard_(ctx.store().shard_for(hash_)), now_(ctx.now_ms) {
+      : ctx_(ctx), key_(key), hash_(store::Store::hash(key)), shard_(ctx.store().shard_for(hash_)), now_(ctx.now_ms) {
     if (!ctx.all_locked) lock_ = std::unique_lock<std::mutex>(shard_.mutex());
   }
   store::Shard& shard() { return shard_; }
@@ -54,14 +54,25 @@ class KeyLock {
   /// Live entry, counting a hit or miss and refreshing recency.
   store::Entry* lookup() { return shard_.lookup_locked(key_, hash_, now_); }
   store::Entry* put(std::string_view value, int64_t expire_ms) { return shard_.put_locked(key_, hash_, value, expire_ms); }
+  /// Tells WATCH the key was changed (Redis's signalModifiedKey); call while the lock is held,
+  /// after a change that took effect (not for a no-op such as SET NX on an existing key).
+  void modified() {
+    if (ctx_.server.watches.active()) ctx_.server.watches.touch(key_, hash_);
+  }
 
  private:
+  CmdContext& ctx_;
   std::string_view key_;
   uint64_t hash_;
   store::Shard& shard_;
   int64_t now_;
   std::unique_lock<std::mutex> lock_;
 };
+
+/// KeyLock::modified() for a key whose shard lock the caller holds some other way (MultiKeyLock).
+inline void key_modified(CmdContext& ctx, std::string_view key) {
+  if (ctx.server.watches.active()) ctx.server.watches.touch(key, store::Store::hash(key));
+}
 
 /// Holds the locks of every shard touched by a set of keys, in ascending shard order.
 class MultiKeyLock {

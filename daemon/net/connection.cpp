@@ -32,6 +32,7 @@ Connection::Connection(asio::ip::tcp::socket sock, commands::ServerState& state,
 }
 
 Connection::~Connection() {
+  commands::unwatch_all(state_, *client_);
   state_.clients.remove(client_->id);
   live_.fetch_sub(1);
 }
@@ -48,6 +49,8 @@ void Connection::start() {
   client_->last_interaction_ms = client_->created_ms;
   client_->authenticated = state_.config.get_requirepass().empty();
   client_->supports_continuation = true;
+  client_->fd.store(static_cast<int>(sock_.native_handle()), std::memory_order_relaxed);
+  client_->rbuf_peak.store(static_cast<uint32_t>(in_.size()), std::memory_order_relaxed);
   std::weak_ptr<Connection> weak = shared_from_this();
   auto exec = sock_.get_executor();
   client_->kill = [weak, exec] {
@@ -74,7 +77,7 @@ void Connection::apply_parser_limits() {
 
 void Connection::read_more(Ref self) {
   if (closing_) return;
-  if (len_ == in_.size()) in_.resize(in_.size() * 2);
+  if (len_ == in_.size()) grow_input(in_.size() * 2);
   sock_.async_read_some(asio::buffer(in_.data() + len_, in_.size() - len_),
                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
                           Connection* c = self.get();
@@ -85,6 +88,7 @@ void Connection::read_more(Ref self) {
 void Connection::on_read(std::error_code ec, size_t n, Ref self) {
   if (ec) return close();
   len_ += n;
+  note_input_buffer();
   ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
   handle_input(std::move(self));
@@ -124,7 +128,7 @@ bool Connection::process_input() {
     if (st == protocol::ParseStatus::Incomplete) {
       const size_t target = input_buffer_target(in_.size(), pos, len_, parser_.bytes_needed(),
                                                 state_.config.client_query_buffer_limit.load());
-      if (target > in_.size()) in_.resize(target);
+      if (target > in_.size()) grow_input(target);
       break;
     }
     if (st == protocol::ParseStatus::Error) {
@@ -149,6 +153,7 @@ bool Connection::process_input() {
     len_ -= pos;
   }
   if (len_ == 0 && in_.size() > kShrinkAbove) std::vector<char>(kInitialBuffer).swap(in_);
+  note_input_buffer();
   return keep;
 }
 
@@ -168,6 +173,7 @@ void Connection::flush_and_continue(Ref self) {
     return read_more(std::move(self));
   }
   out_.erase(0, written);
+  client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size(), UINT32_MAX)), std::memory_order_relaxed);
   asio::async_write(sock_, asio::buffer(out_), [self = std::move(self)](std::error_code ec2, size_t n) mutable {
     Connection* c = self.get();
     c->on_written(ec2, n, std::move(self));
@@ -177,9 +183,22 @@ void Connection::flush_and_continue(Ref self) {
 void Connection::on_written(std::error_code ec, size_t n, Ref self) {
   if (ec) return close();
   ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+  client_->out_pending.store(0, std::memory_order_relaxed);
   out_.clear();
   if (closing_) return close();
   read_more(std::move(self));
+}
+
+void Connection::note_input_buffer() {
+  auto clamp = [](size_t v) { return static_cast<uint32_t>(std::min<size_t>(v, UINT32_MAX)); };
+  client_->qbuf.store(clamp(len_), std::memory_order_relaxed);
+  client_->qbuf_free.store(clamp(in_.size() - len_), std::memory_order_relaxed);
+}
+
+void Connection::grow_input(size_t size) {
+  in_.resize(size);
+  const auto peak = static_cast<uint32_t>(std::min<size_t>(size, UINT32_MAX));
+  if (peak > client_->rbuf_peak.load(std::memory_order_relaxed)) client_->rbuf_peak.store(peak, std::memory_order_relaxed);
 }
 
 void Connection::close() {

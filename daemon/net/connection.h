@@ -45,6 +45,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_written(std::error_code ec, size_t n, Ref self);
   void close();
   void compact();
+  /// Publishes the input buffer's fill and size for CLIENT LIST (qbuf, qbuf-free, rbs, rbp).
+  void note_input_buffer();
+  /// Grows the input buffer to `size` bytes and publishes the new peak (rbp).
+  void grow_input(size_t size);
   /// Sets the parser's limits from the config and whether the client has authenticated.
   void apply_parser_limits();
 

@@ -193,6 +193,8 @@ connection_family() {
   expect_eq "CLIENT GETNAME on a new connection is nil" "$(clin client getname)" "(nil)"
   expect_match "CLIENT LIST shows the session's own name" "$(printf 'CLIENT SETNAME beta\nCLIENT LIST\n' | session)" 'name=beta '
   expect_match "CLIENT INFO" "$(cli client info)" '^id=[0-9]+ addr=127\.0\.0\.1:[0-9]+ '
+  expect_match "CLIENT INFO: the socket's fd, this command's bytes in qbuf, cmd=client|info" "$(cli client info)" \
+    ' fd=[1-9][0-9]* .* multi=-1 watch=0 qbuf=26 qbuf-free=[0-9]+ argv-mem=10 .* cmd=client\|info user=default '
   expect_eq "SELECT 0" "$(cli select 0)" "OK"
   expect_eq "SELECT 1 is out of range" "$(clin select 1)" "(error) ERR DB index is out of range"
   expect_eq "redis-cli -n 1 says why and goes on" "$(timeout 5 redis-cli -p "$P" -n 1 ping 2>&1)" $'SELECT 1 failed: ERR DB index is out of range\nPONG'

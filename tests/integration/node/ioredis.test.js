@@ -75,6 +75,28 @@ for (const f of flavours) {
       assert.deepEqual(res, [[null, 'OK'], [null, 2], [null, 7], [null, '7']]);
     });
 
+    it('watch: multi().exec() resolves null when another client wrote the key, runs otherwise', T, async () => {
+      const other = new f.Redis({ host: '127.0.0.1', port: PORT, lazyConnect: true, connectTimeout: 5000,
+        commandTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
+      await other.connect();
+      try {
+        await r.set(k('w'), '1');
+        assert.equal(await r.watch(k('w')), 'OK');
+        await other.set(k('w'), '2');
+        assert.equal(await r.multi().set(k('w'), 'mine').exec(), null);
+        assert.equal(await r.get(k('w')), '2');
+        assert.equal(await r.watch(k('w')), 'OK');  // EXEC unwatched: watch again, no write in between
+        assert.deepEqual(await r.multi().set(k('w'), 'mine').exec(), [[null, 'OK']]);
+        assert.equal(await r.get(k('w')), 'mine');
+        assert.equal(await r.watch(k('w')), 'OK');
+        assert.equal(await r.unwatch(), 'OK');
+        await other.del(k('w'));
+        assert.deepEqual(await r.multi().incr(k('w')).exec(), [[null, 1]]);
+      } finally {
+        other.disconnect();
+      }
+    });
+
     it('multi with a queue-time error is aborted (EXECABORT)', T, async () => {
       await assert.rejects(r.multi().set(k('aborted'), '1').call('GET').exec(),
         (e) => /EXECABORT Transaction discarded because of previous errors/.test(e.message));

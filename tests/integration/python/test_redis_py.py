@@ -236,6 +236,102 @@ class Pipelines(unittest.TestCase):
         self.assertEqual(int(self.r.get("py:shared")), 1600)
 
 
+class Watch(unittest.TestCase):
+    """WATCH: redis-py's optimistic-lock idiom (pipeline.watch, WatchError, retry)."""
+
+    def setUp(self):
+        self.r = client()
+        self.other = client()
+
+    def tearDown(self):
+        self.r.close()
+        self.other.close()
+
+    def incr_optimistically(self, key, meddle=None):
+        """GET + MULTI/SET/EXEC under WATCH, retried on WatchError; returns the attempts it took."""
+        with self.r.pipeline() as pipe:
+            for attempt in range(1, 101):
+                try:
+                    pipe.watch(key)
+                    value = int(pipe.get(key) or 0)
+                    if meddle and attempt == 1:
+                        meddle()
+                    pipe.multi()
+                    pipe.set(key, value + 1)
+                    pipe.execute()
+                    return attempt
+                except redis.WatchError:
+                    continue
+        self.fail("no EXEC went through in 100 attempts")
+
+    def test_conflict_aborts_then_retry_succeeds(self):
+        self.r.set("py:w:n", 10)
+        attempts = self.incr_optimistically("py:w:n", lambda: self.other.set("py:w:n", 100))
+        self.assertEqual(attempts, 2)  # the other client's write aborted the first EXEC
+        self.assertEqual(self.r.get("py:w:n"), b"101")
+        self.assertEqual(self.incr_optimistically("py:w:n"), 1)
+        self.assertEqual(self.r.get("py:w:n"), b"102")
+
+    def test_expiry_and_delete_abort(self):
+        self.r.set("py:w:e", 1, px=50)
+        self.assertEqual(self.incr_optimistically("py:w:e", lambda: time.sleep(0.15)), 2)
+        self.r.set("py:w:d", 1)
+        self.assertEqual(self.incr_optimistically("py:w:d", lambda: self.other.delete("py:w:d")), 2)
+        self.assertEqual(self.r.get("py:w:d"), b"1")
+
+    def test_unwatch_and_transaction_helper(self):
+        self.r.set("py:w:u", 1)
+        with self.r.pipeline() as pipe:
+            pipe.watch("py:w:u")
+            pipe.unwatch()
+            self.other.set("py:w:u", 5)
+            pipe.multi()
+            pipe.incr("py:w:u")
+            self.assertEqual(pipe.execute(), [6])
+
+        def add_one(pipe):
+            value = int(pipe.get("py:w:u"))
+            pipe.multi()
+            pipe.set("py:w:u", value + 1)
+
+        self.assertEqual(self.r.transaction(add_one, "py:w:u"), [True])
+        self.assertEqual(self.r.get("py:w:u"), b"7")
+
+    def test_threads_lose_no_update(self):
+        self.r.set("py:w:c", 0)
+        errors, retries = [], []
+
+        def work():
+            r = client()
+            try:
+                for _ in range(50):
+                    with r.pipeline() as pipe:
+                        for attempt in range(1, 1001):
+                            try:
+                                pipe.watch("py:w:c")
+                                value = int(pipe.get("py:w:c"))
+                                pipe.multi()
+                                pipe.set("py:w:c", value + 1)
+                                pipe.execute()
+                                retries.append(attempt - 1)
+                                break
+                            except redis.WatchError:
+                                continue
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+            finally:
+                r.close()
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(retries), 200)
+        self.assertEqual(int(self.r.get("py:w:c")), 200)
+
+
 class Scanning(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

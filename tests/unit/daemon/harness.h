@@ -89,6 +89,20 @@ class Harness {
     commands::dispatch(ctx, commands::Args(views.data(), views.size()), sink);
     return sink.replies.empty() ? Val::of(Val::Error, "no reply") : sink.replies.front();
   }
+  /// Another connected client (WATCH tests need a second writer).
+  std::shared_ptr<commands::ClientState> add_client() {
+    auto c = std::make_shared<commands::ClientState>();
+    state.clients.add(c);
+    return c;
+  }
+  /// Runs one command as client `c`.
+  Val RunAs(commands::ClientState& c, std::vector<std::string> args) {
+    RecordingSink sink(c.proto);
+    std::vector<std::string_view> views(args.begin(), args.end());
+    commands::CmdContext ctx{state, c, *state.thread_stats[0]};
+    commands::dispatch(ctx, commands::Args(views.data(), views.size()), sink);
+    return sink.replies.empty() ? Val::of(Val::Error, "no reply") : sink.replies.front();
+  }
   Config cfg;
   store::Store store;
   commands::ServerState state;

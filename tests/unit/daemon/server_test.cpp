@@ -2,6 +2,10 @@
 // commands through the dispatcher.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "tests/unit/daemon/harness.h"
 
 using shardcache::test::Harness;
@@ -192,4 +196,74 @@ TEST_CASE("HELLO before AUTH gets redis-server 7.0's NOAUTH text") {
         "<user> <pass> option can be used to authenticate the client and select the RESP protocol "
         "version at the same time");
   CHECK(h.client->proto == 2);
+}
+
+namespace {
+/// CLIENT INFO / LIST line -> its fields in order.
+std::vector<std::pair<std::string, std::string>> client_fields(const std::string& line) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  size_t pos = 0;
+  while (pos < line.size() && line[pos] != '\n') {
+    size_t end = line.find_first_of(" \n", pos);
+    std::string f = line.substr(pos, end - pos);
+    size_t eq = f.find('=');
+    fields.emplace_back(f.substr(0, eq), eq == std::string::npos ? "" : f.substr(eq + 1));
+    pos = end == std::string::npos ? line.size() : end + 1;
+  }
+  return fields;
+}
+std::string field(const std::string& line, const std::string& name) {
+  for (auto& [k, v] : client_fields(line))
+    if (k == name) return v;
+  return "<missing>";
+}
+/// The line of client `id` in a CLIENT LIST reply.
+std::string line_of(const std::string& list, uint64_t id) {
+  size_t at = list.find("id=" + std::to_string(id) + " ");
+  return at == std::string::npos ? "" : list.substr(at, list.find('\n', at) - at + 1);
+}
+}  // namespace
+
+TEST_CASE("CLIENT INFO / LIST: Redis 7.2's fields in its order, with real values") {
+  Harness h;
+  std::string info = h.Run({"client", "info"}).str;
+  std::vector<std::string> names;
+  for (auto& [k, v] : client_fields(info)) names.push_back(k);
+  const std::vector<std::string> expected = {
+      "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub", "ssub", "multi", "watch",
+      "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem", "tot-mem", "events", "cmd",
+      "user", "redir", "resp", "lib-name", "lib-ver"};
+  CHECK(names == expected);
+  CHECK(field(info, "cmd") == "client|info");
+  CHECK(field(info, "argv-mem") == "10");  // "client" + "info"
+  CHECK(field(info, "multi") == "-1");
+  CHECK(field(info, "watch") == "0");
+  CHECK(field(info, "flags") == "N");
+  CHECK(info.back() == '\n');
+
+  auto other = h.add_client();
+  CHECK(h.Run({"watch", "a", "b", "a"}).ok());
+  CHECK(h.Run({"multi"}).ok());
+  CHECK(h.Run({"get", "x"}).str == "QUEUED");
+  std::string mine = line_of(h.RunAs(*other, {"client", "list"}).str, h.client->id);
+  CHECK(field(mine, "multi") == "1");
+  CHECK(field(mine, "multi-mem") == "4");  // "get" + "x"
+  CHECK(field(mine, "watch") == "2");
+  CHECK(field(mine, "flags") == "x");
+  CHECK(field(mine, "cmd") == "get");  // the last command sent, even if queued (as Redis)
+  CHECK(field(mine, "argv-mem") == "0");
+  h.RunAs(*other, {"set", "a", "1"});
+  mine = line_of(h.RunAs(*other, {"client", "list"}).str, h.client->id);
+  CHECK(field(mine, "flags") == "xd");  // a watched key changed: EXEC will fail
+  CHECK(h.Run({"exec"}).kind == Val::NullArray);
+  CHECK(h.Run({"config", "get", "save"}).kind != Val::Error);
+  std::string theirs = h.RunAs(*other, {"client", "list"}).str;
+  CHECK(field(line_of(theirs, h.client->id), "cmd") == "config|get");
+  CHECK(field(line_of(theirs, h.client->id), "multi") == "-1");
+  CHECK(field(line_of(theirs, h.client->id), "watch") == "0");
+  CHECK(field(line_of(theirs, other->id), "cmd") == "client|list");
+  h.Run({"nosuchcommand"});
+  CHECK(field(line_of(h.RunAs(*other, {"client", "list"}).str, h.client->id), "cmd") == "NULL");
+  h.Run({"memory", "stats"});
+  CHECK(field(line_of(h.RunAs(*other, {"client", "list"}).str, h.client->id), "cmd") == "memory|stats");
 }

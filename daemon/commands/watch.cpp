@@ -1,0 +1,80 @@
+// daemon/commands/watch.cpp: the WATCH registry and the per-client WATCH state (see watch.h).
+#include "daemon/commands/watch.h"
+
+#include <algorithm>
+
+#include "daemon/commands/context.h"
+#include "daemon/commands/util.h"
+
+namespace shardcache::commands {
+
+void WatchRegistry::add(ClientState& c, std::string_view key, uint64_t hash) {
+  Slot& s = slot(hash);
+  std::lock_guard g(s.mu);
+  auto it = s.keys.find(key);
+  if (it == s.keys.end()) it = s.keys.emplace(std::string(key), std::vector<ClientState*>{}).first;
+  it->second.push_back(&c);
+  pairs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void WatchRegistry::remove(ClientState& c, std::string_view key, uint64_t hash) {
+  Slot& s = slot(hash);
+  std::lock_guard g(s.mu);
+  auto it = s.keys.find(key);
+  if (it == s.keys.end()) return;
+  auto& v = it->second;
+  auto pos = std::find(v.begin(), v.end(), &c);
+  if (pos == v.end()) return;
+  *pos = v.back();
+  v.pop_back();
+  if (v.empty()) s.keys.erase(it);
+  pairs_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void WatchRegistry::touch(std::string_view key, uint64_t hash) {
+  Slot& s = slot(hash);
+  std::lock_guard g(s.mu);
+  auto it = s.keys.find(key);
+  if (it == s.keys.end()) return;
+  for (ClientState* c : it->second) c->watch_dirty.store(true, std::memory_order_relaxed);
+}
+
+size_t WatchRegistry::key_count() const {
+  size_t n = 0;
+  for (const Slot& s : slots_) {
+    std::lock_guard g(s.mu);
+    n += s.keys.size();
+  }
+  return n;
+}
+
+void watch_key(CmdContext& ctx, std::string_view key) {
+  auto& c = ctx.client;
+  for (const auto& w : c.watched)
+    if (w.key == key) return;  // watching it already: Redis keeps the first WATCH's state
+  // Registered and observed under the key's shard lock: a write after this sees the registration
+  // (it marks us), a write before it is what we observe.
+  KeyLock k(ctx, key);
+  ctx.server.watches.add(c, key, k.hash());
+  c.watched.push_back({std::string(key), k.find() != nullptr});
+  c.watch_count.store(static_cast<uint32_t>(c.watched.size()), std::memory_order_relaxed);
+}
+
+void unwatch_all(ServerState& server, ClientState& c) {
+  for (const auto& w : c.watched) server.watches.remove(c, w.key, store::Store::hash(w.key));
+  c.watched.clear();
+  c.watch_dirty.store(false, std::memory_order_relaxed);
+  c.watch_count.store(0, std::memory_order_relaxed);
+}
+
+bool watched_keys_unchanged(CmdContext& ctx) {
+  if (ctx.client.watch_dirty.load(std::memory_order_relaxed)) return false;
+  for (const auto& w : ctx.client.watched) {
+    if (!w.existed) continue;  // creating it is a write, which marked us
+    KeyLock k(ctx, w.key);
+    if (!k.find()) return false;
+  }
+  return true;
+}
+
+}  // namespace shardcache::commands
