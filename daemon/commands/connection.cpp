@@ -49,7 +49,7 @@ void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
   ctx.client.multi_count.store(-1, std::memory_order_relaxed);
   ctx.client.multi_mem.store(0, std::memory_order_relaxed);
   unwatch_all(ctx.server, ctx.client);
-  ctx.client.name.clear();
+  ctx.client.set_name({});
   ctx.client.proto = 2;
   ctx.client.authenticated = ctx.server.config.get_requirepass().empty();
   out.simple("RESET");
@@ -114,7 +114,7 @@ void CmdHello(CmdContext& ctx, Args args, ReplySink& out) {
     return out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
                      "AUTH <user> <pass> option can be used to authenticate the client and select the "
                      "RESP protocol version at the same time");
-  if (has_setname) ctx.client.name = std::string(setname);
+  if (has_setname) ctx.client.set_name(std::string(setname));
   ctx.client.proto = ver;
   hello_reply(ctx, out);
 }
@@ -140,8 +140,9 @@ std::string client_info_line(const ClientState& c, int64_t now_ms, Args current 
   auto n = [](auto v) { return std::to_string(v); };
   std::string s;
   s.reserve(320);
+  const ClientState::Info info = c.info();
   s += "id=" + n(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + n(c.fd.load(std::memory_order_relaxed));
-  s += " name=" + c.name + " age=" + n((now_ms - c.created_ms) / 1000);
+  s += " name=" + info.name + " age=" + n((now_ms - c.created_ms) / 1000);
   s += " idle=" + n((now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000);
   s += " flags=" + client_flags(c) + " db=0 sub=0 psub=0 ssub=0";
   s += " multi=" + n(c.multi_count.load(std::memory_order_relaxed)) + " watch=" + n(c.watch_count.load(std::memory_order_relaxed));
@@ -149,7 +150,7 @@ std::string client_info_line(const ClientState& c, int64_t now_ms, Args current 
   s += " rbs=" + n(rbs) + " rbp=" + n(rbp) + " obl=" + n(pending) + " oll=0 omem=" + n(pending);
   s += " tot-mem=" + n(rbs + argv_mem + multi_mem + pending) + " events=" + (pending ? "w" : "r");
   s += " cmd=" + command_display_name(c);
-  s += " user=default redir=-1 resp=" + n(c.proto) + " lib-name=" + c.lib_name + " lib-ver=" + c.lib_ver + "\n";
+  s += " user=default redir=-1 resp=" + n(c.proto.load()) + " lib-name=" + info.lib_name + " lib-ver=" + info.lib_ver + "\n";
   return s;
 }
 
@@ -190,16 +191,16 @@ void CmdClient(CmdContext& ctx, Args args, ReplySink& out) {
   std::string_view sub = args[1];
   auto& c = ctx.client;
   if (iequals(sub, "id") && args.size() == 2) return out.integer(static_cast<long long>(c.id));
-  if (iequals(sub, "getname") && args.size() == 2) return c.name.empty() ? out.null() : out.bulk(c.name);
+  if (iequals(sub, "getname") && args.size() == 2) return c.name().empty() ? out.null() : out.bulk(c.name());
   if (iequals(sub, "setname") && args.size() == 3) {
     if (!valid_client_name(args[2]))
       return out.error("ERR Client names cannot contain spaces, newlines or special characters.");
-    c.name = std::string(args[2]);
+    c.set_name(std::string(args[2]));
     return out.simple("OK");
   }
   if (iequals(sub, "setinfo") && args.size() == 4) {
-    if (iequals(args[2], "lib-name")) c.lib_name = std::string(args[3]);
-    else if (iequals(args[2], "lib-ver")) c.lib_ver = std::string(args[3]);
+    if (iequals(args[2], "lib-name")) c.set_lib_name(std::string(args[3]));
+    else if (iequals(args[2], "lib-ver")) c.set_lib_ver(std::string(args[3]));
     else return out.error("ERR Unrecognized option '" + std::string(args[2]) + "'");
     return out.simple("OK");
   }

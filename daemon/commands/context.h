@@ -40,8 +40,20 @@ struct alignas(64) ThreadStats {  // own cache line: no false sharing between io
 /// One connected client (RESP connection or HTTP request).
 struct ClientState {
   uint64_t id = 0;
-  std::string name, lib_name, lib_ver, addr, laddr;
-  int proto = 2;
+  std::string addr, laddr;                  ///< set before the client is registered, then constant
+  /// Protocol version (HELLO). Atomic: CLIENT LIST on other threads reads it.
+  std::atomic<int> proto{2};
+  /// CLIENT SETNAME / SETINFO values. Only the client's own thread writes them (through the
+  /// setters, under info_mu) and reads them without the lock; other threads (CLIENT LIST) take
+  /// info() for a consistent copy.
+  const std::string& name() const { return name_; }
+  void set_name(std::string v) { std::lock_guard g(info_mu_); name_ = std::move(v); }
+  void set_lib_name(std::string v) { std::lock_guard g(info_mu_); lib_name_ = std::move(v); }
+  void set_lib_ver(std::string v) { std::lock_guard g(info_mu_); lib_ver_ = std::move(v); }
+  struct Info {
+    std::string name, lib_name, lib_ver;
+  };
+  Info info() const { std::lock_guard g(info_mu_); return {name_, lib_name_, lib_ver_}; }
   bool authenticated = true;
   bool close_after_reply = false;           ///< QUIT, protocol errors, CLIENT KILL
   int64_t created_ms = 0;
@@ -70,6 +82,10 @@ struct ClientState {
   std::atomic<int> multi_count{-1};         ///< commands queued since MULTI; -1 outside MULTI
   std::atomic<size_t> multi_mem{0};         ///< argument bytes of the queued commands
   std::atomic<uint8_t> last_cmd_sub{0};     ///< subcommand of the last command (command_table.cpp)
+
+ private:
+  mutable std::mutex info_mu_;
+  std::string name_, lib_name_, lib_ver_;
 };
 
 /// Registry of live clients for CLIENT LIST / KILL and INFO clients.

@@ -38,7 +38,7 @@ void HttpConnection::start() {
   sock_.non_blocking(true, ec);
   client_->addr = endpoint_str(sock_.remote_endpoint(ec));
   client_->laddr = endpoint_str(sock_.local_endpoint(ec));
-  client_->lib_name = "http";
+  client_->set_lib_name("http");
   client_->supports_continuation = true;
   client_->created_ms = store::unix_ms();
   client_->last_interaction_ms = client_->created_ms;

@@ -123,7 +123,7 @@ void RequestHandler::reset_client() {
   client_.queued.clear();
   client_.proto = 2;
   client_.close_after_reply = false;
-  client_.name.clear();
+  client_.set_name({});
 }
 
 void RequestHandler::set_json(HttpResponse& res, int status) {

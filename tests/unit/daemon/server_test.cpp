@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -266,4 +267,27 @@ TEST_CASE("CLIENT INFO / LIST: Redis 7.2's fields in its order, with real values
   CHECK(field(line_of(h.RunAs(*other, {"client", "list"}).str, h.client->id), "cmd") == "NULL");
   h.Run({"memory", "stats"});
   CHECK(field(line_of(h.RunAs(*other, {"client", "list"}).str, h.client->id), "cmd") == "memory|stats");
+}
+
+TEST_CASE("CLIENT LIST on one thread while another client renames itself (run under TSan by tools/test)") {
+  Harness h;
+  auto other = h.add_client();
+  shardcache::commands::ThreadStats other_stats;  // each io thread has its own counters
+  std::thread renamer([&] {
+    shardcache::test::RecordingSink sink(2);
+    for (int i = 0; i < 2000; ++i) {
+      std::string name = "svc-" + std::to_string(i);
+      for (auto args : {std::vector<std::string>{"client", "setname", name},
+                        std::vector<std::string>{"client", "setinfo", "lib-name", "lib" + name},
+                        std::vector<std::string>{"hello", "3"}, std::vector<std::string>{"hello", "2"}}) {
+        std::vector<std::string_view> views(args.begin(), args.end());
+        shardcache::commands::CmdContext ctx{h.state, *other, other_stats};
+        shardcache::commands::dispatch(ctx, shardcache::commands::Args(views.data(), views.size()), sink);
+      }
+    }
+  });
+  for (int i = 0; i < 300; ++i) REQUIRE(h.Run({"client", "list"}).kind == Val::Verbatim);
+  renamer.join();
+  CHECK(h.Run({"client", "list"}).str.find(" name=svc-1999 ") != std::string::npos);
+  CHECK(h.Run({"client", "list"}).str.find(" lib-name=libsvc-1999 ") != std::string::npos);
 }
