@@ -39,7 +39,7 @@ size_t Shard::key_footprint_locked(const Entry* e) const {
 Entry* Shard::alloc_entry(std::string_view key, size_t val_len, bool ttl) {
   bool external = false;
   size_t block = Entry::block_bytes(key.size(), val_len, ttl, SlabArena::kMaxBlock, external);
-  auto* e = static_cast<Entry*>(arena_.alloc(block));
+  auto* e = static_cast<Entry*>(arena_.alloc(block, slab_heap_));
   if (!e) return nullptr;
   e->init(key.size(), val_len, ttl, external);
   if (external) {

@@ -124,6 +124,8 @@ class Shard {
   /// The store this shard belongs to: when the policy cannot free room in this shard
   /// (noeviction, volatile-* without volatile keys), a write may use room left in the store.
   void set_store(Store* st) { store_ = st; }
+  /// The slab arena heap this shard's entries come from (SlabArena::kHeaps).
+  void set_slab_heap(unsigned heap) { slab_heap_ = heap; }
   size_t budget() const { return budget_; }
   void set_policy(EvictionPolicy p) { policy_ = p; }
   EvictionPolicy policy() const { return policy_; }
@@ -174,6 +176,7 @@ class Shard {
 
   std::mutex mu_;
   SlabArena& arena_;
+  unsigned slab_heap_ = 0;     // which of the arena's heaps this shard allocates from
   char* base_;                 // arena_.base(): handle -> entry
   HashTable table_;
   uint32_t lru_head_ = 0;      // most recent (handles; 0 = none)

@@ -28,6 +28,10 @@ class SlabArena {
   static constexpr size_t kGranule = 4;          ///< handle unit and smallest size step
   static constexpr size_t kMaxBlock = 4096;      ///< larger requests belong to malloc
   static constexpr size_t kRegionBytes = size_t{16} << 30;
+  /// Independent sets of size classes (own locks, own partially used pages). Shards spread
+  /// over them so io threads storing same-sized values rarely meet on one class lock; each
+  /// heap may keep one partly used page per class, so more heaps cost memory.
+  static constexpr unsigned kHeaps = 2;
 
   /// The process's arena.
   static SlabArena& instance();
@@ -37,9 +41,9 @@ class SlabArena {
   SlabArena(const SlabArena&) = delete;
   SlabArena& operator=(const SlabArena&) = delete;
 
-  /// A block of at least n bytes (1 <= n <= kMaxBlock), 4-byte aligned; nullptr when the
-  /// region is exhausted.
-  void* alloc(size_t n);
+  /// A block of at least n bytes (1 <= n <= kMaxBlock), 4-byte aligned, from heap
+  /// `heap % kHeaps`; nullptr when the region is exhausted.
+  void* alloc(size_t n, unsigned heap = 0);
   /// Returns a block from alloc().
   void free(void* p);
   /// The class size alloc(n) would give.
@@ -59,7 +63,8 @@ class SlabArena {
  private:
   struct Page;
   struct Class;
-  uint32_t take_page_locked_class(size_t cls);
+  class SpinLock;
+  uint32_t take_page_locked_class(size_t cls, unsigned heap);
   void release_page(uint32_t page);
 
   char* base_ = nullptr;
@@ -71,7 +76,6 @@ class SlabArena {
   size_t committed_pages_ = 0;
   size_t dirty_free_ = 0;                 // empty pages not yet returned to the OS
   std::atomic<size_t> pages_used_{0};
-  std::atomic<size_t> block_bytes_{0};
 };
 
 }  // namespace shardcache::store

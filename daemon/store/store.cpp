@@ -18,6 +18,7 @@ Store::Store(size_t shards) {
   for (size_t i = 0; i < shards; ++i) {
     shards_.push_back(std::make_unique<Shard>());
     shards_.back()->set_store(this);
+    shards_.back()->set_slab_heap(static_cast<unsigned>(i));  // neighbouring shards, different heaps
   }
   while ((size_t{1} << shard_bits_) < shards) ++shard_bits_;
   startup_bytes_ = stats().used_bytes;
