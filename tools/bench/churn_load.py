@@ -13,6 +13,8 @@ import random
 import socket
 import time
 
+from resp_wire import encode, parse_info, rss_bytes
+
 
 def read_reply(f):
     """Reads one RESP reply from a buffered socket file; returns bytes/int/list/None."""
@@ -38,33 +40,10 @@ def read_reply(f):
     raise ValueError("bad reply type %r" % line)
 
 
-def command(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if isinstance(a, str):
-            a = a.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
 def info_fields(sock, f, section):
-    sock.sendall(command("INFO", section))
+    sock.sendall(encode("INFO", section))
     text = read_reply(f)
-    text = text.decode() if isinstance(text, bytes) else text
-    fields = {}
-    for line in text.split("\r\n"):
-        if ":" in line and not line.startswith("#"):
-            k, v = line.split(":", 1)
-            fields[k] = v
-    return fields
-
-
-def rss_bytes(pid):
-    with open("/proc/%d/status" % pid) as st:
-        for line in st:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return parse_info(text.decode() if isinstance(text, bytes) else text)
 
 
 def main():
@@ -113,9 +92,9 @@ def main():
             key = "churn:%d" % rng.randrange(a.keys)
             off = rng.randrange(a.max_size - n + 1)
             if rng.random() < a.ttl_fraction:
-                batch.append(command("SET", key, blob[off:off + n], "EX", "3600"))
+                batch.append(encode("SET", key, blob[off:off + n], "EX", "3600"))
             else:
-                batch.append(command("SET", key, blob[off:off + n]))
+                batch.append(encode("SET", key, blob[off:off + n]))
             bytes_sent += n
         data.sendall(b"".join(batch))
         for _ in batch:

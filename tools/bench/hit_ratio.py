@@ -25,6 +25,8 @@ import subprocess
 import tempfile
 import time
 
+from resp_wire import encode, parse_info, rss_bytes
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAMILIES = [  # name, share of keys, ttl seconds, min size, max size
     ("dash", 0.40, 300, 1000, 8000),
@@ -89,17 +91,9 @@ class Conn:
         return rest
 
     def info(self, section):
-        self.send([cmd("INFO", section)])
+        self.send([encode("INFO", section)])
         text = self.reply().decode()
-        return dict(l.split(":", 1) for l in text.split("\r\n") if ":" in l and not l.startswith("#"))
-
-
-def cmd(*args):
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(parts)
+        return parse_info(text)
 
 
 def start_server(kind, policy, budget, port, log):
@@ -115,7 +109,7 @@ def start_server(kind, policy, budget, port, log):
     for _ in range(100):
         try:
             c = Conn(port)
-            c.send([cmd("INFO", "server")])
+            c.send([encode("INFO", "server")])
             text = c.reply()
             if marker in text and b"process_id:%d" % proc.pid in text:
                 return proc, c
@@ -124,14 +118,6 @@ def start_server(kind, policy, budget, port, log):
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError("%s did not start" % kind)
-
-
-def rss_of(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def replay(conn, pid, key_info, trace, duration, batch, blob):
@@ -151,7 +137,7 @@ def replay(conn, pid, key_info, trace, duration, batch, blob):
         else:
             late = max(late, now - due)
         ids = trace[b0:b0 + batch]
-        conn.send([cmd("GET", key_info[k][0]) for k in ids])
+        conn.send([encode("GET", key_info[k][0]) for k in ids])
         sets = []
         for j, k in enumerate(ids):
             rep = conn.reply()
@@ -160,15 +146,15 @@ def replay(conn, pid, key_info, trace, duration, batch, blob):
                 hits_warm += b0 + j >= warm
             else:
                 name, ttl, size = key_info[k]
-                sets.append(cmd("SET", name, blob[:size], "EX", max(1, int(round(ttl * scale)))))
+                sets.append(encode("SET", name, blob[:size], "EX", max(1, int(round(ttl * scale)))))
         if sets:
             conn.send(sets)
             for _ in sets:
                 errors += isinstance(conn.reply(), RuntimeError)
         if (b0 // batch) % 200 == 0:
-            max_rss = max(max_rss, rss_of(pid))
+            max_rss = max(max_rss, rss_bytes(pid))
     return {"hits": hits, "requests": n, "hit_ratio": hits / n, "hit_ratio_after_warmup": hits_warm / (n - warm),
-            "max_rss": max(max_rss, rss_of(pid)), "max_lag_s": round(late, 2), "set_errors": errors}
+            "max_rss": max(max_rss, rss_bytes(pid)), "max_lag_s": round(late, 2), "set_errors": errors}
 
 
 def run_one(kind, policy, budget, key_info, trace, a, blob):

@@ -17,6 +17,8 @@ import random
 import socket
 import time
 
+import resp_wire
+
 VALUE = b'{"id":1,"title":"Intro to caching","updated":"2026-01-01T00:00:00Z","n":42}'
 
 
@@ -28,13 +30,7 @@ class Resp:
         self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
 
-    @staticmethod
-    def encode(*args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
+    encode = staticmethod(resp_wire.encode)
 
     def _line(self):
         while True:
