@@ -5,7 +5,6 @@
 
 #include <chrono>
 
-#include "daemon/net/accept_limits.h"
 #include "daemon/net/connection.h"
 
 namespace shardcache::net {
@@ -13,7 +12,7 @@ namespace shardcache::net {
 Server::Server(commands::ServerState& state, size_t threads) : state_(state), acceptor_([&]() -> asio::io_context& {
   for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) ctxs_.push_back(std::make_unique<asio::io_context>(1));
   return *ctxs_[0];
-}()) {
+}()), accept_retry_(ctxs_[0]->get_executor()) {
   for (auto& c : ctxs_) guards_.push_back(asio::make_work_guard(*c));
   auto addr = asio::ip::make_address(state.config.bind);
   asio::ip::tcp::endpoint ep(addr, static_cast<uint16_t>(state.config.port));
@@ -22,7 +21,6 @@ Server::Server(commands::ServerState& state, size_t threads) : state_(state), ac
   acceptor_.bind(ep);
   acceptor_.listen(511);
   port_ = acceptor_.local_endpoint().port();
-  accept_retry_ = std::make_unique<AcceptRetry>(ctxs_[0]->get_executor());
 }
 
 Server::~Server() {
@@ -35,7 +33,7 @@ void Server::accept_next() {
   acceptor_.async_accept(*ctxs_[i], [this, i](std::error_code ec, asio::ip::tcp::socket sock) {
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) return;
-      return accept_retry_->after_error(ec, "RESP", [this] {
+      return accept_retry_.after_error(ec, "RESP", [this] {
         if (!stopping_) accept_next();
       });
     }

@@ -10,10 +10,9 @@
 #include <vector>
 
 #include "daemon/commands/context.h"
+#include "daemon/net/accept_limits.h"
 
 namespace shardcache::net {
-
-class AcceptRetry;
 
 class Server {
  public:
@@ -43,7 +42,7 @@ class Server {
   std::vector<std::unique_ptr<asio::io_context>> ctxs_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   asio::ip::tcp::acceptor acceptor_;
-  std::unique_ptr<AcceptRetry> accept_retry_;  ///< paces accepts after EMFILE and the like
+  AcceptRetry accept_retry_;  ///< paces accepts after EMFILE and the like
   size_t next_ctx_ = 0;
   uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};

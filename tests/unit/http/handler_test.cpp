@@ -23,6 +23,10 @@ struct Resp {
   bool close;
 };
 
+Resp resp_of(const HttpResponse& res) {
+  return {res.status, std::string(res.content_type), std::string(res.body), std::string(res.allow), res.close};
+}
+
 /// A server state with two io threads' worth of counters and one handler per "connection".
 struct Fixture {
   Config cfg;
@@ -47,7 +51,7 @@ struct Fixture {
     req.encoding = std::move(enc);
     HttpResponse res;
     h.handle(req, res);
-    return {res.status, std::string(res.content_type), std::string(res.body), std::string(res.allow), res.close};
+    return resp_of(res);
   }
   Resp call(http_method m, std::string url, std::string body = {}, std::string auth = {}, std::string enc = {}) {
     return call(handler, m, std::move(url), std::move(body), std::move(auth), std::move(enc));
@@ -300,7 +304,7 @@ std::pair<Resp, int> call_sliced(Fixture& f, std::string url, std::string body) 
   int slices = 0;
   while (f.handler.pending() && !f.handler.resume(res) && slices < 1000000) ++slices;
   CHECK_FALSE(f.handler.pending());
-  return {{res.status, std::string(res.content_type), std::string(res.body), std::string(res.allow), res.close}, slices};
+  return {resp_of(res), slices};
 }
 
 }  // namespace
