@@ -96,7 +96,7 @@ void CmdSet(CmdContext& ctx, Args args, ReplySink& out) {
     return out.null();
   }
   int64_t expire = o.has_expire ? o.expire_ms : (o.keepttl && old ? old->expire_ms : int64_t{0});
-  Entry* e = k.put(args[2], expire);
+  Entry* e = k.put(old, args[2], expire);
   if (!e) return out.error(kErrOom);
   k.modified();
   if (o.tags_from) k.shard().attach_tags_locked(e, args.subspan(o.tags_from));

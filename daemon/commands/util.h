@@ -54,6 +54,10 @@ class KeyLock {
   /// Live entry, counting a hit or miss and refreshing recency.
   store::Entry* lookup() { return shard_.lookup_locked(key_, hash_, now_); }
   store::Entry* put(std::string_view value, int64_t expire_ms) { return shard_.put_locked(key_, hash_, value, expire_ms); }
+  /// put() for a key just looked up under this lock: `existing` is what find()/lookup() returned.
+  store::Entry* put(store::Entry* existing, std::string_view value, int64_t expire_ms) {
+    return shard_.put_existing_locked(existing, key_, hash_, value, expire_ms);
+  }
   /// Tells WATCH the key was changed (Redis's signalModifiedKey); call while the lock is held,
   /// after a change that took effect (not for a no-op such as SET NX on an existing key).
   void modified() {

@@ -79,6 +79,12 @@ struct Entry {
   }
 
   uint32_t klen() const { return (flags & kLong) ? load<uint32_t>(16) : klen8; }
+  /// Changes the value length of an entry whose block already has room for it; the new length
+  /// must keep the entry's short/long header form (needs_long unchanged).
+  void set_vlen(uint32_t v) {
+    if (flags & kLong) std::memcpy(raw() + 20, &v, sizeof v);
+    else vlen16 = static_cast<uint16_t>(v);
+  }
   uint32_t vlen() const { return (flags & kLong) ? load<uint32_t>(20) : vlen16; }
   bool has_ttl_block() const { return flags & kTtl; }
   bool external() const { return flags & kExternal; }

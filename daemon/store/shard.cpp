@@ -249,14 +249,26 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
       old = nullptr;
     }
   }
+  return put_existing_locked(old, key, hash, value, expire_ms);
+}
+
+Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t hash, std::string_view value,
+                                  int64_t expire_ms) {
+  if (old && fits_in_place(old, value.size(), expire_ms)) {
+    // Same size class: no allocation, and the table, key index and tags keep their entry.
+    // make_room_locked(0) still refuses writes under noeviction when the store is full.
+    if (!make_room_locked(0, 0, nullptr)) return nullptr;
+    return overwrite_in_place_locked(old, value, expire_ms);
+  }
   size_t ceiling = std::max(budget_, used_bytes());  // over budget: this write pays for itself
   size_t need = entry_alloc_size(key.size(), value.size(), expire_ms != 0);
   if (old) need = need > entry_bytes_of(old) ? need - entry_bytes_of(old) : 0;
   else need += growth_on_insert_locked(key);  // table growth, a leaf split
   if (expire_ms && (!old || old->vol_idx() == kNotVolatile) && volatile_.size() == volatile_.capacity())
     need += alloc_rounded_size(std::max<size_t>(1, volatile_.capacity() * 2) * sizeof(uint32_t));  // the TTL list grows
+  size_t before = table_.size();
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
-  old = table_.find(key, hash);  // eviction may have removed it
+  if (old && table_.size() != before) old = table_.find(key, hash);  // eviction may have removed it
   Entry* e = alloc_entry(key, value.size(), expire_ms != 0);
   if (!e) return nullptr;
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
@@ -275,6 +287,39 @@ Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view v
   if (expire_ms) e = set_expire_locked(e, expire_ms);  // e has its TTL block: it does not move
   if (!marks_.empty()) note_created_locked(e);
   if (budget_ && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
+  publish_used();
+  return e;
+}
+
+// True when a value of val_len bytes (and expire_ms) fits e's slab block as it is: e's key and
+// value are inline, it already has a TTL block if one is needed, the header keeps its form and
+// the size class is the same (an entry that kept a TTL block after PERSIST keeps it here too).
+bool Shard::fits_in_place(const Entry* e, size_t val_len, int64_t expire_ms) const {
+  if (e->external() || (expire_ms != 0 && !e->has_ttl_block())) return false;
+  size_t klen = e->klen();
+  if (Entry::needs_long(klen, val_len) != Entry::needs_long(klen, e->vlen())) return false;
+  bool ttl = e->has_ttl_block(), ext_new = false, ext_old = false;
+  size_t want = Entry::block_bytes(klen, val_len, ttl, SlabArena::kMaxBlock, ext_new);
+  size_t have = Entry::block_bytes(klen, e->vlen(), ttl, SlabArena::kMaxBlock, ext_old);
+  return !ext_new && SlabArena::rounded(want) == SlabArena::rounded(have);
+}
+
+// The overwrite put_existing_locked would do by moving to a new block, done in e's own block:
+// the new value, the old value's tags dropped, a fresh use at the front of the policy list
+// (SIEVE's visited bit cleared, as for a new entry) and the new expiry.
+Entry* Shard::overwrite_in_place_locked(Entry* e, std::string_view value, int64_t expire_ms) {
+  payload_bytes_ = payload_bytes_ - e->vlen() + value.size();
+  e->set_vlen(static_cast<uint32_t>(value.size()));
+  if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());  // value may alias e
+  forget_locked(e);
+  e->flags &= static_cast<uint8_t>(~Entry::kVisited);
+  if (lru_head_ != handle(e)) {
+    lru_unlink(e);
+    lru_link_front(e);
+  }
+  if (expire_ms != 0 || e->vol_idx() != kNotVolatile) set_expire_locked(e, expire_ms);  // never moves here
+  else if (e->has_ttl_block()) e->set_expire(0);
+  if (!marks_.empty()) note_created_locked(e);
   publish_used();
   return e;
 }

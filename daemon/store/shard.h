@@ -52,6 +52,11 @@ class Shard {
   /// nullptr when the budget is full and the policy cannot free room (noeviction). Entries
   /// given a TTL here carry the TTL block from the start (no later move).
   Entry* put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms);
+  /// put_locked for a caller that has just looked the key up: `existing` is what find_locked
+  /// returned for it under the same lock hold (nullptr: absent), so the table is not searched
+  /// again. An overwrite whose entry keeps its slab size class is done in place.
+  Entry* put_existing_locked(Entry* existing, std::string_view key, uint64_t hash, std::string_view value,
+                             int64_t expire_ms);
   /// Reallocates `e` for a value of new_len bytes keeping min(old,new) bytes of its value;
   /// returns the moved entry (or nullptr on OOM, leaving `e` intact).
   Entry* resize_value_locked(Entry* e, size_t new_len);
@@ -139,6 +144,8 @@ class Shard {
   void free_entry(Entry* e);
   size_t entry_bytes_of(const Entry* e) const;
   Entry* relocate_locked(Entry* e, size_t new_len, bool ttl);
+  bool fits_in_place(const Entry* e, size_t val_len, int64_t expire_ms) const;
+  Entry* overwrite_in_place_locked(Entry* e, std::string_view value, int64_t expire_ms);
   void list_replace(Entry* old_e, Entry* new_e);
   Entry* at(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
   uint32_t handle(const Entry* e) const {

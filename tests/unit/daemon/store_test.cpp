@@ -132,3 +132,66 @@ TEST_CASE("store: a value larger than a shard's share is stored if it fits the w
   std::string huge(80 * 1024 * 1024, 'y');  // larger than all of maxmemory: refused
   CHECK(s.put_locked("huge", Store::hash("huge"), huge, 0) == nullptr);
 }
+
+TEST_CASE("store: an overwrite that keeps the size class is done in place") {
+  Shard s;
+  Entry* e = put(s, "k", std::string(100, 'a'));
+  size_t used = s.used_bytes();
+  Entry* e2 = put(s, "k", std::string(101, 'b'));  // 16 + 1 + 101 = 118: the 120-byte class, like 117
+  CHECK(e2 == e);
+  CHECK(find(s, "k")->value() == std::string(101, 'b'));
+  CHECK(s.used_bytes() == used);
+  CHECK(s.payload_bytes() == 1 + 101);
+  CHECK(s.key_index_locked().size() == 1);
+  CHECK(s.key_index_locked().check());
+
+  // A value in another class moves the entry; the table and key index follow it.
+  Entry* e3 = put(s, "k", std::string(300, 'c'));
+  CHECK(e3 != e);
+  CHECK(find(s, "k") == e3);
+  CHECK(s.payload_bytes() == 1 + 300);
+  CHECK(s.key_index_locked().check());
+}
+
+TEST_CASE("store: an in-place overwrite takes the new TTL and becomes the most recent entry") {
+  Shard s;
+  Entry* a = put(s, "a", "0123456789", 9000);
+  put(s, "b", "x");
+  CHECK(s.volatile_count_locked() == 1);
+  Entry* a2 = put(s, "a", "abcdefghij");  // SET without EX clears the TTL
+  CHECK(a2 == a);
+  CHECK(a2->expire_ms == 0);
+  CHECK(s.volatile_count_locked() == 0);
+  CHECK(find(s, "a", 100000) == a2);  // no longer expires
+  Entry* a3 = put(s, "a", "ABCDEFGHIJ", 7000);  // keeps its TTL block: still in place
+  CHECK(a3 == a);
+  CHECK(a3->expire_ms == 7000);
+  CHECK(s.volatile_count_locked() == 1);
+  // A key created without a TTL moves to a block with one the first time it gets one.
+  Entry* b = find(s, "b");
+  Entry* b2 = put(s, "b", "y", 8000);
+  CHECK(b2 != b);
+  CHECK(b2->expire_ms == 8000);
+  CHECK(s.volatile_count_locked() == 2);
+
+  // Recency: "a" was overwritten last among a, c: with a budget for one more key, c goes first.
+  Shard t;
+  put(t, "c", std::string(100, 'c'));
+  put(t, "d", std::string(100, 'd'));
+  put(t, "c", std::string(100, 'C'));  // in place, now the most recent
+  t.evict_to_budget_locked(t.used_bytes() - 1, 0);
+  CHECK(find(t, "c") != nullptr);
+  CHECK(find(t, "d") == nullptr);
+}
+
+TEST_CASE("store: an in-place overwrite drops the old value's tags") {
+  Shard s;
+  Entry* e = put(s, "k", "v1");
+  std::string_view tags[] = {"t1"};
+  s.attach_tags_locked(e, tags);
+  CHECK(s.tags_of_locked(e).size() == 1);
+  Entry* e2 = put(s, "k", "v2");
+  REQUIRE(e2 == e);
+  CHECK(s.tags_of_locked(e2).empty());
+  CHECK(s.tag_index_locked().bytes() == 0);
+}
