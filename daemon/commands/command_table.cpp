@@ -151,11 +151,15 @@ bool allowed_in_multi_directly(std::string_view name) {
 }  // namespace
 
 void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out) {
-  auto start = std::chrono::steady_clock::now();
-  ctx.now_ms = store::unix_ms();
+  // One clock read gives the command its time (expiry) and its start, as Redis's call() does
+  // with ustime(): two reads a command instead of three (each ~20 ns through the vDSO, ~5 % of
+  // a pipelined GET). A wall-clock step during the command counts as 0 ns, not a negative time.
+  using namespace std::chrono;
+  const auto start = system_clock::now();
+  ctx.now_ms = duration_cast<milliseconds>(start.time_since_epoch()).count();
   ctx.tstats.commands.fetch_add(1, std::memory_order_relaxed);
   spec.handler(ctx, args, out);
-  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  const auto nanos = std::max<int64_t>(0, duration_cast<nanoseconds>(system_clock::now() - start).count());
   ctx.tstats.per_command.record(static_cast<size_t>(&spec - command_table().all().data()), static_cast<uint64_t>(nanos));
 }
 
