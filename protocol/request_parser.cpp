@@ -411,4 +411,40 @@ bool RequestParser::split_inline(std::string_view line) {
   }
 }
 
+namespace {
+// Reads "<digits>\r\n" at input[pos] (after the type byte); false unless complete and sane.
+bool peek_count(std::string_view in, size_t& pos, size_t& value) {
+  size_t v = 0, digits = 0;
+  while (pos < in.size() && in[pos] >= '0' && in[pos] <= '9' && digits < 12) {
+    v = v * 10 + static_cast<size_t>(in[pos] - '0');
+    ++pos;
+    ++digits;
+  }
+  if (digits == 0 || pos + 1 >= in.size() || in[pos] != '\r' || in[pos + 1] != '\n') return false;
+  pos += 2;
+  value = v;
+  return true;
+}
+}  // namespace
+
+size_t peek_second_args(std::string_view in, std::span<std::string_view> out) {
+  size_t pos = 0, n = 0;
+  while (n < out.size() && pos < in.size() && in[pos] == '*') {
+    size_t argc = 0;
+    ++pos;
+    if (!peek_count(in, pos, argc) || argc == 0) break;
+    std::string_view second;
+    for (size_t a = 0; a < argc; ++a) {
+      size_t len = 0;
+      if (pos >= in.size() || in[pos] != '$') return n;
+      ++pos;
+      if (!peek_count(in, pos, len) || len > in.size() - pos || in.size() - pos - len < 2) return n;
+      if (a == 1) second = in.substr(pos, len);
+      pos += len + 2;
+    }
+    out[n++] = second;
+  }
+  return n;
+}
+
 }  // namespace shardcache::protocol

@@ -2,6 +2,7 @@
 // Depends on nothing but the standard library; shared by the daemon and the tests.
 #pragma once
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,6 +74,13 @@ class RequestParser {
   long long bulk_len_ = -1;         // length of the bulk whose header was read, or -1
   size_t inline_scanned_ = 0;       // bytes of an inline line already searched for '\n'
 };
+
+/// Looks ahead in `input` (a connection's unparsed bytes) without consuming anything: for each
+/// complete multibulk request from its start, stores the second argument (for most commands the
+/// key) in out[i], or an empty view when the request has fewer than two. Stops at out's size,
+/// at the first incomplete request, an inline command or anything malformed (the parser proper
+/// reports that). Returns how many requests it stored. Used for cache hints only.
+size_t peek_second_args(std::string_view input, std::span<std::string_view> out);
 
 namespace detail {
 /// Redis's string2ll: strict decimal (optional '-', no '+', no leading zeros, no spaces).

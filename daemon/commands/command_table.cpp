@@ -185,6 +185,8 @@ const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
   return spec;
 }
 
+void prefetch_keys(ServerState& server, std::span<const std::string_view> keys) { server.store.prefetch(keys); }
+
 void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
   if (args.empty()) return;
   const CommandSpec* spec = resolve(ctx, args, out);

@@ -59,6 +59,8 @@ void register_invalidation(CommandTable& t);
 
 /// Runs one command (args[0] is its name) for ctx.client, writing exactly one reply to out.
 void dispatch(CmdContext& ctx, Args args, ReplySink& out);
+/// Cache hints for the keys of pipelined requests about to be dispatched (Store::prefetch).
+void prefetch_keys(ServerState& server, std::span<const std::string_view> keys);
 
 /// Runs a command without MULTI queueing (used by EXEC).
 void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out);

@@ -99,6 +99,18 @@ bool allocator_purge() {
 #endif
 }
 
+bool allocator_retains_freed_memory() {
+#ifdef SHARDCACHE_JEMALLOC
+  static const bool retain = [] {
+    bool r = false;
+    return ctl_read("opt.retain", r) && r;
+  }();
+  return retain;
+#else
+  return false;  // glibc and the sanitizers' allocators unmap large blocks
+#endif
+}
+
 std::string allocator_report() {
 #ifdef SHARDCACHE_JEMALLOC
   std::string out;

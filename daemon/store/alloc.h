@@ -31,6 +31,9 @@ struct AllocatorStats {
 AllocatorStats allocator_stats();
 /// Returns dirty pages of every arena to the OS now (MEMORY PURGE). False if unsupported.
 bool allocator_purge();
+/// True when memory the allocator frees stays mapped (jemalloc's opt.retain): a stale pointer
+/// to a freed block may then be read without a fault (the lock-free prefetch hints rely on it).
+bool allocator_retains_freed_memory();
 /// The allocator's own statistics report (MEMORY MALLOC-STATS); a note when unavailable.
 std::string allocator_report();
 

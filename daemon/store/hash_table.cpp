@@ -10,7 +10,33 @@ namespace {
 constexpr size_t kInitialBuckets = 16;
 }
 
-HashTable::HashTable() : base_(SlabArena::instance().base()) { t_[0].assign(kInitialBuckets, 0); }
+HashTable::HashTable() : base_(SlabArena::instance().base()) {
+  t_[0].assign(kInitialBuckets, 0);
+  publish_view();
+}
+
+void HashTable::publish_view() {
+  auto w = reinterpret_cast<uintptr_t>(t_[0].data());
+  uint64_t log2 = static_cast<uint64_t>(__builtin_ctzll(t_[0].size()));
+  view_.store((log2 << 56) | (w & ((uint64_t{1} << 48) - 1)), std::memory_order_relaxed);
+}
+
+// The bucket is read with a relaxed atomic load while its owner may write it under the shard
+// lock, and the array may just have been freed by a finished rehash (the view is one resize
+// old): a stale handle only makes a useless prefetch (prefetches never fault), and the freed
+// array is still mapped because the caller checked allocator_retains_freed_memory(). Sanitizer
+// builds (no jemalloc) never get here.
+void HashTable::prefetch_head(uint64_t hash, bool stale_reads_safe) const {
+  if (!stale_reads_safe) return;
+  auto [slots, mask] = view();
+  if (!slots) return;
+  uint32_t h = __atomic_load_n(slots + (hash & mask), __ATOMIC_RELAXED);
+  if (!h) return;
+  const char* e = base_ + size_t{h} * SlabArena::kGranule;
+  __builtin_prefetch(e);        // header and key
+  __builtin_prefetch(e + 64);   // the rest of a short key and the value's start
+  __builtin_prefetch(e + 127);  // the end of a ~130-byte entry, whatever its alignment
+}
 
 uint64_t HashTable::key_hash(const Entry* e) { return XXH3_64bits(e->key_data(), e->klen()); }
 
@@ -110,6 +136,7 @@ void HashTable::rehash_step(size_t buckets) {
   }
   if (rehash_idx_ >= from.size()) {
     from.swap(to);
+    publish_view();
     std::vector<uint32_t>().swap(to);
     rehash_idx_ = 0;
   }
@@ -131,7 +158,8 @@ Entry* HashTable::random_chain(uint64_t rnd) const {
 }
 
 void HashTable::clear() {
-  t_[0].assign(kInitialBuckets, 0);
+  std::vector<uint32_t>(kInitialBuckets, 0).swap(t_[0]);  // assign() would keep the big array
+  publish_view();
   std::vector<uint32_t>().swap(t_[1]);
   rehash_idx_ = 0;
   size_ = 0;

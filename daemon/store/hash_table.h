@@ -4,6 +4,7 @@
 // chain links are 32-bit slab handles (4 bytes a slot); an entry's hash is recomputed from its
 // key when it moves between buckets (rehash) or leaves the table.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -44,6 +45,17 @@ class HashTable {
   /// Move up to `buckets` buckets to the new table (called per operation and by a cron step).
   void rehash_step(size_t buckets);
 
+  /// Lock-free hints for a lookup of `hash` that will happen soon (a pipelined request not yet
+  /// run): the bucket's cache line. Never reads the table's memory, never faults.
+  void prefetch_bucket(uint64_t hash) const {
+    auto [slots, mask] = view();
+    if (slots) __builtin_prefetch(slots + (hash & mask));
+  }
+  /// The second hint, once prefetch_bucket's line has had time to arrive: the first lines of the
+  /// entry at the head of the key's chain. Reads the bucket without the shard lock, so only when
+  /// `stale_reads_safe` (the allocator never unmaps a freed array; see the .cpp).
+  void prefetch_head(uint64_t hash, bool stale_reads_safe) const;
+
   /// Visit the buckets for `cursor` (Redis dictScan); returns the next cursor (0 = done).
   template <typename Fn>
   uint64_t scan(uint64_t cursor, Fn&& fn);
@@ -77,10 +89,22 @@ class HashTable {
   }
   uint32_t* link_to(Entry* e, uint64_t hash);
   void maybe_grow();
+  /// Publishes t_[0]'s array and size for the lock-free prefetch hints, in one word (pointer in
+  /// the low 48 bits, log2 of the size above) so a reader never pairs an array with another's size.
+  void publish_view();
+  struct View {
+    const uint32_t* slots;
+    uint64_t mask;
+  };
+  View view() const {
+    uint64_t w = view_.load(std::memory_order_relaxed);
+    return {reinterpret_cast<const uint32_t*>(w & ((uint64_t{1} << 48) - 1)), (uint64_t{1} << (w >> 56)) - 1};
+  }
   char* base_;
   std::vector<uint32_t> t_[2];
   size_t rehash_idx_ = 0;
   size_t size_ = 0;
+  std::atomic<uint64_t> view_{0};  // publish_view(); read by other threads without the lock
 };
 
 template <typename Fn>

@@ -79,6 +79,10 @@ class Shard {
   /// Remove everything.
   void clear_locked();
 
+  /// HashTable::prefetch_bucket / prefetch_head on this shard's table; no lock needed.
+  void prefetch_bucket(uint64_t hash) const { table_.prefetch_bucket(hash); }
+  void prefetch_head(uint64_t hash, bool stale_reads_safe) const { table_.prefetch_head(hash, stale_reads_safe); }
+
   size_t size_locked() const { return table_.size(); }
   size_t volatile_count_locked() const { return volatile_.size(); }
   HashTable& table_locked() { return table_; }

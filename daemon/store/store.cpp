@@ -1,8 +1,11 @@
 // daemon/store/store.cpp: shard routing, whole-store locking, budget split and cron steps.
 #include "daemon/store/store.h"
 
+#include "daemon/store/alloc.h"
+
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -11,6 +14,19 @@ namespace shardcache::store {
 int64_t unix_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void Store::prefetch(std::span<const std::string_view> keys) {
+  constexpr size_t kMax = 32;
+  uint64_t hashes[kMax];
+  size_t n = std::min(keys.size(), kMax);
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = keys[i].empty() ? 0 : hash(keys[i]);
+    if (hashes[i]) shard_for(hashes[i]).prefetch_bucket(hashes[i]);
+  }
+  const bool safe = allocator_retains_freed_memory();
+  for (size_t i = 0; i < n; ++i)
+    if (hashes[i]) shard_for(hashes[i]).prefetch_head(hashes[i], safe);
 }
 
 Store::Store(size_t shards) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +41,12 @@ class Store {
   Shard& shard_for(uint64_t hash) { return *shards_[shard_index(hash)]; }
   /// Bits of a SCAN cursor used for the shard index.
   unsigned shard_bits() const { return shard_bits_; }
+
+  /// Cache hints for keys that pipelined requests will look up next, without locks: first every
+  /// key's bucket, then (where the allocator makes a stale read safe) each chain's head entry,
+  /// so their memory latencies overlap instead of adding up. Only a speed hint: any key may
+  /// change before its request runs.
+  void prefetch(std::span<const std::string_view> keys);
 
   /// Lock every shard in ascending order (EXEC, FLUSHALL, atomic multi-key operations).
   void lock_all();

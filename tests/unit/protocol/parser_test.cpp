@@ -336,3 +336,26 @@ TEST_CASE("unauthenticated limits (Redis 7: 10 arguments, 16384-byte bulks befor
   check_all_splits("*1\r\n$16385\r\n", unauth);
   CHECK(run_once("*1\r\n$16385\r\n").failed == false);  // off by default
 }
+
+namespace protocol = shardcache::protocol;
+
+TEST_CASE("peek_second_args: the key of each complete request ahead, nothing consumed") {
+  std::string_view out[4];
+  std::string in = "*2\r\n$3\r\nGET\r\n$3\r\nk:1\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$5\r\nhello\r\n*1\r\n$4\r\nPING\r\n";
+  REQUIRE(protocol::peek_second_args(in, out) == 3);
+  CHECK(out[0] == "k:1");
+  CHECK(out[1] == "k2");
+  CHECK(out[2].empty());  // PING has no second argument
+
+  // Stops at out's size, at an incomplete request, at inline commands and at garbage.
+  CHECK(protocol::peek_second_args(in, std::span(out, 1)) == 1);
+  for (size_t cut = 0; cut < 14; ++cut) CHECK(protocol::peek_second_args(in.substr(0, cut), out) == 0);
+  CHECK(protocol::peek_second_args(in.substr(0, in.size() - 1), out) == 2);
+  CHECK(protocol::peek_second_args("GET k\r\n", out) == 0);
+  CHECK(protocol::peek_second_args("*2\r\n$3\r\nGET\r\n$x\r\n", out) == 0);
+  CHECK(protocol::peek_second_args("*2\r\n$3\r\nGET\r\n$99999999999999\r\nk\r\n", out) == 0);
+  CHECK(protocol::peek_second_args("*0\r\n", out) == 0);
+  std::string binary = std::string("*2\r\n$3\r\nGET\r\n$3\r\n") + std::string("\r\n\0", 3) + "\r\n";
+  REQUIRE(protocol::peek_second_args(binary, out) == 1);
+  CHECK(out[0] == std::string_view("\r\n\0", 3));
+}
