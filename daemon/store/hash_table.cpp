@@ -26,16 +26,17 @@ void HashTable::publish_view() {
 // old): a stale handle only makes a useless prefetch (prefetches never fault), and the freed
 // array is still mapped because the caller checked allocator_retains_freed_memory(). Sanitizer
 // builds (no jemalloc) never get here.
-void HashTable::prefetch_head(uint64_t hash, bool stale_reads_safe) const {
-  if (!stale_reads_safe) return;
+const Entry* HashTable::prefetch_head(uint64_t hash, bool stale_reads_safe) const {
+  if (!stale_reads_safe) return nullptr;
   auto [slots, mask] = view();
-  if (!slots) return;
+  if (!slots) return nullptr;
   uint32_t h = __atomic_load_n(slots + (hash & mask), __ATOMIC_RELAXED);
-  if (!h) return;
+  if (!h) return nullptr;
   const char* e = base_ + size_t{h} * SlabArena::kGranule;
   __builtin_prefetch(e);        // header and key
   __builtin_prefetch(e + 64);   // the rest of a short key and the value's start
   __builtin_prefetch(e + 127);  // the end of a ~130-byte entry, whatever its alignment
+  return reinterpret_cast<const Entry*>(e);
 }
 
 uint64_t HashTable::key_hash(const Entry* e) { return XXH3_64bits(e->key_data(), e->klen()); }

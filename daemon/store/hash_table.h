@@ -54,7 +54,9 @@ class HashTable {
   /// The second hint, once prefetch_bucket's line has had time to arrive: the first lines of the
   /// entry at the head of the key's chain. Reads the bucket without the shard lock, so only when
   /// `stale_reads_safe` (the allocator never unmaps a freed array; see the .cpp).
-  void prefetch_head(uint64_t hash, bool stale_reads_safe) const;
+  /// Returns that entry (possibly stale: a hint, to be read only through Shard's prefetch
+  /// helpers), or nullptr.
+  const Entry* prefetch_head(uint64_t hash, bool stale_reads_safe) const;
 
   /// Visit the buckets for `cursor` (Redis dictScan); returns the next cursor (0 = done).
   template <typename Fn>

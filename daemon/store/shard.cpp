@@ -90,6 +90,15 @@ void Shard::list_replace(Entry* old_e, Entry* new_e) {
   old_e->newer = old_e->older = 0;
 }
 
+void Shard::prefetch_neighbours(const Entry* e) const {
+  const char* p = reinterpret_cast<const char*>(e);
+  if (p < base_ || static_cast<size_t>(p - base_) + sizeof(Entry) > arena_.readable_bytes()) return;
+  uint32_t newer = __atomic_load_n(&e->newer, __ATOMIC_RELAXED);
+  uint32_t older = __atomic_load_n(&e->older, __ATOMIC_RELAXED);
+  if (newer) __builtin_prefetch(base_ + size_t{newer} * SlabArena::kGranule, 1);
+  if (older) __builtin_prefetch(base_ + size_t{older} * SlabArena::kGranule, 1);
+}
+
 void Shard::touch_locked(Entry* e) {
   if (policy_ == EvictionPolicy::AllKeysSieve) {
     e->flags |= Entry::kVisited;

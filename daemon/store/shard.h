@@ -81,7 +81,13 @@ class Shard {
 
   /// HashTable::prefetch_bucket / prefetch_head on this shard's table; no lock needed.
   void prefetch_bucket(uint64_t hash) const { table_.prefetch_bucket(hash); }
-  void prefetch_head(uint64_t hash, bool stale_reads_safe) const { table_.prefetch_head(hash, stale_reads_safe); }
+  const Entry* prefetch_head(uint64_t hash, bool stale_reads_safe) const {
+    return table_.prefetch_head(hash, stale_reads_safe);
+  }
+  /// The third hint: the entry's policy-list neighbours, which a use of it (LRU move to front)
+  /// writes. `e` came from prefetch_head and may be stale: it is read with relaxed loads, only
+  /// where the arena is readable, and what it says is only prefetched.
+  void prefetch_neighbours(const Entry* e) const;
 
   size_t size_locked() const { return table_.size(); }
   size_t volatile_count_locked() const { return volatile_.size(); }

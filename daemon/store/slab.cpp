@@ -212,6 +212,7 @@ uint32_t SlabArena::take_page_locked_class(size_t cls, unsigned heap) {
         size_t n = std::min(kCommitPages, limit - committed_pages_);
         if (mprotect(base_ + committed_pages_ * kPageBytes, n * kPageBytes, PROT_READ | PROT_WRITE) != 0) return kNone;
         committed_pages_ += n;
+        readable_.store(committed_pages_ * kPageBytes, std::memory_order_release);
       }
       pg = static_cast<uint32_t>(next_page_++);
     }

@@ -57,6 +57,9 @@ class SlabArena {
   }
   void* ptr(uint32_t h) const { return h ? base_ + size_t{h} * kGranule : nullptr; }
   char* base() const { return base_; }
+  /// Bytes from base() that are readable (committed pages are never decommitted, only
+  /// madvise'd): a block address below it may be read without the owner's lock without faulting.
+  size_t readable_bytes() const { return readable_.load(std::memory_order_acquire); }
 
   SlabStats stats() const;
 
@@ -74,6 +77,7 @@ class SlabArena {
   std::vector<uint32_t> free_pages_;      // empty pages, most recently freed last
   size_t next_page_ = 1;                  // page 0 is never used: handle 0 means null
   size_t committed_pages_ = 0;
+  std::atomic<size_t> readable_{0};       // committed_pages_ * kPageBytes, for readers without locks
   size_t dirty_free_ = 0;                 // empty pages not yet returned to the OS
   std::atomic<size_t> pages_used_{0};
 };

@@ -25,8 +25,10 @@ void Store::prefetch(std::span<const std::string_view> keys) {
     if (hashes[i]) shard_for(hashes[i]).prefetch_bucket(hashes[i]);
   }
   const bool safe = allocator_retains_freed_memory();
+  const Entry* heads[kMax];
+  for (size_t i = 0; i < n; ++i) heads[i] = hashes[i] ? shard_for(hashes[i]).prefetch_head(hashes[i], safe) : nullptr;
   for (size_t i = 0; i < n; ++i)
-    if (hashes[i]) shard_for(hashes[i]).prefetch_head(hashes[i], safe);
+    if (heads[i]) shard_for(hashes[i]).prefetch_neighbours(heads[i]);
 }
 
 Store::Store(size_t shards) {

@@ -2,8 +2,11 @@
 // active), incremental growth with SCAN coverage, LRU eviction within a budget.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "daemon/store/store.h"
 
@@ -194,4 +197,43 @@ TEST_CASE("store: an in-place overwrite drops the old value's tags") {
   REQUIRE(e2 == e);
   CHECK(s.tags_of_locked(e2).empty());
   CHECK(s.tag_index_locked().bytes() == 0);
+}
+
+TEST_CASE("store: prefetch hints are safe while other threads grow, clear and rewrite the tables") {
+  // Store::prefetch reads bucket arrays and entries without the shard locks; this drives it
+  // against writers that grow tables (rehash frees the old array), FLUSH (clear) and overwrite,
+  // and checks the writers' own view of their keys stays exact.
+  Store st(4);
+  std::atomic<bool> stop{false};
+  std::thread hinter([&] {
+    std::vector<std::string> keys;
+    for (int i = 0; i < 64; ++i) keys.push_back("k" + std::to_string(i * 37));
+    std::vector<std::string_view> views(keys.begin(), keys.end());
+    for (int round = 0; !stop.load() && round < 2000000; ++round)
+      st.prefetch(std::span(views).subspan(static_cast<size_t>(round % 48), 16));
+  });
+  bool exact = true;
+  for (int cycle = 0; cycle < 6; ++cycle) {
+    for (int i = 0; i < 20000; ++i) {
+      std::string k = "k" + std::to_string(i);
+      uint64_t h = Store::hash(k);
+      std::lock_guard g(st.shard_for(h).mutex());
+      st.shard_for(h).put_locked(k, h, std::string(static_cast<size_t>(10 + i % 200), 'v'), 0);
+    }
+    for (int i = 0; i < 20000; i += 7) {
+      std::string k = "k" + std::to_string(i);
+      uint64_t h = Store::hash(k);
+      std::lock_guard g(st.shard_for(h).mutex());
+      Entry* e = st.shard_for(h).find_locked(k, h, 1000);
+      exact = exact && e && e->vlen() == static_cast<uint32_t>(10 + i % 200);
+    }
+    for (size_t s = 0; s < st.shard_count(); ++s) {
+      std::lock_guard g(st.shard(s).mutex());
+      st.shard(s).clear_locked();
+    }
+  }
+  stop = true;
+  hinter.join();
+  CHECK(exact);
+  CHECK(st.stats().keys == 0);
 }
