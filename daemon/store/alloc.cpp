@@ -101,9 +101,18 @@ bool allocator_purge() {
 
 bool allocator_retains_freed_memory() {
 #ifdef SHARDCACHE_JEMALLOC
+  // With opt.retain jemalloc never unmaps; it "decommits" unused extents, which is a no-op
+  // (pages stay mapped, purged with madvise) unless the kernel is in strict overcommit mode
+  // (vm.overcommit_memory = 2), where jemalloc maps them PROT_NONE instead.
   static const bool retain = [] {
     bool r = false;
-    return ctl_read("opt.retain", r) && r;
+    if (!ctl_read("opt.retain", r) || !r) return false;
+    int mode = 0;
+    if (FILE* f = std::fopen("/proc/sys/vm/overcommit_memory", "r")) {
+      if (std::fscanf(f, "%d", &mode) != 1) mode = 2;  // unknown: assume the unsafe case
+      std::fclose(f);
+    }
+    return mode != 2;
   }();
   return retain;
 #else
