@@ -10,7 +10,19 @@ namespace {
 constexpr size_t kInitialBuckets = 16;
 }
 
-HashTable::HashTable() : base_(SlabArena::instance().base()) { t_[0].assign(kInitialBuckets, 0); }
+void Buckets::assign(size_t n) {
+  reset();
+  p_ = static_cast<uint32_t*>(alloc_zeroed(n * sizeof(uint32_t)));
+  n_ = n;
+}
+
+void Buckets::reset() {
+  free_zeroed(p_, n_ * sizeof(uint32_t));
+  p_ = nullptr;
+  n_ = 0;
+}
+
+HashTable::HashTable() : base_(SlabArena::instance().base()) { t_[0].assign(kInitialBuckets); }
 
 uint64_t HashTable::key_hash(const Entry* e) { return XXH3_64bits(e->key_data(), e->klen()); }
 
@@ -79,8 +91,8 @@ void HashTable::maybe_grow() {
     rehash_step(1);
     return;
   }
-  if (size_ >= t_[0].size()) {
-    t_[1].assign(t_[0].size() * 2, 0);
+  if (size_ >= t_[0].size() * kMaxLoad) {
+    t_[1].assign(t_[0].size() * 2);
     rehash_idx_ = 0;
   }
 }
@@ -110,7 +122,7 @@ void HashTable::rehash_step(size_t buckets) {
   }
   if (rehash_idx_ >= from.size()) {
     from.swap(to);
-    std::vector<uint32_t>().swap(to);
+    to.reset();
     rehash_idx_ = 0;
   }
 }
@@ -131,8 +143,8 @@ Entry* HashTable::random_chain(uint64_t rnd) const {
 }
 
 void HashTable::clear() {
-  t_[0].assign(kInitialBuckets, 0);
-  std::vector<uint32_t>().swap(t_[1]);
+  t_[0].assign(kInitialBuckets);
+  t_[1].reset();
   rehash_idx_ = 0;
   size_ = 0;
 }
