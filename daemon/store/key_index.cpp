@@ -6,6 +6,8 @@
 #include <cstring>
 #include <new>
 
+#include "daemon/store/alloc.h"
+
 namespace shardcache::store {
 
 namespace {
@@ -56,7 +58,7 @@ std::string_view shortest_separator(std::string_view lo, std::string_view hi) {
 }
 }  // namespace
 
-KeyIndex::KeyIndex() : base_(SlabArena::instance().base()), map_(Less{}, Map::allocator_type(&bytes_)) {}
+KeyIndex::KeyIndex() : base_(SlabArena::instance().base()), dir_(Directory::allocator_type(&bytes_)) {}
 
 KeyIndex::~KeyIndex() { clear(); }
 
@@ -77,18 +79,55 @@ void KeyIndex::free_leaf(Leaf* l) {
   std::free(l);
 }
 
-void KeyIndex::add_leaf(std::string_view separator, Leaf* l) {
-  map_.emplace(std::piecewise_construct, std::forward_as_tuple(separator, CountingAllocator<char>(&bytes_)),
-               std::forward_as_tuple(l));
+void KeyIndex::add_leaf(Directory::const_iterator at, std::string_view separator, Leaf* l) {
+  Dir d{l, static_cast<uint32_t>(separator.size()), {}};
+  if (separator.size() <= sizeof d.inl) {
+    std::memcpy(d.inl, separator.data(), separator.size());
+  } else {
+    char* p = static_cast<char*>(std::malloc(separator.size()));
+    if (!p) throw std::bad_alloc();
+    bytes_ += malloc_usable_size(p);
+    std::memcpy(p, separator.data(), separator.size());
+    std::memcpy(d.inl, &p, sizeof p);
+  }
+  try {
+    dir_.insert(at, d);
+  } catch (...) {
+    if (d.len > sizeof d.inl) {
+      bytes_ -= malloc_usable_size(const_cast<char*>(d.data()));
+      std::free(const_cast<char*>(d.data()));
+    }
+    throw;
+  }
 }
 
-KeyIndex::Map::const_iterator KeyIndex::leaf_for(std::string_view key) const {
-  auto it = map_.upper_bound(key);  // the first leaf's separator is "", so it != begin()
+KeyIndex::Directory::iterator KeyIndex::drop_row(Directory::iterator it) {
+  if (it->len > sizeof it->inl) {
+    char* p = const_cast<char*>(it->data());
+    bytes_ -= malloc_usable_size(p);
+    std::free(p);
+  }
+  return dir_.erase(it);
+}
+
+size_t KeyIndex::insert_reserve(size_t key_len) const {
+  size_t grow = dir_.size() == dir_.capacity() ? std::max<size_t>(1, dir_.capacity() * 2) * sizeof(Dir) : 0;
+  return alloc_rounded_size(sizeof(Leaf)) + grow + (key_len > sizeof(Dir::inl) ? alloc_rounded_size(key_len) : 0);
+}
+
+namespace {
+struct SepLess {
+  bool operator()(std::string_view key, const auto& row) const { return key < row.sep(); }
+};
+}  // namespace
+
+KeyIndex::Directory::const_iterator KeyIndex::leaf_for(std::string_view key) const {
+  auto it = std::upper_bound(dir_.begin(), dir_.end(), key, SepLess{});  // the first separator is "": it != begin()
   return --it;
 }
 
-KeyIndex::Map::iterator KeyIndex::leaf_for(std::string_view key) {
-  auto it = map_.upper_bound(key);
+KeyIndex::Directory::iterator KeyIndex::leaf_for(std::string_view key) {
+  auto it = std::upper_bound(dir_.begin(), dir_.end(), key, SepLess{});
   return --it;
 }
 
@@ -174,20 +213,20 @@ void KeyIndex::admit(Leaf& l, std::string_view key, size_t range_lcp) const {
   if (top8(l.var) != sel) refingerprint(l);  // a new high varying bit: fingerprints move
 }
 
-size_t KeyIndex::range_lcp(Map::const_iterator it) const {
+size_t KeyIndex::range_lcp(Directory::const_iterator it) const {
   auto next = std::next(it);
-  return next == map_.end() ? 0 : common_prefix(it->first, next->first);
+  return next == dir_.end() ? 0 : common_prefix(it->sep(), next->sep());
 }
 
 void KeyIndex::insert(Entry* e) {
-  if (map_.empty()) add_leaf("", new_leaf());
+  if (dir_.empty()) add_leaf(dir_.end(), "", new_leaf());
   std::string_view key = e->key();
   auto it = leaf_for(key);
-  if (it->second->n == kLeafCap) {
+  if (it->leaf->n == kLeafCap) {
     split(it, key);
     it = leaf_for(key);
   }
-  Leaf& l = *it->second;
+  Leaf& l = *it->leaf;
   size_t rl = range_lcp(it);
   admit(l, key, rl);
   size_t ties = 0;
@@ -205,11 +244,11 @@ void KeyIndex::insert(Entry* e) {
   ++size_;
 }
 
-void KeyIndex::split(Map::iterator it, std::string_view key) {
-  Leaf& l = *it->second;
+void KeyIndex::split(Directory::iterator it, std::string_view key) {
+  Leaf& l = *it->leaf;
   Leaf* r = new_leaf();
-  if (std::next(it) == map_.end() && key_at(l, l.n - 1) < key) {  // appending: keep this leaf full
-    add_leaf(shortest_separator(key_at(l, l.n - 1), key), r);
+  if (std::next(it) == dir_.end() && key_at(l, l.n - 1) < key) {  // appending: keep this leaf full
+    add_leaf(std::next(it), shortest_separator(key_at(l, l.n - 1), key), r);
     return;
   }
   size_t h = l.n / 2;
@@ -223,18 +262,17 @@ void KeyIndex::split(Map::iterator it, std::string_view key) {
   r->ref = l.ref;
   r->var = l.var;
   r->loose = l.loose = 1;
-  add_leaf(shortest_separator(key_at(l, h - 1), key_at(*r, 0)), r);
+  add_leaf(std::next(it), shortest_separator(key_at(l, h - 1), key_at(*r, 0)), r);
 }
 
 void KeyIndex::erase(const Entry* e) {
   auto it = leaf_for(e->key());
-  Leaf& l = *it->second;
+  Leaf& l = *it->leaf;
   size_t pos = find_handle(l, handle(e));
   if (pos >= l.n) return;  // not indexed: nothing to do
   std::memmove(&l.e[pos], &l.e[pos + 1], (l.n - pos - 1) * sizeof(uint32_t));
   std::memmove(&l.fp[pos], &l.fp[pos + 1], l.n - pos - 1);
-  --l.n;
-  l.loose = 1;
+  --l.n;  // var may now be wider than the keys need: only a few more ties, left for a split
   --size_;
   shrink(it);
 }
@@ -243,7 +281,7 @@ void KeyIndex::erase_run(std::span<Entry* const> run) {
   size_t k = 0;
   while (k < run.size()) {
     auto it = leaf_for(run[k]->key());
-    Leaf& l = *it->second;
+    Leaf& l = *it->leaf;
     size_t first = k, w = 0;
     for (size_t r = 0; r < l.n; ++r) {
       if (k < run.size() && l.e[r] == handle(run[k])) {
@@ -265,56 +303,57 @@ void KeyIndex::erase_run(std::span<Entry* const> run) {
 }
 
 /// Keeps leaves from emptying out: drops an empty leaf, merges a sparse one into a neighbour.
-void KeyIndex::shrink(Map::iterator it) {
-  Leaf* l = it->second;
+void KeyIndex::shrink(Directory::iterator it) {
+  Leaf* l = it->leaf;
   if (l->n > kLeafCap / 4) return;
   auto next = std::next(it);
   if (l->n == 0) {
-    if (it != map_.begin()) {  // the previous leaf's range absorbs this one
+    if (it != dir_.begin()) {  // the previous leaf's range absorbs this one
       free_leaf(l);
-      map_.erase(it);
-    } else if (next != map_.end()) {  // keep the "" separator: adopt the next leaf
-      it->second = next->second;
+      drop_row(it);
+    } else if (next != dir_.end()) {  // keep the "" separator: adopt the next leaf
+      it->leaf = next->leaf;
       free_leaf(l);
-      map_.erase(next);
+      drop_row(next);
     } else {
       free_leaf(l);
-      map_.clear();
+      drop_row(it);
+      Directory(dir_.get_allocator()).swap(dir_);  // an empty index holds no bytes
     }
     return;
   }
   // Merge the right one of (this, neighbour) into the left one when both fit comfortably.
   auto left = it, right = next;
-  if (right == map_.end()) {
-    if (it == map_.begin()) return;
+  if (right == dir_.end()) {
+    if (it == dir_.begin()) return;
     left = std::prev(it);
     right = it;
   }
-  Leaf* a = left->second;
-  Leaf* b = right->second;
+  Leaf* a = left->leaf;
+  Leaf* b = right->leaf;
   if (a->n + b->n > kLeafCap * 3 / 4) return;
   std::memcpy(&a->e[a->n], b->e, b->n * sizeof(uint32_t));
   a->n = static_cast<uint16_t>(a->n + b->n);
   refresh(*a);
   free_leaf(b);
-  map_.erase(right);
+  drop_row(right);
 }
 
 void KeyIndex::replace(const Entry* old_e, Entry* new_e) {
-  Leaf& l = *leaf_for(old_e->key())->second;
+  Leaf& l = *leaf_for(old_e->key())->leaf;
   size_t pos = find_handle(l, handle(old_e));
   if (pos < l.n) l.e[pos] = handle(new_e);
 }
 
 bool KeyIndex::collect_prefix(std::string_view prefix, const std::string* after, size_t max,
                               std::vector<Entry*>& out) const {
-  if (map_.empty()) return true;
+  if (dir_.empty()) return true;
   std::string_view start = after ? std::string_view(*after) : prefix;
   auto it = leaf_for(start);
-  size_t pos = lower_pos(*it->second, start, false);
+  size_t pos = lower_pos(*it->leaf, start, false);
   size_t taken = 0;
-  for (; it != map_.end(); ++it, pos = 0) {
-    const Leaf& l = *it->second;
+  for (; it != dir_.end(); ++it, pos = 0) {
+    const Leaf& l = *it->leaf;
     for (; pos < l.n; ++pos) {
       std::string_view k = key_at(l, pos);
       if (after && k == *after) continue;
@@ -328,16 +367,19 @@ bool KeyIndex::collect_prefix(std::string_view prefix, const std::string* after,
 }
 
 void KeyIndex::clear() {
-  for (auto& [sep, leaf] : map_) free_leaf(leaf);
-  map_.clear();
+  while (!dir_.empty()) {
+    free_leaf(dir_.back().leaf);
+    drop_row(std::prev(dir_.end()));
+  }
+  Directory(dir_.get_allocator()).swap(dir_);
   size_ = 0;
 }
 
 bool KeyIndex::check() const {
   size_t n = 0;
   const Entry* prev = nullptr;
-  for (auto it = map_.begin(); it != map_.end(); ++it) {
-    const Leaf& l = *it->second;
+  for (auto it = dir_.begin(); it != dir_.end(); ++it) {
+    const Leaf& l = *it->leaf;
     auto next = std::next(it);
     if (l.n == 0 || l.n > kLeafCap) return false;
     for (size_t i = 0; i < l.n; ++i) {
@@ -346,13 +388,13 @@ bool KeyIndex::check() const {
       uint64_t w = window(k, l.lcp);
       if (((w ^ l.ref) & ~l.var) || l.fp[i] != fingerprint(w, top8(l.var))) return false;
       if (prev && !(prev->key() < k)) return false;
-      if (k < std::string_view(it->first)) return false;
-      if (next != map_.end() && !(k < std::string_view(next->first))) return false;
+      if (k < it->sep()) return false;
+      if (next != dir_.end() && !(k < next->sep())) return false;
       prev = at(l.e[i]);
     }
     n += l.n;
   }
-  return n == size_ && (map_.empty() || map_.begin()->first.empty());
+  return n == size_ && (dir_.empty() || dir_.begin()->sep().empty());
 }
 
 }  // namespace shardcache::store

@@ -1,8 +1,10 @@
 // daemon/store/key_index.h: a shard's ordered index of entries by key, so a prefix pattern
 // (`course:42:*`) is answered in O(log n + matches) instead of a walk over the keyspace.
 // A small two-level B+tree: sorted leaves of up to 200 entries (one 1 KB block each) found
-// through a std::map from each leaf's lower-bound separator (a short, suffix-truncated copy of
-// a key). Entries are held as 32-bit slab handles (slab.h) with a 1-byte fingerprint each:
+// through a sorted directory (one vector of 32-byte rows) by each leaf's lower-bound separator
+// (a short, suffix-truncated copy of a key, inline in the row up to 20 bytes). A shard has a few
+// hundred leaves (about 600 at 8M keys in 64 shards: a 20 KB directory), so a split's memmove
+// is cheap. Entries are held as 32-bit slab handles (slab.h) with a 1-byte fingerprint each:
 // 5 bytes a key. A leaf knows the prefix all its keys share (lcp bytes) and, over the 8 bytes
 // after it (the window), the bits where its keys may differ (var); a key's fingerprint is its
 // window's bits at the 8 highest positions of var, in order. Keys ordered a < b have
@@ -15,7 +17,6 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,11 +50,12 @@ class KeyIndex {
   /// the prefix follows (the range is exhausted).
   bool collect_prefix(std::string_view prefix, const std::string* after, size_t max, std::vector<Entry*>& out) const;
 
-  /// Most bytes one insert of a key of `key_len` bytes can add (a new leaf, map node, separator).
-  static size_t insert_reserve(size_t key_len) { return sizeof(Leaf) + 128 + key_len; }
+  /// Most bytes one insert of a key of `key_len` bytes can add (a new leaf, a directory row
+  /// when the directory is full, a separator too long for the row).
+  size_t insert_reserve(size_t key_len) const;
 
   size_t size() const { return size_; }
-  /// Bytes held by leaves, map nodes and separators, allocator-rounded (0 when empty).
+  /// Bytes held by leaves, the directory and long separators, allocator-rounded (0 when empty).
   size_t bytes() const { return bytes_; }
   /// Forgets every entry (they are the caller's to free).
   void clear();
@@ -72,14 +74,25 @@ class KeyIndex {
     uint32_t e[kLeafCap];    ///< slab handles of the entries, sorted by key
   };
   static_assert(sizeof(Leaf) == 1024);
-  struct Less {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a < b; }
+  /// A directory row: a leaf and its lower-bound separator (inline up to 20 bytes, else in a
+  /// counted heap block whose address the inline bytes hold).
+  struct Dir {
+    Leaf* leaf;
+    uint32_t len;
+    char inl[20];
+    const char* data() const {
+      if (len <= sizeof inl) return inl;
+      const char* p;
+      std::memcpy(&p, inl, sizeof p);
+      return p;
+    }
+    std::string_view sep() const { return {data(), len}; }
   };
-  using Map = std::map<CountedString, Leaf*, Less, CountingAllocator<std::pair<const CountedString, Leaf*>>>;
+  static_assert(sizeof(Dir) == 32);
+  using Directory = std::vector<Dir, CountingAllocator<Dir>>;
 
-  Map::const_iterator leaf_for(std::string_view key) const;
-  Map::iterator leaf_for(std::string_view key);
+  Directory::const_iterator leaf_for(std::string_view key) const;
+  Directory::iterator leaf_for(std::string_view key);
   /// First position in `l` whose key is >= `key`. `admitted`: admit(l, key) holds (the key's
   /// window is covered by var), so fingerprints order it; otherwise keys are compared.
   /// `ties` (optional) receives how many entries shared the key's fingerprint.
@@ -102,18 +115,22 @@ class KeyIndex {
   }
   std::string_view key_at(const Leaf& l, size_t i) const { return at(l.e[i])->key(); }
   /// Length of the prefix every key in the leaf's separator range must share.
-  size_t range_lcp(Map::const_iterator it) const;
+  size_t range_lcp(Directory::const_iterator it) const;
   Leaf* new_leaf();
   void free_leaf(Leaf* l);
-  void add_leaf(std::string_view separator, Leaf* l);
+  /// Inserts a directory row for `l` before `at`.
+  void add_leaf(Directory::const_iterator at, std::string_view separator, Leaf* l);
+  /// Removes a directory row (not its leaf); returns the row after it.
+  Directory::iterator drop_row(Directory::iterator it);
   /// Splits a full leaf in half, or, when `key` goes after every key of the last leaf (keys
   /// arriving in order), starts an empty leaf for it so the full one stays full.
-  void split(Map::iterator it, std::string_view key);
-  void shrink(Map::iterator it);
+  void split(Directory::iterator it, std::string_view key);
+  void shrink(Directory::iterator it);
 
   char* base_;        // the slab arena's base: handle -> entry
-  size_t bytes_ = 0;  // declared before map_: the map's allocator counts into it
-  Map map_;
+  size_t bytes_ = 0;  // declared before dir_: its allocator's allocator counts into it
+  Directory dir_;     // the directory: rows sorted by separator, the first one's is ""
+
   size_t size_ = 0;
 };
 

@@ -221,7 +221,7 @@ TEST_CASE("policy allkeys-sieve: read keys survive the hand once, unread keys go
   Shard s;
   s.set_policy(EvictionPolicy::AllKeysSieve);
   for (int i = 0; i < 10; ++i) REQUIRE(put(s, "k" + std::to_string(i), std::string(100, 'x')));
-  s.set_budget(s.used_bytes() + KeyIndex::insert_reserve(2));  // a new key reserves a leaf split
+  s.set_budget(s.used_bytes() + s.key_index_locked().insert_reserve(2));  // a new key reserves a leaf split
   s.touch_locked(find(s, "k0"));  // reads mark, they do not reorder
   s.touch_locked(find(s, "k1"));
   s.touch_locked(find(s, "k5"));

@@ -190,6 +190,26 @@ TEST_CASE("key index: leaves split, shrink and merge; prefix runs cross many lea
   CHECK(idx.bytes() == 0);
 }
 
+TEST_CASE("key index: separators longer than a directory row's 20 bytes; every byte given back") {
+  Shard s;
+  KeyIndex idx;
+  std::set<std::string> model;
+  const std::string stem = "tenant:alpha:course:" + std::string(30, 'c') + ":student:";
+  std::mt19937 rng(5);
+  for (int i = 0; i < 6000; ++i) {  // random order: leaves split in half at long separators
+    std::string k = stem + std::to_string(rng() % 100000);
+    if (model.insert(k).second) idx.insert(put(s, k));
+  }
+  REQUIRE(idx.check());
+  CHECK(collect_all(idx, stem + "1", 77) == model_prefix(model, stem + "1"));
+  CHECK(collect_all(idx, stem.substr(0, 25), 500) == model_prefix(model, stem.substr(0, 25)));
+  CHECK(idx.insert_reserve(stem.size() + 5) > idx.insert_reserve(3));  // a long separator may be allocated
+  for (const auto& k : model) idx.erase(find(s, k));  // leaves merge and drop, rows and separators freed
+  CHECK(idx.size() == 0);
+  CHECK(idx.bytes() == 0);
+  CHECK(idx.check());
+}
+
 TEST_CASE("key index memory is counted and modest") {
   Shard s;
   size_t before = s.used_bytes();
