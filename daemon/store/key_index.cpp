@@ -22,6 +22,11 @@ size_t common_prefix(std::string_view a, std::string_view b) {
 /// Bytes [lcp, lcp+8) of key, big-endian, zero-padded: ordered like the keys that share the
 /// first lcp bytes (a < b implies window(a) <= window(b)).
 uint64_t window(std::string_view key, size_t lcp) {
+  if (lcp + 8 <= key.size()) {
+    uint64_t v;
+    std::memcpy(&v, key.data() + lcp, 8);
+    return __builtin_bswap64(v);
+  }
   uint64_t v = 0;
   for (size_t i = 0; i < 8; ++i) v = (v << 8) | (lcp + i < key.size() ? static_cast<unsigned char>(key[lcp + i]) : 0u);
   return v;
@@ -132,6 +137,8 @@ KeyIndex::Directory::iterator KeyIndex::leaf_for(std::string_view key) {
 }
 
 size_t KeyIndex::bisect(const Leaf& l, std::string_view key, size_t lo, size_t hi) const {
+  if (hi - lo > 1 && hi - lo <= 16)  // ties: fetch the candidates together, not one miss at a time
+    for (size_t i = lo; i < hi; ++i) __builtin_prefetch(at(l.e[i]));
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     if (key_at(l, mid) < key) lo = mid + 1; else hi = mid;
@@ -154,12 +161,13 @@ size_t KeyIndex::lower_pos(const Leaf& l, std::string_view key, bool admitted, s
   uint8_t f = fingerprint(w, top8(l.var));
   // Count instead of bisect: independent loads over a few cache lines beat dependent hops on
   // a cold leaf, and the loop vectorizes.
-  size_t lo = 0, end = 0;
+  // Byte-wide counters (a leaf holds fewer than 256 entries) keep the vector loop byte-wide.
+  uint8_t lo = 0, end = 0;
   for (size_t i = 0; i < l.n; ++i) {
-    lo += l.fp[i] < f;
-    end += l.fp[i] <= f;
+    lo = static_cast<uint8_t>(lo + (l.fp[i] < f));
+    end = static_cast<uint8_t>(end + (l.fp[i] <= f));
   }
-  if (ties) *ties = end - lo;
+  if (ties) *ties = size_t{end} - lo;
   return bisect(l, key, lo, end);  // ties: compare the keys themselves
 }
 
@@ -171,7 +179,10 @@ size_t KeyIndex::find_handle(const Leaf& l, uint32_t h) {
 
 void KeyIndex::refingerprint(Leaf& l) const {
   uint64_t sel = top8(l.var);
-  for (size_t i = 0; i < l.n; ++i) l.fp[i] = fingerprint(window(key_at(l, i), l.lcp), sel);
+  for (size_t i = 0; i < l.n; ++i) {
+    if (i + 8 < l.n) __builtin_prefetch(at(l.e[i + 8]));
+    l.fp[i] = fingerprint(window(key_at(l, i), l.lcp), sel);
+  }
 }
 
 /// Recomputes the shared prefix (of the first and last key: the leaf is sorted), the varying
@@ -182,7 +193,10 @@ void KeyIndex::refresh(Leaf& l) const {
   l.lcp = static_cast<uint32_t>(common_prefix(key_at(l, 0), key_at(l, l.n - 1)));
   l.ref = window(key_at(l, 0), l.lcp);
   l.var = 0;
-  for (size_t i = 1; i < l.n; ++i) l.var |= window(key_at(l, i), l.lcp) ^ l.ref;
+  for (size_t i = 1; i < l.n; ++i) {
+    if (i + 8 < l.n) __builtin_prefetch(at(l.e[i + 8]));
+    l.var |= window(key_at(l, i), l.lcp) ^ l.ref;
+  }
   refingerprint(l);
 }
 
@@ -231,7 +245,7 @@ void KeyIndex::insert(Entry* e) {
   admit(l, key, rl);
   size_t ties = 0;
   size_t pos = lower_pos(l, key, true, &ties);
-  if (ties > 4 && (l.loose || common_prefix(key_at(l, 0), key_at(l, l.n - 1)) > l.lcp)) {
+  if (ties > 4 && l.loose) {
     refresh(l);  // fingerprints over fewer, or later, bits tell the keys apart
     admit(l, key, rl);
     pos = lower_pos(l, key, true);
@@ -272,7 +286,8 @@ void KeyIndex::erase(const Entry* e) {
   if (pos >= l.n) return;  // not indexed: nothing to do
   std::memmove(&l.e[pos], &l.e[pos + 1], (l.n - pos - 1) * sizeof(uint32_t));
   std::memmove(&l.fp[pos], &l.fp[pos + 1], l.n - pos - 1);
-  --l.n;  // var may now be wider than the keys need: only a few more ties, left for a split
+  --l.n;
+  if (pos == 0 || pos == l.n) l.loose = 1;  // new first or last key: the shared prefix may be longer
   --size_;
   shrink(it);
 }

@@ -17,6 +17,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,7 +66,7 @@ class KeyIndex {
  private:
   struct Leaf {
     uint16_t n;
-    uint8_t loose;           ///< var may be wider than the keys need (after a split, erase, merge)
+    uint8_t loose;           ///< lcp or var may be looser than the keys need (split, erase at an end)
     uint8_t unused;
     uint32_t lcp;            ///< every key in the leaf starts with the same lcp bytes
     uint64_t ref;            ///< the window of some key in the leaf (or of one that was)
@@ -74,6 +75,7 @@ class KeyIndex {
     uint32_t e[kLeafCap];    ///< slab handles of the entries, sorted by key
   };
   static_assert(sizeof(Leaf) == 1024);
+  static_assert(kLeafCap < 256, "lower_pos counts in bytes");
   /// A directory row: a leaf and its lower-bound separator (inline up to 20 bytes, else in a
   /// counted heap block whose address the inline bytes hold).
   struct Dir {
