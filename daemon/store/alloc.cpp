@@ -3,9 +3,13 @@
 #include "daemon/store/alloc.h"
 
 #include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 
 #ifdef SHARDCACHE_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -65,6 +69,43 @@ size_t alloc_usable_size(const void* p) {
 #else
   return malloc_usable_size(const_cast<void*>(p));
 #endif
+}
+
+namespace {
+size_t page_size() {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));  // constant for the process
+  return page;
+}
+}  // namespace
+
+void* alloc_zeroed(size_t n) {
+  if (n < kPagesFrom) {
+    void* p = std::calloc(1, n);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  void* p = mmap(nullptr, zeroed_rounded_size(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+void free_zeroed(void* p, size_t n) {
+  if (!p) return;
+  if (n < kPagesFrom) {
+    std::free(p);
+  } else {
+    munmap(p, zeroed_rounded_size(n));
+  }
+}
+
+void release_zeroed_pages(void* p, size_t n) {
+  if (p && zeroed_is_mapped(n)) madvise(p, zeroed_rounded_size(n), MADV_DONTNEED);
+}
+
+size_t zeroed_rounded_size(size_t n) {
+  if (n < kPagesFrom) return alloc_rounded_size(n);
+  size_t page = page_size();
+  return (n + page - 1) / page * page;
 }
 
 AllocatorStats allocator_stats() {

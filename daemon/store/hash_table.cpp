@@ -10,22 +10,59 @@ namespace {
 constexpr size_t kInitialBuckets = 16;
 }
 
+BucketPool::~BucketPool() {
+  for (auto [p, n] : spare_) free_zeroed(p, n * sizeof(uint32_t));
+}
+
+uint32_t* BucketPool::take(size_t n) {
+  for (size_t i = 0; i < spare_.size(); ++i)
+    if (spare_[i].second == n) {
+      uint32_t* p = spare_[i].first;
+      spare_.erase(spare_.begin() + static_cast<std::ptrdiff_t>(i));
+      return p;  // released pages read back as zeros
+    }
+  return static_cast<uint32_t*>(alloc_zeroed(n * sizeof(uint32_t)));
+}
+
+void BucketPool::give(uint32_t* p, size_t n) {
+  if (!p) return;
+  if (!zeroed_is_mapped(n * sizeof(uint32_t))) return free_zeroed(p, n * sizeof(uint32_t));
+  release_zeroed_pages(p, n * sizeof(uint32_t));
+  spare_.emplace_back(p, n);
+}
+
+void Buckets::assign(size_t n) {
+  reset();
+  p_ = pool_ ? pool_->take(n) : static_cast<uint32_t*>(alloc_zeroed(n * sizeof(uint32_t)));
+  n_ = n;
+}
+
+void Buckets::reset() {
+  if (pool_) pool_->give(p_, n_);
+  else free_zeroed(p_, n_ * sizeof(uint32_t));
+  p_ = nullptr;
+  n_ = 0;
+}
+
 HashTable::HashTable() : base_(SlabArena::instance().base()) {
-  t_[0].assign(kInitialBuckets, 0);
+  t_[0].set_pool(&pool_);
+  t_[1].set_pool(&pool_);
+  t_[0].assign(kInitialBuckets);
   publish_view();
 }
 
 void HashTable::publish_view() {
-  auto w = reinterpret_cast<uintptr_t>(t_[0].data());
+  auto w = reinterpret_cast<uintptr_t>(t_[0].begin());
   uint64_t log2 = static_cast<uint64_t>(__builtin_ctzll(t_[0].size()));
   view_.store((log2 << 56) | (w & ((uint64_t{1} << 48) - 1)), std::memory_order_relaxed);
 }
 
 // The bucket is read with a relaxed atomic load while its owner may write it under the shard
-// lock, and the array may just have been freed by a finished rehash (the view is one resize
-// old): a stale handle only makes a useless prefetch (prefetches never fault), and the freed
-// array is still mapped because the caller checked allocator_retains_freed_memory(). Sanitizer
-// builds (no jemalloc) never get here.
+// lock, and the array may just have been replaced by a finished rehash or a FLUSHALL (the view
+// is one resize old): a stale handle only makes a useless prefetch (prefetches never fault).
+// The replaced array is still mapped: page-sized arrays stay in the table's BucketPool, smaller
+// ones were freed to jemalloc, which keeps freed memory mapped (the caller checked
+// allocator_retains_freed_memory()). Sanitizer builds (no jemalloc) never get here.
 const Entry* HashTable::prefetch_head(uint64_t hash, bool stale_reads_safe) const {
   if (!stale_reads_safe) return nullptr;
   auto [slots, mask] = view();
@@ -106,8 +143,8 @@ void HashTable::maybe_grow() {
     rehash_step(1);
     return;
   }
-  if (size_ >= t_[0].size()) {
-    t_[1].assign(t_[0].size() * 2, 0);
+  if (size_ >= t_[0].size() * kMaxLoad) {
+    t_[1].assign(t_[0].size() * 2);
     rehash_idx_ = 0;
   }
 }
@@ -138,7 +175,7 @@ void HashTable::rehash_step(size_t buckets) {
   if (rehash_idx_ >= from.size()) {
     from.swap(to);
     publish_view();
-    std::vector<uint32_t>().swap(to);
+    to.reset();
     rehash_idx_ = 0;
   }
 }
@@ -159,9 +196,9 @@ Entry* HashTable::random_chain(uint64_t rnd) const {
 }
 
 void HashTable::clear() {
-  std::vector<uint32_t>(kInitialBuckets, 0).swap(t_[0]);  // assign() would keep the big array
+  t_[0].assign(kInitialBuckets);
   publish_view();
-  std::vector<uint32_t>().swap(t_[1]);
+  t_[1].reset();
   rehash_idx_ = 0;
   size_ = 0;
 }

@@ -2,12 +2,16 @@
 // one bucket moved per operation, like Redis's dict), with Redis's reverse-binary SCAN cursor so
 // a full scan returns every key present throughout, even while the table grows. Buckets and
 // chain links are 32-bit slab handles (4 bytes a slot); an entry's hash is recomputed from its
-// key when it moves between buckets (rehash) or leaves the table.
+// key when it moves between buckets (rehash) or leaves the table. The table grows when it holds
+// two entries a bucket (kMaxLoad): 2 to 4 bytes of slots a key instead of 4 to 8, for about one
+// more chain entry read every other lookup. Bucket arrays of 16 KB and more are whole pages from
+// the OS (alloc_zeroed), without the pad page jemalloc adds to its large allocations.
 #pragma once
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/store/alloc.h"
@@ -15,6 +19,60 @@
 #include "daemon/store/slab.h"
 
 namespace shardcache::store {
+
+/// Page-mapped bucket arrays a table has replaced, kept mapped with their pages given back to
+/// the OS, and reused for its next array of the same size. Other threads' prefetch hints may
+/// still read a bucket of an array the table has just replaced (HashTable::prefetch_head), and
+/// that read must not fault, so a mapped array is unmapped only with its table. Costs address
+/// space only: at most about one array per power-of-two size the table has had.
+class BucketPool {
+ public:
+  BucketPool() = default;
+  ~BucketPool();
+  BucketPool(const BucketPool&) = delete;
+  BucketPool& operator=(const BucketPool&) = delete;
+  /// A zeroed array of n slots (a kept one of that size if there is one).
+  uint32_t* take(size_t n);
+  /// Takes back an array from take(): freed if it came from the heap, kept if mapped.
+  void give(uint32_t* p, size_t n);
+
+ private:
+  std::vector<std::pair<uint32_t*, size_t>> spare_;
+};
+
+/// A zeroed array of 32-bit bucket heads (alloc_zeroed: large ones are whole pages), from its
+/// table's BucketPool when it has one.
+class Buckets {
+ public:
+  Buckets() = default;
+  ~Buckets() { reset(); }
+  Buckets(const Buckets&) = delete;
+  Buckets& operator=(const Buckets&) = delete;
+  /// Replaces the array by n zeroed slots.
+  void assign(size_t n);
+  /// Frees the array (size 0).
+  void reset();
+  void set_pool(BucketPool* pool) { pool_ = pool; }
+  void swap(Buckets& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(n_, o.n_);
+  }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  uint32_t& operator[](size_t i) { return p_[i]; }
+  uint32_t operator[](size_t i) const { return p_[i]; }
+  const uint32_t* begin() const { return p_; }
+  const uint32_t* end() const { return p_ + n_; }
+  /// Bytes the array holds (allocator- or page-rounded).
+  size_t bytes() const { return n_ ? zeroed_rounded_size(n_ * sizeof(uint32_t)) : 0; }
+  /// What bytes() would be for n slots.
+  static size_t bytes_for(size_t n) { return n ? zeroed_rounded_size(n * sizeof(uint32_t)) : 0; }
+
+ private:
+  uint32_t* p_ = nullptr;
+  size_t n_ = 0;
+  BucketPool* pool_ = nullptr;
+};
 
 class HashTable {
  public:
@@ -35,11 +93,13 @@ class HashTable {
 
   size_t size() const { return size_; }
   /// Bytes held by the bucket arrays (allocator-rounded).
-  size_t slot_bytes() const { return array_bytes(t_[0].size()) + array_bytes(t_[1].size()); }
+  size_t slot_bytes() const { return t_[0].bytes() + t_[1].bytes(); }
   bool rehashing() const { return !t_[1].empty(); }
+  /// Entries a bucket the table holds before it doubles.
+  static constexpr size_t kMaxLoad = 2;
   /// Bytes the bucket arrays would grow by if one more entry were inserted now.
   size_t growth_on_insert() const {
-    return (!rehashing() && size_ >= t_[0].size()) ? array_bytes(t_[0].size() * 2) : 0;
+    return (!rehashing() && size_ >= t_[0].size() * kMaxLoad) ? Buckets::bytes_for(t_[0].size() * 2) : 0;
   }
 
   /// Move up to `buckets` buckets to the new table (called per operation and by a cron step).
@@ -81,7 +141,6 @@ class HashTable {
 
  private:
   static uint64_t rev(uint64_t v);
-  static size_t array_bytes(size_t slots) { return slots ? alloc_rounded_size(slots * sizeof(uint32_t)) : 0; }
   /// Bucket bits are the hash's low bits; Store::shard_index takes the top bits, so the two
   /// never overlap (sharing them would crowd every key of a shard into 1/S of its buckets).
   static uint64_t slot(uint64_t hash) { return hash; }
@@ -103,7 +162,8 @@ class HashTable {
     return {reinterpret_cast<const uint32_t*>(w & ((uint64_t{1} << 48) - 1)), (uint64_t{1} << (w >> 56)) - 1};
   }
   char* base_;
-  std::vector<uint32_t> t_[2];
+  BucketPool pool_;  // declared before t_: the arrays go back to it when t_ is destroyed
+  Buckets t_[2];
   size_t rehash_idx_ = 0;
   size_t size_ = 0;
   std::atomic<uint64_t> view_{0};  // publish_view(); read by other threads without the lock
@@ -112,7 +172,7 @@ class HashTable {
 template <typename Fn>
 uint64_t HashTable::scan(uint64_t v, Fn&& fn) {
   if (size_ == 0) return 0;
-  auto emit = [&](const std::vector<uint32_t>& t, uint64_t idx) {
+  auto emit = [&](const Buckets& t, uint64_t idx) {
     for (uint32_t h = t[idx]; h;) {
       Entry* e = at(h);
       h = e->next;  // fn may not delete, but keep the walk robust
@@ -127,8 +187,8 @@ uint64_t HashTable::scan(uint64_t v, Fn&& fn) {
     ++v;
     return rev(v);
   }
-  const std::vector<uint32_t>* small = &t_[0];
-  const std::vector<uint32_t>* large = &t_[1];
+  const Buckets* small = &t_[0];
+  const Buckets* large = &t_[1];
   if (small->size() > large->size()) std::swap(small, large);
   uint64_t m0 = small->size() - 1, m1 = large->size() - 1;
   emit(*small, v & m0);

@@ -1,17 +1,23 @@
 // daemon/store/key_index.h: a shard's ordered index of entries by key, so a prefix pattern
 // (`course:42:*`) is answered in O(log n + matches) instead of a walk over the keyspace.
-// A small two-level B+tree: sorted leaves of up to 42 entries (one 512-byte block each) found
-// through a std::map from each leaf's lower-bound separator (a short, suffix-truncated copy of
-// a key). Each leaf knows the prefix all its keys share and keeps, per entry, the next 4 bytes
-// of the key (a fingerprint), so a search inside a leaf compares integers in one block and
-// reads an entry only to break ties. Entries are held as 32-bit slab handles (slab.h), 8 bytes
-// per key with the fingerprint. Only Entry::key() and entry identity are used, so the entry
-// layout can change without touching this file. Not thread-safe: the owning shard's mutex
+// A small two-level B+tree: sorted leaves of up to 200 entries (one 1 KB block each) found
+// through a sorted directory (one vector of 32-byte rows) by each leaf's lower-bound separator
+// (a short, suffix-truncated copy of a key, inline in the row up to 20 bytes). A shard has a few
+// hundred leaves (about 600 at 8M keys in 64 shards: a 20 KB directory), so a split's memmove
+// is cheap. Entries are held as 32-bit slab handles (slab.h) with a 1-byte fingerprint each:
+// 5 bytes a key. A leaf knows the prefix all its keys share (lcp bytes) and, over the 8 bytes
+// after it (the window), the bits where its keys may differ (var); a key's fingerprint is its
+// window's bits at the 8 highest positions of var, in order. Keys ordered a < b have
+// fingerprints fp(a) <= fp(b), so a search inside a leaf counts bytes in one block and reads
+// entries only to break ties; skipping the bits all keys share (a digit's high nibble, the
+// letters of a common stem) makes 8 bits tell most neighbours apart. Erase and replace find the
+// entry by its handle and read no keys. Only Entry::key() and entry identity are used, so the
+// entry layout can change without touching this file. Not thread-safe: the owning shard's mutex
 // guards it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,7 +31,7 @@ namespace shardcache::store {
 
 class KeyIndex {
  public:
-  static constexpr size_t kLeafCap = 63;  ///< 8-byte header + 63 x (4 + 4) bytes = one 512-byte block
+  static constexpr size_t kLeafCap = 200;  ///< 24-byte header + 200 x (1 + 4) bytes = one 1 KB block
 
   KeyIndex();
   ~KeyIndex();
@@ -45,11 +51,12 @@ class KeyIndex {
   /// the prefix follows (the range is exhausted).
   bool collect_prefix(std::string_view prefix, const std::string* after, size_t max, std::vector<Entry*>& out) const;
 
-  /// Most bytes one insert of a key of `key_len` bytes can add (a new leaf, map node, separator).
-  static size_t insert_reserve(size_t key_len) { return sizeof(Leaf) + 128 + key_len; }
+  /// Most bytes one insert of a key of `key_len` bytes can add (a new leaf, a directory row
+  /// when the directory is full, a separator too long for the row).
+  size_t insert_reserve(size_t key_len) const;
 
   size_t size() const { return size_; }
-  /// Bytes held by leaves, map nodes and separators, allocator-rounded (0 when empty).
+  /// Bytes held by leaves, the directory and long separators, allocator-rounded (0 when empty).
   size_t bytes() const { return bytes_; }
   /// Forgets every entry (they are the caller's to free).
   void clear();
@@ -58,27 +65,51 @@ class KeyIndex {
 
  private:
   struct Leaf {
-    uint32_t n;
+    uint16_t n;
+    uint8_t loose;           ///< lcp or var may be looser than the keys need (split, erase at an end)
+    uint8_t unused;
     uint32_t lcp;            ///< every key in the leaf starts with the same lcp bytes
-    uint32_t fp[kLeafCap];   ///< fingerprint(key, lcp) of each entry
+    uint64_t ref;            ///< the window of some key in the leaf (or of one that was)
+    uint64_t var;            ///< covers window(k) ^ ref for every key k in the leaf
+    uint8_t fp[kLeafCap];    ///< fingerprint of each entry (bits of its window at top8(var))
     uint32_t e[kLeafCap];    ///< slab handles of the entries, sorted by key
   };
-  static_assert(sizeof(Leaf) == 512);
-  struct Less {
-    using is_transparent = void;
-    bool operator()(std::string_view a, std::string_view b) const { return a < b; }
+  static_assert(sizeof(Leaf) == 1024);
+  static_assert(kLeafCap < 256, "lower_pos counts in bytes");
+  /// A directory row: a leaf and its lower-bound separator (inline up to 20 bytes, else in a
+  /// counted heap block whose address the inline bytes hold).
+  struct Dir {
+    Leaf* leaf;
+    uint32_t len;
+    char inl[20];
+    const char* data() const {
+      if (len <= sizeof inl) return inl;
+      const char* p;
+      std::memcpy(&p, inl, sizeof p);
+      return p;
+    }
+    std::string_view sep() const { return {data(), len}; }
   };
-  using Map = std::map<CountedString, Leaf*, Less, CountingAllocator<std::pair<const CountedString, Leaf*>>>;
+  static_assert(sizeof(Dir) == 32);
+  using Directory = std::vector<Dir, CountingAllocator<Dir>>;
 
-  Map::const_iterator leaf_for(std::string_view key) const;
-  Map::iterator leaf_for(std::string_view key);
-  /// First position in `l` whose key is >= `key`. `shares_prefix`: key is known to start with
-  /// the leaf's common prefix (it is in the leaf, or was just checked).
+  Directory::const_iterator leaf_for(std::string_view key) const;
+  Directory::iterator leaf_for(std::string_view key);
+  /// First position in `l` whose key is >= `key`. `admitted`: admit(l, key) holds (the key's
+  /// window is covered by var), so fingerprints order it; otherwise keys are compared.
   /// `ties` (optional) receives how many entries shared the key's fingerprint.
-  size_t lower_pos(const Leaf& l, std::string_view key, bool shares_prefix, size_t* ties = nullptr) const;
+  size_t lower_pos(const Leaf& l, std::string_view key, bool admitted, size_t* ties = nullptr) const;
+  /// Bisection over positions [lo, hi) by comparing keys.
+  size_t bisect(const Leaf& l, std::string_view key, size_t lo, size_t hi) const;
+  /// Position of the entry with handle h in l, or l.n.
+  static size_t find_handle(const Leaf& l, uint32_t h);
+  /// Recomputes lcp, ref, var and fingerprints from the leaf's keys.
   void refresh(Leaf& l) const;
-  /// Lowers the leaf's shared prefix (and fingerprints) to what `key` shares with its keys.
-  void narrow(Leaf& l, std::string_view key) const;
+  /// Recomputes the fingerprints for the current lcp and var.
+  void refingerprint(Leaf& l) const;
+  /// Makes the leaf's lcp and var cover `key` (recomputing fingerprints if they change); the
+  /// key's window is then ordered by fingerprints like the leaf's keys.
+  void admit(Leaf& l, std::string_view key, size_t range_lcp) const;
   const Entry* at(uint32_t h) const { return reinterpret_cast<const Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
   Entry* at_mut(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
   uint32_t handle(const Entry* e) const {
@@ -86,18 +117,22 @@ class KeyIndex {
   }
   std::string_view key_at(const Leaf& l, size_t i) const { return at(l.e[i])->key(); }
   /// Length of the prefix every key in the leaf's separator range must share.
-  size_t range_lcp(Map::const_iterator it) const;
+  size_t range_lcp(Directory::const_iterator it) const;
   Leaf* new_leaf();
   void free_leaf(Leaf* l);
-  void add_leaf(std::string_view separator, Leaf* l);
+  /// Inserts a directory row for `l` before `at`.
+  void add_leaf(Directory::const_iterator at, std::string_view separator, Leaf* l);
+  /// Removes a directory row (not its leaf); returns the row after it.
+  Directory::iterator drop_row(Directory::iterator it);
   /// Splits a full leaf in half, or, when `key` goes after every key of the last leaf (keys
   /// arriving in order), starts an empty leaf for it so the full one stays full.
-  void split(Map::iterator it, std::string_view key);
-  void shrink(Map::iterator it);
+  void split(Directory::iterator it, std::string_view key);
+  void shrink(Directory::iterator it);
 
   char* base_;        // the slab arena's base: handle -> entry
-  size_t bytes_ = 0;  // declared before map_: the map's allocator counts into it
-  Map map_;
+  size_t bytes_ = 0;  // declared before dir_: its allocator's allocator counts into it
+  Directory dir_;     // the directory: rows sorted by separator, the first one's is ""
+
   size_t size_ = 0;
 };
 

@@ -247,7 +247,7 @@ void Shard::publish_used() {
 // The index's is its worst case (a leaf split) whatever leaf the key falls in, so that a full
 // store refuses every new key alike, not only those whose leaf happens to be full.
 size_t Shard::growth_on_insert_locked(std::string_view key) const {
-  return table_.growth_on_insert() + KeyIndex::insert_reserve(key.size());
+  return table_.growth_on_insert() + index_.insert_reserve(key.size());
 }
 
 Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms) {

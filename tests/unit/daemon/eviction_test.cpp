@@ -65,14 +65,16 @@ TEST_CASE("budget: a lowered maxmemory is evicted by the cron in bounded steps")
   CHECK(before > 4 * 1000 * 1000);
   st.set_maxmemory(1024 * 1024);
   CHECK(st.stats().used_bytes == before);  // CONFIG SET does not evict synchronously
-  // A write while over budget pays only for itself.
+  // A write while over budget pays only for itself: its entry and the room a key-index leaf
+  // split may take (a 1 KB leaf), two of these 1 KB entries at most.
   REQUIRE(sput(st, "new", 100));
-  CHECK(st.stats().evicted <= 1);
+  uint64_t for_new = st.stats().evicted;
+  CHECK(for_new <= 2);
   // One cron step with no time to spare evicts one batch (32) per shard at most.
   st.cron_step(1000, 0);
   uint64_t first = st.stats().evicted;
   CHECK(first > 0);
-  CHECK(first <= 4 * 32 + 1);
+  CHECK(first <= 4 * 32 + for_new);
   int steps = 1;
   while (st.stats().used_bytes > st.maxmemory() && steps < 10000) {
     st.cron_step(1000, 0);
@@ -219,7 +221,7 @@ TEST_CASE("policy allkeys-sieve: read keys survive the hand once, unread keys go
   Shard s;
   s.set_policy(EvictionPolicy::AllKeysSieve);
   for (int i = 0; i < 10; ++i) REQUIRE(put(s, "k" + std::to_string(i), std::string(100, 'x')));
-  s.set_budget(s.used_bytes() + KeyIndex::insert_reserve(2));  // a new key reserves a leaf split
+  s.set_budget(s.used_bytes() + s.key_index_locked().insert_reserve(2));  // a new key reserves a leaf split
   s.touch_locked(find(s, "k0"));  // reads mark, they do not reorder
   s.touch_locked(find(s, "k1"));
   s.touch_locked(find(s, "k5"));

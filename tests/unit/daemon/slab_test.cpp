@@ -113,7 +113,7 @@ TEST_CASE("entry: a 15-byte key and 100-byte value cost 132 bytes, 144 with a TT
   CHECK(e->expire_ms == 0);
   CHECK(!e->has_ttl_block());
   CHECK(e->key() == "key:00000000001");
-  // Besides the entry: the table's slots and the key index (one 512-byte leaf and its map node).
+  // Besides the entry: the table's slots and the key index (one 1 KB leaf and its map node).
   CHECK(s.key_index_locked().bytes() > 0);
   CHECK(s.used_bytes() == 132 + s.table_locked().slot_bytes() + s.key_index_locked().bytes());
 }

@@ -251,3 +251,26 @@ TEST_CASE("store: prefetch hints are safe while other threads grow, clear and re
   CHECK(exact);
   CHECK(st.stats().keys == 0);
 }
+
+TEST_CASE("store: replaced page-sized bucket arrays stay mapped, zeroed, and are reused") {
+  BucketPool pool;
+  const size_t big = 2 * kPagesFrom / sizeof(uint32_t);  // mapped pages
+  uint32_t* p = pool.take(big);
+  REQUIRE(p);
+  for (size_t i = 0; i < big; ++i) p[i] = static_cast<uint32_t>(i + 1);
+  pool.give(p, big);
+  // Still readable (what a late prefetch hint may do), as zeros.
+  CHECK(__atomic_load_n(p + big - 1, __ATOMIC_RELAXED) == 0);
+  uint32_t* q = pool.take(big);
+  CHECK(q == p);
+  bool zero = true;
+  for (size_t i = 0; i < big; ++i) zero = zero && q[i] == 0;
+  CHECK(zero);
+  uint32_t* r = pool.take(big);
+  CHECK(r != q);  // none kept any more: a new mapping
+  uint32_t* small = pool.take(16);  // heap-allocated: freed when given back
+  small[3] = 7;
+  pool.give(small, 16);
+  pool.give(q, big);
+  pool.give(r, big);  // the pool unmaps what it keeps when it goes
+}
