@@ -90,13 +90,32 @@ void Shard::list_replace(Entry* old_e, Entry* new_e) {
   old_e->newer = old_e->older = 0;
 }
 
-void Shard::prefetch_neighbours(const Entry* e) const {
+void Shard::prefetch_use(const Entry* e, std::string_view key) const {
   const char* p = reinterpret_cast<const char*>(e);
-  if (p < base_ || static_cast<size_t>(p - base_) + sizeof(Entry) > arena_.readable_bytes()) return;
-  uint32_t newer = __atomic_load_n(&e->newer, __ATOMIC_RELAXED);
-  uint32_t older = __atomic_load_n(&e->older, __ATOMIC_RELAXED);
-  if (newer) __builtin_prefetch(base_ + size_t{newer} * SlabArena::kGranule, 1);
-  if (older) __builtin_prefetch(base_ + size_t{older} * SlabArena::kGranule, 1);
+  const size_t readable = arena_.readable_bytes();
+  if (p < base_ || static_cast<size_t>(p - base_) + sizeof(Entry) > readable) return;
+  // The header's fields as one racy snapshot; a torn or stale one only spoils a hint.
+  const uint8_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+  const uint8_t klen = __atomic_load_n(&e->klen8, __ATOMIC_RELAXED);
+  const size_t key_off = sizeof(Entry) + ((flags & Entry::kTtl) ? 12 : 0);
+  bool mine = true;  // unknown (long or external layout): assume so, as the chain's first
+  if (!(flags & (Entry::kLong | Entry::kExternal))) {
+    mine = klen == key.size() && static_cast<size_t>(p - base_) + key_off + klen <= readable &&
+           std::memcmp(p + key_off, key.data(), key.size()) == 0;
+  }
+  if (mine) {
+    uint32_t newer = __atomic_load_n(&e->newer, __ATOMIC_RELAXED);
+    uint32_t older = __atomic_load_n(&e->older, __ATOMIC_RELAXED);
+    if (newer) __builtin_prefetch(base_ + size_t{newer} * SlabArena::kGranule, 1);
+    if (older) __builtin_prefetch(base_ + size_t{older} * SlabArena::kGranule, 1);
+    return;
+  }
+  if (uint32_t next = __atomic_load_n(&e->next, __ATOMIC_RELAXED)) {
+    const char* n = base_ + size_t{next} * SlabArena::kGranule;
+    __builtin_prefetch(n);
+    __builtin_prefetch(n + 64);
+    __builtin_prefetch(n + 127);
+  }
 }
 
 void Shard::touch_locked(Entry* e) {

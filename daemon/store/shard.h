@@ -84,10 +84,12 @@ class Shard {
   const Entry* prefetch_head(uint64_t hash, bool stale_reads_safe) const {
     return table_.prefetch_head(hash, stale_reads_safe);
   }
-  /// The third hint: the entry's policy-list neighbours, which a use of it (LRU move to front)
-  /// writes. `e` came from prefetch_head and may be stale: it is read with relaxed loads, only
-  /// where the arena is readable, and what it says is only prefetched.
-  void prefetch_neighbours(const Entry* e) const;
+  /// The third hint, for a request on `key` whose chain head `e` came from prefetch_head: when
+  /// `e` holds the key, its policy-list neighbours (the lines a use of it, an LRU move to the
+  /// front, writes); otherwise the next entry of the chain (a table holds up to two entries a
+  /// bucket). `e` may be stale: it is read only where the arena is readable, and what it says
+  /// is only compared or prefetched.
+  void prefetch_use(const Entry* e, std::string_view key) const;
 
   size_t size_locked() const { return table_.size(); }
   size_t volatile_count_locked() const { return volatile_.size(); }

@@ -28,7 +28,7 @@ void Store::prefetch(std::span<const std::string_view> keys) {
   const Entry* heads[kMax];
   for (size_t i = 0; i < n; ++i) heads[i] = hashes[i] ? shard_for(hashes[i]).prefetch_head(hashes[i], safe) : nullptr;
   for (size_t i = 0; i < n; ++i)
-    if (heads[i]) shard_for(hashes[i]).prefetch_neighbours(heads[i]);
+    if (heads[i]) shard_for(hashes[i]).prefetch_use(heads[i], keys[i]);
 }
 
 Store::Store(size_t shards) {
