@@ -1,10 +1,12 @@
 // tests/fuzz/fuzz_request_parser.cpp: libFuzzer target for protocol::RequestParser. Parses the
 // input in one go, then again split into two chunks (at two data-derived points, with and
 // without dropping skipped bytes, with the buffer moved between reads) and aborts if any run
-// disagrees with the one-shot parse or breaks an invariant.
+// disagrees with the one-shot parse or breaks an invariant. Also checks the look-ahead
+// (peek_second_args) against what the parser makes of the same requests.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +82,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t cut : cuts) {
     if (!(run(in, cut, true) == whole)) die("split parse differs from the one-shot parse");
     if (!(run(in, cut, false) == whole)) die("split parse (keeping skipped bytes) differs");
+  }
+  // The look-ahead stops at anything unusual, so each request it reports is the parser's
+  // command at the same place (as far as the parser, with its limits, got).
+  std::string_view ahead[16];
+  const size_t n = shardcache::protocol::peek_second_args(in, ahead);
+  if (n > std::size(ahead)) die("peek_second_args beyond its output");
+  for (size_t i = 0; i < n; ++i) {
+    if (!ahead[i].empty() && (ahead[i].data() < in.data() || ahead[i].data() + ahead[i].size() > in.data() + in.size()))
+      die("peek_second_args points outside the input");
+    if (i < whole.commands.size()) {
+      const auto& cmd = whole.commands[i];
+      if (ahead[i] != (cmd.size() >= 2 ? std::string_view(cmd[1]) : std::string_view()))
+        die("peek_second_args disagrees with the parser");
+    }
   }
   return 0;
 }
