@@ -149,6 +149,16 @@ void HashTable::maybe_grow() {
   }
 }
 
+bool HashTable::maybe_shrink() {
+  if (rehashing() || t_[0].size() <= kInitialBuckets || size_ * 8 >= t_[0].size()) return false;
+  size_t target = kInitialBuckets;
+  while (target < size_) target *= 2;
+  if (target >= t_[0].size()) return false;
+  t_[1].assign(target);
+  rehash_idx_ = 0;
+  return true;
+}
+
 void HashTable::rehash_step(size_t buckets) {
   if (!rehashing()) return;
   auto& from = t_[0];

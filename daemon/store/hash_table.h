@@ -102,6 +102,11 @@ class HashTable {
     return (!rehashing() && size_ >= t_[0].size() * kMaxLoad) ? Buckets::bytes_for(t_[0].size() * 2) : 0;
   }
 
+  /// Starts moving to a smaller table when the table is under 1/8 full (after mass deletes or
+  /// an INVALIDATE), as Redis's cron does: to the smallest power of two holding every entry at
+  /// one a bucket (half the growth threshold, so it does not grow straight back). The move is
+  /// the same incremental rehash as growing. Returns true if it started one.
+  bool maybe_shrink();
   /// Move up to `buckets` buckets to the new table (called per operation and by a cron step).
   void rehash_step(size_t buckets);
 

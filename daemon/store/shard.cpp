@@ -254,6 +254,13 @@ bool Shard::make_room_locked(size_t need, int64_t now_ms, const Entry* keep) {
   return !evicts_all && store_ && store_->has_room(need, *this);
 }
 
+void Shard::table_step_locked(size_t buckets) {
+  table_.maybe_shrink();
+  if (!table_.rehashing()) return;
+  table_.rehash_step(buckets);
+  publish_used();
+}
+
 void Shard::publish_used() {
   size_t used = used_bytes();
   published_used_.store(used, std::memory_order_relaxed);

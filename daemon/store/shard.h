@@ -76,6 +76,9 @@ class Shard {
   /// returns evicted count.
   size_t evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry* keep = nullptr,
                                 size_t max_victims = SIZE_MAX);
+  /// The cron's table upkeep: shrink a table left mostly empty, move up to `buckets` buckets of
+  /// a running grow or shrink, and publish the changed bytes.
+  void table_step_locked(size_t buckets);
   /// Remove everything.
   void clear_locked();
 

@@ -83,7 +83,7 @@ size_t Store::cron_step(int64_t now_ms, int budget_us) {
   for (auto& s : shards_) {
     auto start = std::chrono::steady_clock::now();
     std::lock_guard g(s->mutex());
-    s->table_locked().rehash_step(100);
+    s->table_step_locked(100);
     // A lowered maxmemory: evict in batches of 32 for at most budget_us, the rest next step.
     while (s->budget() && s->used_bytes() > s->budget()) {
       if (s->evict_to_budget_locked(s->budget(), now_ms, nullptr, 32) == 0) break;

@@ -274,3 +274,36 @@ TEST_CASE("store: replaced page-sized bucket arrays stay mapped, zeroed, and are
   pool.give(q, big);
   pool.give(r, big);  // the pool unmaps what it keeps when it goes
 }
+
+TEST_CASE("store: a table left mostly empty shrinks in cron steps, keeps every key and SCAN's guarantee") {
+  Shard s;
+  for (int i = 0; i < 20000; ++i) put(s, "k" + std::to_string(i), "v");
+  while (s.table_locked().rehashing()) s.table_locked().rehash_step(1000);
+  const size_t big = s.table_locked().slot_bytes();
+  for (int i = 100; i < 20000; ++i) s.erase_locked(find(s, "k" + std::to_string(i)));
+  REQUIRE(s.size_locked() == 100);
+  CHECK(s.table_locked().slot_bytes() == big);  // deletes alone do not shrink
+
+  // SCAN across the shrink returns every key present throughout (the first 100).
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int steps = 0;
+  do {
+    cursor = s.table_locked().scan(cursor, [&](Entry* e) { seen.insert(std::string(e->key())); });
+    s.table_step_locked(7);  // the cron's upkeep between SCAN calls: starts and advances the shrink
+    ++steps;
+  } while (cursor != 0 && steps < 100000);
+  CHECK(steps > 1);
+  for (int i = 0; i < 100; ++i) CHECK(seen.count("k" + std::to_string(i)) == 1);
+
+  for (int i = 0; i < 100000 && s.table_locked().rehashing(); ++i) s.table_step_locked(100);
+  CHECK_FALSE(s.table_locked().rehashing());
+  CHECK(s.table_locked().slot_bytes() < big / 16);
+  CHECK(s.used_bytes_relaxed() == s.used_bytes());  // the cron published the smaller table
+  for (int i = 0; i < 100; ++i) CHECK(find(s, "k" + std::to_string(i)) != nullptr);
+  CHECK_FALSE(s.table_locked().maybe_shrink());  // 100 keys in 128 buckets: no further shrink
+
+  // Growing again after the shrink works as before.
+  for (int i = 100; i < 5000; ++i) put(s, "k" + std::to_string(i), "v");
+  for (int i = 0; i < 5000; ++i) CHECK(find(s, "k" + std::to_string(i)) != nullptr);
+}
