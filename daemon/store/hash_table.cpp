@@ -33,20 +33,17 @@ void BucketPool::give(uint32_t* p, size_t n) {
 
 void Buckets::assign(size_t n) {
   reset();
-  p_ = pool_ ? pool_->take(n) : static_cast<uint32_t*>(alloc_zeroed(n * sizeof(uint32_t)));
+  p_ = pool_.take(n);
   n_ = n;
 }
 
 void Buckets::reset() {
-  if (pool_) pool_->give(p_, n_);
-  else free_zeroed(p_, n_ * sizeof(uint32_t));
+  pool_.give(p_, n_);
   p_ = nullptr;
   n_ = 0;
 }
 
 HashTable::HashTable() : base_(SlabArena::instance().base()) {
-  t_[0].set_pool(&pool_);
-  t_[1].set_pool(&pool_);
   t_[0].assign(kInitialBuckets);
   publish_view();
 }
@@ -70,9 +67,7 @@ const Entry* HashTable::prefetch_head(uint64_t hash, bool stale_reads_safe) cons
   uint32_t h = __atomic_load_n(slots + (hash & mask), __ATOMIC_RELAXED);
   if (!h) return nullptr;
   const char* e = base_ + size_t{h} * SlabArena::kGranule;
-  __builtin_prefetch(e);        // header and key
-  __builtin_prefetch(e + 64);   // the rest of a short key and the value's start
-  __builtin_prefetch(e + 127);  // the end of a ~130-byte entry, whatever its alignment
+  prefetch_entry_lines(e);
   return reinterpret_cast<const Entry*>(e);
 }
 

@@ -40,11 +40,11 @@ class BucketPool {
   std::vector<std::pair<uint32_t*, size_t>> spare_;
 };
 
-/// A zeroed array of 32-bit bucket heads (alloc_zeroed: large ones are whole pages), from its
-/// table's BucketPool when it has one.
+/// A zeroed array of 32-bit bucket heads (alloc_zeroed: large ones are whole pages), taken from
+/// and given back to its table's BucketPool.
 class Buckets {
  public:
-  Buckets() = default;
+  explicit Buckets(BucketPool& pool) : pool_(pool) {}
   ~Buckets() { reset(); }
   Buckets(const Buckets&) = delete;
   Buckets& operator=(const Buckets&) = delete;
@@ -52,7 +52,6 @@ class Buckets {
   void assign(size_t n);
   /// Frees the array (size 0).
   void reset();
-  void set_pool(BucketPool* pool) { pool_ = pool; }
   void swap(Buckets& o) noexcept {
     std::swap(p_, o.p_);
     std::swap(n_, o.n_);
@@ -71,7 +70,7 @@ class Buckets {
  private:
   uint32_t* p_ = nullptr;
   size_t n_ = 0;
-  BucketPool* pool_ = nullptr;
+  BucketPool& pool_;
 };
 
 class HashTable {
@@ -168,7 +167,7 @@ class HashTable {
   }
   char* base_;
   BucketPool pool_;  // declared before t_: the arrays go back to it when t_ is destroyed
-  Buckets t_[2];
+  Buckets t_[2]{Buckets(pool_), Buckets(pool_)};
   size_t rehash_idx_ = 0;
   size_t size_ = 0;
   std::atomic<uint64_t> view_{0};  // publish_view(); read by other threads without the lock

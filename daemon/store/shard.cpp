@@ -111,10 +111,7 @@ void Shard::prefetch_use(const Entry* e, std::string_view key) const {
     return;
   }
   if (uint32_t next = __atomic_load_n(&e->next, __ATOMIC_RELAXED)) {
-    const char* n = base_ + size_t{next} * SlabArena::kGranule;
-    __builtin_prefetch(n);
-    __builtin_prefetch(n + 64);
-    __builtin_prefetch(n + 127);
+    prefetch_entry_lines(base_ + size_t{next} * SlabArena::kGranule);
   }
 }
 
