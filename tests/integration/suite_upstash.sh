@@ -7,8 +7,9 @@ TOKEN="sc-token-$$-$RANDOM"
 
 # npm ci once (lockfile pinned @upstash/redis 1.39.x); offline cache first.
 if [ ! -d "$HERE/upstash/node_modules/@upstash/redis" ]; then
-  if ! (cd "$HERE/upstash" && timeout 300 npm ci --prefer-offline --no-audit --no-fund >/tmp/shardcache-npm.log 2>&1); then
-    tail -20 /tmp/shardcache-npm.log
+  npm_log=$(mktemp /tmp/shardcache-npm.XXXXXX.log)  # per run: two checkouts testing at once keep their own
+  if ! (cd "$HERE/upstash" && timeout 300 npm ci --prefer-offline --no-audit --no-fund >"$npm_log" 2>&1); then
+    tail -20 "$npm_log"
     fail "npm ci in tests/integration/upstash"
     finish; exit 1
   fi
