@@ -81,8 +81,9 @@ LineStatus find_line(std::string_view in, size_t start, size_t limit, size_t& cr
 }
 
 /// The whole of a well-formed multibulk command already in `in`, in one pass: "*N\r\n" and N
-/// "$len\r\n<len bytes>\r\n" with headers fast_length accepts and within the limits. Returns
-/// false (leaving `args` partly filled) whenever anything else is seen or bytes are missing,
+/// "$len\r\n<len bytes>\r\n" with headers fast_length accepts and within the limits, its
+/// arguments appended to `args`. Returns false (leaving some appended) whenever anything else
+/// is seen or bytes are missing,
 /// so the general, resumable path decides exactly as before; when it returns true the result
 /// (args, consumed) is what the general path produces for the same input.
 bool fast_multibulk(std::string_view in, const ParserLimits& lim, std::vector<std::string_view>& args,
@@ -94,8 +95,7 @@ bool fast_multibulk(std::string_view in, const ParserLimits& lim, std::vector<st
   if (!fast_length(base, n, lim.max_inline_len, count, cr) || count > lim.max_args) return false;
   if (lim.unauth_max_args > 0 && count > lim.unauth_max_args) return false;  // the general path errors
   size_t pos = cr + 2;
-  args.clear();
-  args.reserve(static_cast<size_t>(std::min<unsigned long long>(count, 1024)));
+  if (args.empty()) args.reserve(static_cast<size_t>(std::min<unsigned long long>(count, 1024)));
   for (unsigned long long i = 0; i < count; ++i) {
     if (pos >= n || base[pos] != '$') return false;
     if (!fast_length(base + pos, n - pos, lim.max_inline_len, len, cr) || len > lim.max_bulk_len) return false;
@@ -286,6 +286,7 @@ ParseStatus RequestParser::read_count(std::string_view input, size_t& pos) {
 ParseStatus RequestParser::parse_multibulk(std::string_view input) {
   if (expected_args_ < 0) {  // a fresh command: most arrive whole, in the common shape
     size_t used = 0;
+    args_.clear();
     if (fast_multibulk(input, limits_, args_, used)) {
       clear_progress();
       consumed_ = used;
@@ -411,38 +412,20 @@ bool RequestParser::split_inline(std::string_view line) {
   }
 }
 
-namespace {
-// Reads "<digits>\r\n" at input[pos] (after the type byte); false unless complete and sane.
-bool peek_count(std::string_view in, size_t& pos, size_t& value) {
-  size_t v = 0, digits = 0;
-  while (pos < in.size() && in[pos] >= '0' && in[pos] <= '9' && digits < 12) {
-    v = v * 10 + static_cast<size_t>(in[pos] - '0');
-    ++pos;
-    ++digits;
-  }
-  if (digits == 0 || pos + 1 >= in.size() || in[pos] != '\r' || in[pos + 1] != '\n') return false;
-  pos += 2;
-  value = v;
-  return true;
-}
-}  // namespace
-
-size_t peek_second_args(std::string_view in, std::span<std::string_view> out) {
+size_t RequestParser::parse_batch(std::string_view input, std::vector<std::string_view>& args,
+                                  std::span<BatchedRequest> out) const {
+  args.clear();
+  if (expected_args_ >= 0 || inline_scanned_ != 0) return 0;  // a command is partly parsed
   size_t pos = 0, n = 0;
-  while (n < out.size() && pos < in.size() && in[pos] == '*') {
-    size_t argc = 0;
-    ++pos;
-    if (!peek_count(in, pos, argc) || argc == 0) break;
-    std::string_view second;
-    for (size_t a = 0; a < argc; ++a) {
-      size_t len = 0;
-      if (pos >= in.size() || in[pos] != '$') return n;
-      ++pos;
-      if (!peek_count(in, pos, len) || len > in.size() - pos || in.size() - pos - len < 2) return n;
-      if (a == 1) second = in.substr(pos, len);
-      pos += len + 2;
+  while (n < out.size() && pos < input.size() && input[pos] == '*') {
+    const size_t first = args.size();
+    size_t used = 0;
+    if (!fast_multibulk(input.substr(pos), limits_, args, used)) {
+      args.resize(first);
+      break;
     }
-    out[n++] = second;
+    pos += used;
+    out[n++] = BatchedRequest{first, args.size() - first, pos};
   }
   return n;
 }

@@ -50,6 +50,23 @@ class RequestParser {
   void reset();
   void set_limits(ParserLimits limits) { limits_ = limits; }
 
+  /// One request of a batch: its arguments are args[first_arg, first_arg + argc) of
+  /// parse_batch()'s `args`, and its bytes end `end` bytes after the batch's input start.
+  struct BatchedRequest {
+    size_t first_arg = 0;
+    size_t argc = 0;
+    size_t end = 0;
+  };
+  /// Parses, in one pass, whole requests of the common shape ("*N" then N "$len" bulks, every
+  /// byte present, within the limits) from the start of `input`: at most out.size() of them,
+  /// stopping at the first that is not (incomplete, inline, malformed, over a limit), which
+  /// parse() then decides about exactly as always. Replaces `args` with their arguments (views
+  /// into `input`). Parses nothing while a command is partly parsed. Returns how many requests
+  /// it parsed, each what parse() gives for it. A pipeline's keys are then all known before
+  /// its first command runs (cache hints), from one scan of the bytes.
+  size_t parse_batch(std::string_view input, std::vector<std::string_view>& args,
+                     std::span<BatchedRequest> out) const;
+
  private:
   ParseStatus parse_multibulk(std::string_view input);
   ParseStatus parse_inline(std::string_view input);
@@ -74,13 +91,6 @@ class RequestParser {
   long long bulk_len_ = -1;         // length of the bulk whose header was read, or -1
   size_t inline_scanned_ = 0;       // bytes of an inline line already searched for '\n'
 };
-
-/// Looks ahead in `input` (a connection's unparsed bytes) without consuming anything: for each
-/// complete multibulk request from its start, stores the second argument (for most commands the
-/// key) in out[i], or an empty view when the request has fewer than two. Stops at out's size,
-/// at the first incomplete request, an inline command or anything malformed (the parser proper
-/// reports that). Returns how many requests it stored. Used for cache hints only.
-size_t peek_second_args(std::string_view input, std::span<std::string_view> out);
 
 namespace detail {
 /// Redis's string2ll: strict decimal (optional '-', no '+', no leading zeros, no spaces).

@@ -14,6 +14,7 @@ namespace shardcache::net {
 namespace {
 constexpr size_t kInitialBuffer = 16 * 1024;
 constexpr size_t kShrinkAbove = 1024 * 1024;  // give big buffers back once drained
+constexpr size_t kShrinkArgsAbove = 4096;  // parsed-ahead argument slots kept between reads
 constexpr size_t kPrefetchAhead = 16;  // requests whose keys are hinted at once (a redis-benchmark -P 16 batch)
 
 std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
@@ -124,34 +125,50 @@ bool Connection::process_input() {
   size_t pos = 0;
   commands::CmdContext ctx{state_, *client_, ts_};
   bool keep = true;
-  // Keys of the next requests, looked up ahead so their memory is on its way while earlier
-  // requests run (pipelines); re-peeked once the requests peeked at have been dispatched.
-  std::array<std::string_view, kPrefetchAhead> ahead;
-  size_t peeked_left = 0;
+  // Requests parsed ahead in one pass (parse_batch): their keys are hinted to the store at once
+  // so their memory is on its way while earlier requests run (pipelines). A batch is dropped
+  // when the parser's limits change (AUTH, HELLO AUTH, RESET): the rest is parsed again.
+  std::array<protocol::RequestParser::BatchedRequest, kPrefetchAhead> batch;
+  size_t batch_n = 0, batch_i = 0, batch_start = 0;
   while (pos < len_) {
-    if (peeked_left == 0) {
-      size_t n = protocol::peek_second_args(std::string_view(in_.data() + pos, len_ - pos), ahead);
-      if (n > 1) commands::prefetch_keys(state_, std::span(ahead.data(), n));  // one request: no overlap to gain
-      peeked_left = std::max<size_t>(n, 1);
+    if (limits_unauth_ == client_->authenticated) {  // AUTH, HELLO AUTH or RESET ran
+      apply_parser_limits();
+      batch_n = batch_i = 0;
     }
-    --peeked_left;
-    if (limits_unauth_ == client_->authenticated) apply_parser_limits();  // AUTH, HELLO AUTH or RESET ran
-    auto st = parser_.parse(std::string_view(in_.data() + pos, len_ - pos));
-    if (st == protocol::ParseStatus::Incomplete) {
-      const size_t target = input_buffer_target(in_.size(), pos, len_, parser_.bytes_needed(),
-                                                state_.config.client_query_buffer_limit.load());
-      if (target > in_.size()) grow_input(target);
-      break;
+    if (batch_i == batch_n) {
+      batch_start = pos;
+      batch_i = 0;
+      batch_n = parser_.parse_batch(std::string_view(in_.data() + pos, len_ - pos), batch_args_, batch);
+      if (batch_n > 1) {  // one request: no overlap to gain
+        std::array<std::string_view, kPrefetchAhead> keys;
+        for (size_t i = 0; i < batch_n; ++i)
+          keys[i] = batch[i].argc > 1 ? batch_args_[batch[i].first_arg + 1] : std::string_view();
+        commands::prefetch_keys(state_, std::span(keys.data(), batch_n));
+      }
     }
-    if (st == protocol::ParseStatus::Error) {
-      sink_.error("ERR " + parser_.error());
-      keep = false;
-      pos = len_;
-      break;
+    if (batch_i < batch_n) {
+      const auto& req = batch[batch_i++];
+      pos = batch_start + req.end;
+      if (req.argc > 0)
+        commands::dispatch(ctx, commands::Args(batch_args_.data() + req.first_arg, req.argc), sink_);
+    } else {
+      auto st = parser_.parse(std::string_view(in_.data() + pos, len_ - pos));
+      if (st == protocol::ParseStatus::Incomplete) {
+        const size_t target = input_buffer_target(in_.size(), pos, len_, parser_.bytes_needed(),
+                                                  state_.config.client_query_buffer_limit.load());
+        if (target > in_.size()) grow_input(target);
+        break;
+      }
+      if (st == protocol::ParseStatus::Error) {
+        sink_.error("ERR " + parser_.error());
+        keep = false;
+        pos = len_;
+        break;
+      }
+      pos += parser_.consumed();
+      const auto& args = parser_.args();
+      if (!args.empty()) commands::dispatch(ctx, commands::Args(args.data(), args.size()), sink_);
     }
-    pos += parser_.consumed();
-    const auto& args = parser_.args();
-    if (!args.empty()) commands::dispatch(ctx, commands::Args(args.data(), args.size()), sink_);
     if (client_->continuation) break;  // later commands wait for its reply
     if (client_->close_after_reply) {
       keep = false;
@@ -165,6 +182,7 @@ bool Connection::process_input() {
     len_ -= pos;
   }
   if (len_ == 0 && in_.size() > kShrinkAbove) std::vector<char>(kInitialBuffer).swap(in_);
+  if (batch_args_.capacity() > kShrinkArgsAbove) std::vector<std::string_view>().swap(batch_args_);  // after a huge MSET
   note_input_buffer();
   return keep;
 }

@@ -58,6 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<size_t>& live_;
   std::shared_ptr<commands::ClientState> client_;
   protocol::RequestParser parser_;
+  std::vector<std::string_view> batch_args_;  // arguments of the requests parse_batch() parsed ahead
   std::vector<char> in_;     // [0, len_) holds unprocessed input
   size_t len_ = 0;
   std::string out_;

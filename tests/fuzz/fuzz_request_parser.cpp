@@ -2,7 +2,7 @@
 // input in one go, then again split into two chunks (at two data-derived points, with and
 // without dropping skipped bytes, with the buffer moved between reads) and aborts if any run
 // disagrees with the one-shot parse or breaks an invariant. Also checks the look-ahead
-// (peek_second_args) against what the parser makes of the same requests.
+// (parse_batch) against what the parser makes of the same requests.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -59,9 +59,11 @@ bool drain(RequestParser& p, std::string& buf, Outcome& out, bool drop_skipped) 
   }
 }
 
+// Small limits, so the fuzzer reaches them.
+const ParserLimits kLimits{.max_bulk_len = 4096, .max_inline_len = 256, .max_args = 64};
+
 Outcome run(std::string_view input, size_t cut, bool drop_skipped) {
-  const ParserLimits limits{.max_bulk_len = 4096, .max_inline_len = 256, .max_args = 64};
-  RequestParser p(limits);
+  RequestParser p(kLimits);
   Outcome out;
   std::string buf(input.substr(0, cut));
   if (!drain(p, buf, out, drop_skipped)) {
@@ -83,19 +85,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!(run(in, cut, true) == whole)) die("split parse differs from the one-shot parse");
     if (!(run(in, cut, false) == whole)) die("split parse (keeping skipped bytes) differs");
   }
-  // The look-ahead stops at anything unusual, so each request it reports is the parser's
-  // command at the same place (as far as the parser, with its limits, got).
-  std::string_view ahead[16];
-  const size_t n = shardcache::protocol::peek_second_args(in, ahead);
-  if (n > std::size(ahead)) die("peek_second_args beyond its output");
+  // The batch parser stops at anything unusual, so each request it parses is the parser's
+  // command at the same place ("*0" gives an empty request, which parse() skips).
+  shardcache::protocol::RequestParser batcher(kLimits);
+  std::vector<std::string_view> args;
+  shardcache::protocol::RequestParser::BatchedRequest batch[16];
+  const size_t n = batcher.parse_batch(in, args, batch);
+  if (n > std::size(batch)) die("parse_batch beyond its output");
+  size_t prev_end = 0, cmd = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!ahead[i].empty() && (ahead[i].data() < in.data() || ahead[i].data() + ahead[i].size() > in.data() + in.size()))
-      die("peek_second_args points outside the input");
-    if (i < whole.commands.size()) {
-      const auto& cmd = whole.commands[i];
-      if (ahead[i] != (cmd.size() >= 2 ? std::string_view(cmd[1]) : std::string_view()))
-        die("peek_second_args disagrees with the parser");
-    }
+    const auto& r = batch[i];
+    if (r.end <= prev_end || r.end > size || r.first_arg + r.argc > args.size()) die("parse_batch request out of place");
+    for (size_t a = r.first_arg; a < r.first_arg + r.argc; ++a)
+      if (args[a].data() < in.data() + prev_end || args[a].data() + args[a].size() > in.data() + r.end)
+        die("parse_batch argument outside its request");
+    prev_end = r.end;
+    if (r.argc == 0) continue;
+    if (cmd >= whole.commands.size()) die("parse_batch parsed a request the parser did not");
+    const auto& want = whole.commands[cmd++];
+    if (want.size() != r.argc) die("parse_batch disagrees with the parser (argument count)");
+    for (size_t a = 0; a < r.argc; ++a)
+      if (args[r.first_arg + a] != std::string_view(want[a])) die("parse_batch disagrees with the parser");
   }
   return 0;
 }

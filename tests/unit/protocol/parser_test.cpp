@@ -339,23 +339,52 @@ TEST_CASE("unauthenticated limits (Redis 7: 10 arguments, 16384-byte bulks befor
 
 namespace protocol = shardcache::protocol;
 
-TEST_CASE("peek_second_args: the key of each complete request ahead, nothing consumed") {
-  std::string_view out[4];
-  std::string in = "*2\r\n$3\r\nGET\r\n$3\r\nk:1\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$5\r\nhello\r\n*1\r\n$4\r\nPING\r\n";
-  REQUIRE(protocol::peek_second_args(in, out) == 3);
-  CHECK(out[0] == "k:1");
-  CHECK(out[1] == "k2");
-  CHECK(out[2].empty());  // PING has no second argument
+TEST_CASE("parse_batch: every whole request ahead in one pass, as parse() gives each") {
+  protocol::RequestParser parser;
+  std::vector<std::string_view> args;
+  protocol::RequestParser::BatchedRequest out[4];
+  const std::string get = "*2\r\n$3\r\nGET\r\n$3\r\nk:1\r\n";
+  const std::string set = "*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$5\r\nhello\r\n";
+  const std::string ping = "*1\r\n$4\r\nPING\r\n";
+  const std::string in = get + set + ping;
+  REQUIRE(parser.parse_batch(in, args, out) == 3);
+  REQUIRE(args.size() == 6);
+  auto req = [&](size_t i) { return std::vector<std::string_view>(args.begin() + out[i].first_arg, args.begin() + out[i].first_arg + out[i].argc); };
+  CHECK(req(0) == std::vector<std::string_view>{"GET", "k:1"});
+  CHECK(req(1) == std::vector<std::string_view>{"SET", "k2", "hello"});
+  CHECK(req(2) == std::vector<std::string_view>{"PING"});
+  CHECK(out[0].end == get.size());
+  CHECK(out[1].end == get.size() + set.size());
+  CHECK(out[2].end == in.size());
+  CHECK(args[1].data() == in.data() + get.size() - 5);  // views into the input, no copies
 
-  // Stops at out's size, at an incomplete request, at inline commands and at garbage.
-  CHECK(protocol::peek_second_args(in, std::span(out, 1)) == 1);
-  for (size_t cut = 0; cut < 14; ++cut) CHECK(protocol::peek_second_args(in.substr(0, cut), out) == 0);
-  CHECK(protocol::peek_second_args(in.substr(0, in.size() - 1), out) == 2);
-  CHECK(protocol::peek_second_args("GET k\r\n", out) == 0);
-  CHECK(protocol::peek_second_args("*2\r\n$3\r\nGET\r\n$x\r\n", out) == 0);
-  CHECK(protocol::peek_second_args("*2\r\n$3\r\nGET\r\n$99999999999999\r\nk\r\n", out) == 0);
-  CHECK(protocol::peek_second_args("*0\r\n", out) == 0);
-  std::string binary = std::string("*2\r\n$3\r\nGET\r\n$3\r\n") + std::string("\r\n\0", 3) + "\r\n";
-  REQUIRE(protocol::peek_second_args(binary, out) == 1);
-  CHECK(out[0] == std::string_view("\r\n\0", 3));
+  // Each request is what parse() makes of the same bytes.
+  size_t pos = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    REQUIRE(parser.parse(std::string_view(in).substr(pos)) == protocol::ParseStatus::Complete);
+    CHECK(parser.args() == req(i));
+    pos += parser.consumed();
+    CHECK(pos == out[i].end);
+  }
+
+  // Stops at out's size, at an incomplete request, at inline commands, at garbage and over a limit.
+  CHECK(parser.parse_batch(in, args, std::span(out, 1)) == 1);
+  for (size_t cut = 0; cut < get.size(); ++cut) CHECK(parser.parse_batch(in.substr(0, cut), args, out) == 0);
+  CHECK(parser.parse_batch(in.substr(0, in.size() - 1), args, out) == 2);
+  CHECK(args.size() == 5);  // the incomplete PING left nothing behind
+  CHECK(parser.parse_batch(get + "GET k\r\n", args, out) == 1);
+  CHECK(parser.parse_batch("*2\r\n$3\r\nGET\r\n$x\r\n", args, out) == 0);
+  CHECK(parser.parse_batch("*2\r\n$3\r\nGET\r\n$99999999999999\r\nk\r\n", args, out) == 0);
+  CHECK(parser.parse_batch("*-1\r\n", args, out) == 0);
+  CHECK(parser.parse_batch("*0\r\n" + ping, args, out) == 0);  // parse() skips the empty command
+  CHECK(parser.parse_batch(ping + "*0\r\n" + ping, args, out) == 1);
+  protocol::RequestParser unauth(protocol::ParserLimits{.unauth_max_args = 10, .unauth_max_bulk_len = 4});
+  CHECK(unauth.parse_batch(ping + get + set, args, out) == 2);  // "hello" is over 4 bytes: parse() errors on it
+  const std::string binary = std::string("*2\r\n$3\r\nGET\r\n$3\r\n") + std::string("\r\n\0", 3) + "\r\n";
+  REQUIRE(parser.parse_batch(binary, args, out) == 1);
+  CHECK(args[1] == std::string_view("\r\n\0", 3));
+
+  // Nothing while a command is partly parsed: parse() owns it until it completes.
+  REQUIRE(parser.parse(set.substr(0, 10)) == protocol::ParseStatus::Incomplete);
+  CHECK(parser.parse_batch(in, args, out) == 0);
 }
