@@ -1,4 +1,8 @@
-// daemon/store/glob.cpp: port of Redis's util.c stringmatchlen (same semantics, iterative '*').
+// daemon/store/glob.cpp: Redis's glob semantics (KEYS, SCAN MATCH, INVALIDATE, CONFIG GET) with
+// a polynomial worst case. Every token but '*' consumes exactly one character, so a mismatch only
+// needs to retry from the most recent '*' with one more character given to it: O(pattern x key)
+// steps and no recursion. (Redis's pre-7.0.9 backtracking matcher, which this replaces, is
+// exponential on patterns like "a*a*a*...*b": CVE-2022-36021.)
 #include <string>
 
 #include "daemon/store/glob.h"
@@ -10,7 +14,8 @@ unsigned char fold(unsigned char c, bool nocase) {
   return nocase && c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
 }
 
-// Matches a [...] class starting after '['. Advances `p` to the closing ']' (or end).
+// Matches a [...] class starting after '['. Advances `p` to the closing ']' (or, unterminated,
+// to the pattern's last byte, as Redis does). Where `p` ends does not depend on `c`.
 bool match_class(const char*& p, const char* pend, unsigned char c, bool nocase) {
   bool negate = false, match = false;
   if (p < pend && *p == '^') { negate = true; ++p; }
@@ -36,49 +41,65 @@ bool match_class(const char*& p, const char* pend, unsigned char c, bool nocase)
   return negate ? !match : match;
 }
 
-bool match_impl(const char* p, const char* pend, const char* s, const char* send, bool nocase, int depth) {
-  if (depth > 1000) return false;  // Redis bounds recursion the same way
-  while (p < pend) {
-    switch (*p) {
-      case '*':
-        while (pend - p >= 2 && p[1] == '*') ++p;
-        if (pend - p == 1) return true;
-        for (const char* t = s; t <= send; ++t)
-          if (match_impl(p + 1, pend, t, send, nocase, depth + 1)) return true;
-        return false;
-      case '?':
-        if (s >= send) return false;
-        ++s;
-        break;
-      case '[': {
-        if (s >= send) return false;
-        ++p;
-        if (!match_class(p, pend, static_cast<unsigned char>(*s), nocase)) return false;
-        ++s;
-        break;
-      }
-      case '\\':
-        if (pend - p >= 2) ++p;
-        [[fallthrough]];
-      default:
-        if (s >= send || fold(static_cast<unsigned char>(*p), nocase) != fold(static_cast<unsigned char>(*s), nocase))
-          return false;
-        ++s;
-        break;
-    }
-    ++p;
-    if (s >= send) {
-      while (p < pend && *p == '*') ++p;
+// Matches the one-character token at `p` ('?', a class, an escape or a literal; never '*')
+// against `c`. On a match advances `p` past the token and returns true.
+bool match_one(const char*& p, const char* pend, unsigned char c, bool nocase) {
+  const char* t = p;
+  bool ok;
+  switch (*t) {
+    case '?':
+      ok = true;
       break;
-    }
+    case '[':
+      ++t;
+      ok = match_class(t, pend, c, nocase);
+      break;
+    case '\\':
+      if (pend - t >= 2) ++t;  // a trailing '\' is a literal backslash
+      [[fallthrough]];
+    default:
+      ok = fold(static_cast<unsigned char>(*t), nocase) == fold(c, nocase);
+      break;
   }
-  return p >= pend && s >= send;
+  if (ok) p = t + 1;
+  return ok;
 }
 
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
-  return match_impl(pattern.data(), pattern.data() + pattern.size(), str.data(), str.data() + str.size(), nocase, 0);
+  size_t steps = 0;
+  return glob_match_counted(pattern, str, nocase, steps);
+}
+
+bool glob_match_counted(std::string_view pattern, std::string_view str, bool nocase, size_t& steps) {
+  const char* p = pattern.data();
+  const char* const pend = p + pattern.size();
+  const char* s = str.data();
+  const char* const send = s + str.size();
+  const char* star_p = nullptr;  // pattern just after the most recent run of '*'
+  const char* star_s = nullptr;  // where the string stood when that '*' matched nothing yet
+  while (s < send) {
+    ++steps;
+    if (p < pend && *p == '*') {
+      while (p < pend && *p == '*') ++p;
+      if (p == pend) return true;
+      star_p = p;
+      star_s = s;
+      continue;
+    }
+    if (p < pend && match_one(p, pend, static_cast<unsigned char>(*s), nocase)) {
+      ++s;
+      continue;
+    }
+    if (star_p == nullptr) return false;
+    // Give the last '*' one more character. Earlier stars never need to take more: whatever
+    // the rest of the pattern could match from a later start, the last star reaches as well.
+    p = star_p;
+    s = ++star_s;
+  }
+  while (p < pend && *p == '*') ++p;
+  return p == pend;
 }
 
 bool glob_literal_prefix(std::string_view pattern, std::string& prefix) {

@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "daemon/store/glob.h"
+#include "tests/fuzz/glob_reference.h"
 
 using shardcache::store::glob_literal_prefix;
 using shardcache::store::glob_match;
@@ -45,4 +47,54 @@ TEST_CASE("glob: literal prefix detection") {
   CHECK_FALSE(glob_literal_prefix("a?b*", p));
   CHECK_FALSE(glob_literal_prefix("course:*:x", p));
   CHECK_FALSE(glob_literal_prefix("abc", p));
+}
+
+TEST_CASE("glob: pathological patterns finish in polynomial steps (CVE-2022-36021)") {
+  const std::string key(40, 'a');
+  std::string evil;
+  for (int i = 0; i < 20; ++i) evil += "a*";
+  evil += "b";
+  size_t steps = 0;
+  CHECK_FALSE(shardcache::store::glob_match_counted(evil, key, false, steps));
+  CHECK(steps <= (key.size() + 1) * (evil.size() + 1));
+  // Long keys and many stars: still bounded, still right.
+  const std::string long_key(10000, 'a');
+  std::string many_stars;
+  for (int i = 0; i < 200; ++i) many_stars += "*a";
+  steps = 0;
+  CHECK(shardcache::store::glob_match_counted(many_stars, long_key, false, steps));
+  CHECK(steps <= (long_key.size() + 1) * (many_stars.size() + 1));
+  steps = 0;
+  CHECK_FALSE(shardcache::store::glob_match_counted(many_stars + "b", long_key, false, steps));
+  CHECK(steps <= (long_key.size() + 1) * (many_stars.size() + 2));
+  CHECK_FALSE(glob_match("*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*?*[b]", std::string(60, 'x')));
+  CHECK(glob_match("*[a-c]*[a-c]*[a-c]*x", "zzazzbzzczzx"));
+}
+
+TEST_CASE("glob: agrees with both reference matchers on every short pattern and key") {
+  // Every pattern of up to 4 tokens from a small alphabet, against every key of up to 4 bytes.
+  const std::vector<std::string> atoms = {"a", "b", "*", "?", "[ab]", "[^a]", "\\*", "[a-b]", "\\", "["};
+  std::vector<std::string> patterns = {""};
+  for (int len = 0; len < 3; ++len) {
+    std::vector<std::string> grown;
+    for (const auto& p : patterns)
+      for (const auto& a : atoms) grown.push_back(p + a);
+    patterns.insert(patterns.end(), grown.begin(), grown.end());
+  }
+  std::vector<std::string> keys = {""};
+  for (int len = 0; len < 4; ++len) {
+    std::vector<std::string> grown;
+    for (const auto& k : keys)
+      for (char c : std::string("ab*[")) grown.push_back(k + c);
+    keys.insert(keys.end(), grown.begin(), grown.end());
+  }
+  size_t disagreements = 0;
+  for (const auto& p : patterns)
+    for (const auto& k : keys) {
+      bool got = glob_match(p, k);
+      if (got != glob_reference::reference_dp(p, k) || got != glob_reference::reference_backtrack(p, k)) {
+        if (++disagreements < 5) MESSAGE("pattern '" << p << "' key '" << k << "'");
+      }
+    }
+  CHECK(disagreements == 0);
 }
