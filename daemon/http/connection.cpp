@@ -75,7 +75,7 @@ void HttpConnection::on_readable(std::error_code ec) {
   std::error_code rec;
   size_t n = sock_.read_some(asio::buffer(in_), rec);
   if (rec == asio::error::would_block || rec == asio::error::try_again) {
-    std::vector<char>().swap(in_);
+    net::IoBuffer().swap(in_);
     return wait_readable();
   }
   on_read(rec, n);
@@ -203,7 +203,7 @@ void HttpConnection::flush_and_continue() {
 }
 
 void HttpConnection::after_flush() {
-  if (!read_filled_ && pending_input_.empty()) std::vector<char>().swap(in_);  // idle: no read buffer held
+  if (!read_filled_ && pending_input_.empty()) net::IoBuffer().swap(in_);  // idle: no read buffer held
   if (out_.empty() && out_.capacity() > kIdleOutputKept) std::string().swap(out_);
   publish_memory();
   if (closing_) return linger();

@@ -16,6 +16,7 @@
 #include "daemon/http/handler.h"
 #include "daemon/http/request_reader.h"
 #include "daemon/http/shared.h"
+#include "daemon/net/io_buffer.h"
 
 namespace shardcache::http {
 
@@ -61,7 +62,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   RequestReader reader_;
   RequestHandler handler_;
   HttpResponse res_;
-  std::vector<char> in_;
+  net::IoBuffer in_;
   std::string out_;
   std::string pending_input_;  ///< bytes after a paused request, fed once it is answered
   bool paused_head_ = false;   ///< the paused request was HEAD

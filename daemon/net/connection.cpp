@@ -12,7 +12,6 @@
 namespace shardcache::net {
 
 namespace {
-constexpr size_t kInitialBuffer = 16 * 1024;
 constexpr size_t kShrinkAbove = 1024 * 1024;  // give big buffers back once drained
 constexpr size_t kShrinkArgsAbove = 4096;  // parsed-ahead argument slots kept between reads
 constexpr size_t kPrefetchAhead = 16;  // requests whose keys are hinted at once (a redis-benchmark -P 16 batch)
@@ -30,8 +29,8 @@ size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, siz
 }
 
 Connection::Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
-                       std::atomic<size_t>& live)
-    : sock_(std::move(sock)), state_(state), ts_(ts), live_(live),
+                       std::atomic<size_t>& live, BufferPool& pool)
+    : sock_(std::move(sock)), state_(state), ts_(ts), live_(live), pool_(pool),
       client_(std::make_shared<commands::ClientState>()), sink_(out_, *client_) {
   live_.fetch_add(1);
 }
@@ -102,7 +101,7 @@ void Connection::wait_readable(Ref self) {
 
 void Connection::on_readable(std::error_code ec, Ref self) {
   if (ec || closing_) return close();
-  in_.resize(kInitialBuffer);
+  in_ = pool_.take();
   std::error_code rec;
   size_t n = sock_.read_some(asio::buffer(in_), rec);
   if (rec == asio::error::would_block || rec == asio::error::try_again) {
@@ -217,7 +216,7 @@ bool Connection::process_input() {
     if (pos < len_) std::memmove(in_.data(), in_.data() + pos, len_ - pos);
     len_ -= pos;
   }
-  if (len_ == 0 && in_.size() > kShrinkAbove) std::vector<char>(kInitialBuffer).swap(in_);
+  if (len_ == 0 && in_.size() > kShrinkAbove) IoBuffer(kInitialBuffer).swap(in_);
   if (batch_args_.capacity() > kShrinkArgsAbove) std::vector<std::string_view>().swap(batch_args_);  // after a huge MSET
   note_input_buffer();
   return keep;
@@ -322,7 +321,7 @@ bool Connection::watch_soft_limit(bool write_pending) {
 }
 
 void Connection::release_idle_buffers() {
-  std::vector<char>().swap(in_);
+  pool_.give(in_);
   len_ = 0;
   if (out_.empty() && out_.capacity() > kIdleOutputKept) std::string().swap(out_);
   note_input_buffer();

@@ -17,6 +17,7 @@
 
 #include "daemon/commands/client_memory.h"
 #include "daemon/commands/context.h"
+#include "daemon/net/io_buffer.h"
 #include "daemon/net/resp_sink.h"
 #include "protocol/request_parser.h"
 
@@ -31,8 +32,11 @@ size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, siz
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  /// Size of the read buffer a connection takes when input arrives.
+  static constexpr size_t kInitialBuffer = 16 * 1024;
+  /// `pool`: the io thread's free read buffers.
   Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
-             std::atomic<size_t>& live);
+             std::atomic<size_t>& live, BufferPool& pool);
   ~Connection();
   /// Registers the client and starts reading.
   void start();
@@ -83,10 +87,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   commands::ServerState& state_;
   commands::ThreadStats& ts_;
   std::atomic<size_t>& live_;
+  BufferPool& pool_;
   std::shared_ptr<commands::ClientState> client_;
   protocol::RequestParser parser_;
   std::vector<std::string_view> batch_args_;  // arguments of the requests parse_batch() parsed ahead
-  std::vector<char> in_;     // [0, len_) holds unprocessed input
+  IoBuffer in_;           // [0, len_) holds unprocessed input
   size_t len_ = 0;
   std::string out_;
   size_t out_off_ = 0;       // out_[0, out_off_) is sent (during a write)
