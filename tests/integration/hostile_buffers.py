@@ -284,6 +284,27 @@ def part_idle():
     print(f"measured: {len(conns)} idle connections, VmRSS {before} -> {after} bytes, {per:.0f} bytes each", flush=True)
 
 
+def part_idle_rest():
+    """REST keep-alive connections idle after one request each hold no read buffer either."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    time.sleep(0.3)
+    before = status("VmRSS")
+    conns = []
+    for _ in range(3000):
+        s = socket.create_connection(("127.0.0.1", HTTP_PORT))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        conns.append(s)
+    answered = sum(1 for s in conns if s.recv(4096).startswith(b"HTTP/1.1 200"))
+    time.sleep(0.3)
+    after = status("VmRSS")
+    per = (after - before) / len(conns)
+    check(f"REST: {answered} keep-alive connections idle after a request: {per:.0f} bytes of RSS each <= 4096",
+          answered == len(conns) and per <= 4096)
+    for s in conns:
+        s.close()
+
+
 if __name__ == "__main__":
     part, PORT, HTTP_PORT, PID = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     try:

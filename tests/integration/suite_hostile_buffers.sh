@@ -40,13 +40,17 @@ start_daemon || { fail "daemon starts"; finish; exit 1; }
 run_part rest
 stop_daemon
 
-# (e) 10,000 idle connections: the daemon needs more descriptors than the default 1024.
+# (e) 10,000 idle RESP connections, then 3,000 idle REST ones (each on a fresh daemon, so freed
+# memory is not reused): the daemon needs more descriptors than the default 1024.
 wrapper=$(mktemp /tmp/shardcached-nofile.XXXXXX)
 trap 'rm -f "$wrapper"; it_cleanup' EXIT
 printf '#!/bin/sh\nexec prlimit --nofile=20000:20000 "%s" "$@"\n' "$SHARDCACHED" >"$wrapper"
 chmod +x "$wrapper"
 SHARDCACHED=$wrapper start_daemon --maxclients 12000 --threads 2 || { fail "daemon starts"; finish; exit 1; }
 run_part idle
+stop_daemon
+SHARDCACHED=$wrapper start_daemon --maxclients 12000 --threads 2 || { fail "daemon starts"; finish; exit 1; }
+run_part idle_rest
 stop_daemon
 
 finish
