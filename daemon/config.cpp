@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <vector>
 
 namespace shardcache {
 
@@ -74,6 +75,63 @@ std::string human_bytes(uint64_t n) {
   return buf;
 }
 
+std::string set_output_buffer_limits(Config& cfg, std::string_view value) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < value.size();) {
+    while (i < value.size() && std::isspace(static_cast<unsigned char>(value[i]))) ++i;
+    size_t j = i;
+    while (j < value.size() && !std::isspace(static_cast<unsigned char>(value[j]))) ++j;
+    if (j > i) words.push_back(value.substr(i, j - i));
+    i = j;
+  }
+  if (words.empty() || words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  struct Parsed { int cls; uint64_t hard, soft, secs; };
+  std::vector<Parsed> parsed;
+  for (size_t i = 0; i < words.size(); i += 4) {
+    int cls = iequals(words[i], "normal") ? 0 : (iequals(words[i], "replica") || iequals(words[i], "slave")) ? 1
+            : iequals(words[i], "pubsub") ? 2 : -1;
+    if (cls < 0) return "Invalid client class specified in buffer limit configuration.";
+    auto hard = parse_memory(words[i + 1]), soft = parse_memory(words[i + 2]);
+    auto secs = parse_u64(words[i + 3]);
+    if (!hard || !soft || !secs) return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    parsed.push_back({cls, *hard, *soft, *secs});
+  }
+  for (const auto& p : parsed) {
+    cfg.obuf_limits[p.cls].hard = p.hard;
+    cfg.obuf_limits[p.cls].soft = p.soft;
+    cfg.obuf_limits[p.cls].soft_seconds = p.secs;
+  }
+  return {};
+}
+
+std::string format_output_buffer_limits(const Config& cfg) {
+  static constexpr std::string_view names[kObufClasses] = {"normal", "slave", "pubsub"};
+  std::string s;
+  for (int i = 0; i < kObufClasses; ++i) {
+    const auto& l = cfg.obuf_limits[i];
+    if (i) s += ' ';
+    s.append(names[i]).append(" ").append(std::to_string(l.hard.load())).append(" ");
+    s.append(std::to_string(l.soft.load())).append(" ").append(std::to_string(l.soft_seconds.load()));
+  }
+  return s;
+}
+
+std::string set_maxmemory_clients(Config& cfg, std::string_view value) {
+  if (!value.empty() && value.back() == '%') {
+    auto pct = parse_u64(value.substr(0, value.size() - 1));
+    if (!pct) return "argument must be a memory or percent value";
+    if (*pct > 100) return "percentage argument must be less or equal to 100";
+    cfg.maxmemory_clients = 0;
+    cfg.maxmemory_clients_pct = static_cast<uint32_t>(*pct);
+    return {};
+  }
+  auto n = parse_memory(value);
+  if (!n) return "argument must be a memory or percent value";
+  cfg.maxmemory_clients_pct = 0;
+  cfg.maxmemory_clients = *n;
+  return {};
+}
+
 const ConfigParam* ConfigRegistry::find(std::string_view name) const {
   for (const auto& p : params_)
     if (iequals(p.name, name)) return &p;
@@ -104,8 +162,14 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
            cfg.requirepass = std::string(s);
            return {};
          }});
-  r.add({"client-output-buffer-limit",
-         [&cfg] { return "normal " + std::to_string(cfg.client_output_buffer_limit.load()) + " 0 0"; }, nullptr});
+  r.add({"client-output-buffer-limit", [&cfg] { return format_output_buffer_limits(cfg); },
+         [&cfg](std::string_view s) { return set_output_buffer_limits(cfg, s); }});
+  r.add({"maxmemory-clients",
+         [&cfg] {
+           const uint32_t pct = cfg.maxmemory_clients_pct.load();
+           return pct ? std::to_string(pct) + "%" : std::to_string(cfg.maxmemory_clients.load());
+         },
+         [&cfg](std::string_view s) { return set_maxmemory_clients(cfg, s); }});
   r.add(const_param("bind", cfg.bind));
   r.add(const_param("port", std::to_string(cfg.port)));
   r.add(const_param("http-port", std::to_string(cfg.http_port)));

@@ -18,6 +18,16 @@ std::optional<uint64_t> parse_memory(std::string_view s);
 /// Formats bytes as Redis's *_human fields do ("1.50M").
 std::string human_bytes(uint64_t n);
 
+/// client-output-buffer-limit classes, in Redis's CONFIG GET order.
+enum class ObufClass : int { Normal = 0, Replica = 1, Pubsub = 2 };
+inline constexpr int kObufClasses = 3;
+
+/// One class's output buffer limits (0 = none): over `hard` bytes closes the client at once;
+/// over `soft` bytes for more than `soft_seconds` closes it too.
+struct ObufLimit {
+  std::atomic<uint64_t> hard{0}, soft{0}, soft_seconds{0};
+};
+
 /// All settings. Values read on hot paths are atomics; strings are guarded by mu.
 struct Config {
   std::string bind = "127.0.0.1";
@@ -32,7 +42,12 @@ struct Config {
   std::atomic<uint64_t> maxmemory{256ull * 1024 * 1024};
   std::atomic<uint64_t> proto_max_bulk_len{512ull * 1024 * 1024};
   std::atomic<uint64_t> client_query_buffer_limit{1024ull * 1024 * 1024};
-  std::atomic<uint64_t> client_output_buffer_limit{256ull * 1024 * 1024};  ///< hard limit for normal clients
+  /// client-output-buffer-limit by class. Unlike Redis (normal 0 0 0), normal clients have a
+  /// 256 MB hard limit by default.
+  ObufLimit obuf_limits[kObufClasses];
+  /// maxmemory-clients: a byte count, or (pct != 0) a percentage of maxmemory; 0 = off.
+  std::atomic<uint64_t> maxmemory_clients{0};
+  std::atomic<uint32_t> maxmemory_clients_pct{0};
   std::atomic<uint64_t> timeout{0};
   std::atomic<int> hz{10};
 
@@ -42,7 +57,31 @@ struct Config {
 
   std::string get_requirepass() const { std::lock_guard g(mu); return requirepass; }
   std::string get_policy() const { std::lock_guard g(mu); return maxmemory_policy; }
+  /// maxmemory-clients in bytes now (a percentage follows maxmemory); 0 = no limit.
+  uint64_t maxmemory_clients_bytes() const {
+    const uint32_t pct = maxmemory_clients_pct.load(std::memory_order_relaxed);
+    return pct ? maxmemory.load(std::memory_order_relaxed) / 100 * pct : maxmemory_clients.load(std::memory_order_relaxed);
+  }
+  Config() {
+    obuf_limits[0].hard = 256ull * 1024 * 1024;
+    obuf_limits[1].hard = 256ull * 1024 * 1024;
+    obuf_limits[1].soft = 64ull * 1024 * 1024;
+    obuf_limits[1].soft_seconds = 60;
+    obuf_limits[2].hard = 32ull * 1024 * 1024;
+    obuf_limits[2].soft = 8ull * 1024 * 1024;
+    obuf_limits[2].soft_seconds = 60;
+  }
 };
+
+/// Applies a client-output-buffer-limit value ("<class> <hard> <soft> <soft-seconds>" repeated;
+/// classes normal, replica/slave, pubsub; memory units allowed). All or nothing: returns
+/// Redis's error text and changes nothing when any part is invalid, else empty.
+std::string set_output_buffer_limits(Config& cfg, std::string_view value);
+/// CONFIG GET client-output-buffer-limit: "normal H S SEC slave H S SEC pubsub H S SEC".
+std::string format_output_buffer_limits(const Config& cfg);
+/// Applies a maxmemory-clients value ("0", bytes with units, or "N%" up to 100%); returns
+/// Redis's error text or empty.
+std::string set_maxmemory_clients(Config& cfg, std::string_view value);
 
 /// One CONFIG parameter: its Redis name, how to read it, how to set it (returns an error
 /// message or empty on success).

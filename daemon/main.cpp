@@ -34,6 +34,7 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon"};
   std::string maxmemory = "256mb", policy = cfg.maxmemory_policy, bulk = "512mb", http_body = "64mb";
   uint64_t maxclients = cfg.maxclients;
+  std::string obuf_limit = shardcache::format_output_buffer_limits(cfg), maxmemory_clients = "0";
   app.add_option("--bind", cfg.bind, "address to listen on (RESP and HTTP)")->capture_default_str();
   app.add_option("--port", cfg.port, "RESP port (0 = pick a free one)")->capture_default_str();
   app.add_option("--http-port", cfg.http_port, "HTTP (Upstash REST, metrics) port; 0 disables")->capture_default_str();
@@ -46,6 +47,12 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--maxclients", maxclients, "maximum simultaneous clients")->capture_default_str();
   app.add_option("--requirepass", cfg.requirepass, "password for AUTH (and REST bearer token)");
   app.add_option("--proto-max-bulk-len", bulk, "largest accepted bulk string")->capture_default_str();
+  app.add_option("--client-output-buffer-limit", obuf_limit,
+                 "output buffer limits by class: \"normal 256mb 0 0 pubsub 32mb 8mb 60\" (hard, soft, soft seconds)")
+      ->capture_default_str();
+  app.add_option("--maxmemory-clients", maxmemory_clients,
+                 "memory all clients' buffers may use before the biggest are closed (bytes or % of maxmemory; 0 = none)")
+      ->capture_default_str();
   app.add_option("--loglevel", cfg.loglevel, "trace, debug, info, warn, error")->capture_default_str();
   app.set_config("--config", "", "read these flags from a file (INI/TOML: `requirepass = \"secret\"`)");
   try {
@@ -65,6 +72,14 @@ int parse_flags(int argc, char** argv, Config& cfg) {
     return 2;
   }
   cfg.http_max_body = *hb;
+  if (std::string err = shardcache::set_output_buffer_limits(cfg, obuf_limit); !err.empty()) {
+    spdlog::error("--client-output-buffer-limit: {}", err);
+    return 2;
+  }
+  if (std::string err = shardcache::set_maxmemory_clients(cfg, maxmemory_clients); !err.empty()) {
+    spdlog::error("--maxmemory-clients: {}", err);
+    return 2;
+  }
   if ((cfg.shards & (cfg.shards - 1)) != 0 || cfg.shards == 0 || cfg.shards > 4096) {
     spdlog::error("--shards must be a power of two between 1 and 4096");
     return 2;

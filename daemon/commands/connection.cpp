@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "daemon/commands/client_memory.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
 
@@ -124,18 +125,20 @@ std::string client_flags(const ClientState& c) {
   std::string f;
   if (c.multi_count.load(std::memory_order_relaxed) >= 0) f += 'x';
   if (c.watch_dirty.load(std::memory_order_relaxed)) f += 'd';
+  if (c.no_evict.load(std::memory_order_relaxed)) f += 'e';
   return f.empty() ? "N" : f;
 }
 
 /// One CLIENT LIST / CLIENT INFO line, fields in Redis 7.2's order (plus 7.4's watch= after
 /// multi=). `current` is the running command's arguments when `c` is the caller (argv-mem);
-/// output buffers: replies wait only while the socket is full, so obl/omem are those bytes.
+/// obl: reply bytes not sent yet; omem: what the output buffer holds allocated.
 std::string client_info_line(const ClientState& c, int64_t now_ms, Args current = {}) {
   size_t argv_mem = 0;
   for (auto a : current) argv_mem += a.size();
   const uint64_t qbuf = c.qbuf.load(std::memory_order_relaxed), qfree = c.qbuf_free.load(std::memory_order_relaxed);
   const uint64_t rbs = qbuf + qfree, rbp = std::max<uint64_t>(rbs, c.rbuf_peak.load(std::memory_order_relaxed));
   const uint64_t pending = c.out_pending.load(std::memory_order_relaxed);
+  const uint64_t omem = std::max<uint64_t>(pending, c.out_mem.load(std::memory_order_relaxed));
   const uint64_t multi_mem = c.multi_mem.load(std::memory_order_relaxed);
   auto n = [](auto v) { return std::to_string(v); };
   std::string s;
@@ -147,8 +150,8 @@ std::string client_info_line(const ClientState& c, int64_t now_ms, Args current 
   s += " flags=" + client_flags(c) + " db=0 sub=0 psub=0 ssub=0";
   s += " multi=" + n(c.multi_count.load(std::memory_order_relaxed)) + " watch=" + n(c.watch_count.load(std::memory_order_relaxed));
   s += " qbuf=" + n(qbuf) + " qbuf-free=" + n(qfree) + " argv-mem=" + n(argv_mem) + " multi-mem=" + n(multi_mem);
-  s += " rbs=" + n(rbs) + " rbp=" + n(rbp) + " obl=" + n(pending) + " oll=0 omem=" + n(pending);
-  s += " tot-mem=" + n(rbs + argv_mem + multi_mem + pending) + " events=" + (pending ? "w" : "r");
+  s += " rbs=" + n(rbs) + " rbp=" + n(rbp) + " obl=" + n(pending) + " oll=0 omem=" + n(omem);
+  s += " tot-mem=" + n(rbs + argv_mem + multi_mem + omem) + " events=" + (pending ? "w" : "r");
   s += " cmd=" + command_display_name(c);
   s += " user=default redir=-1 resp=" + n(c.proto.load()) + " lib-name=" + info.lib_name + " lib-ver=" + info.lib_ver + "\n";
   return s;
@@ -212,17 +215,28 @@ void CmdClient(CmdContext& ctx, Args args, ReplySink& out) {
     return out.verbatim(all);
   }
   if (iequals(sub, "kill") && args.size() >= 3) return client_kill(ctx, args, out);
+  if (iequals(sub, "no-evict") && args.size() == 3) {
+    if (!iequals(args[2], "on") && !iequals(args[2], "off")) return out.error(kErrSyntax);
+    c.no_evict.store(iequals(args[2], "on"), std::memory_order_relaxed);
+    return out.simple("OK");
+  }
   if (iequals(sub, "help")) {
     out.array(1);
-    return out.simple("CLIENT <subcommand> [<arg> ...]. Subcommands: ID GETNAME SETNAME SETINFO INFO LIST KILL HELP");
+    return out.simple("CLIENT <subcommand> [<arg> ...]. Subcommands: ID GETNAME SETNAME SETINFO INFO LIST KILL NO-EVICT HELP");
   }
-  static constexpr std::string_view known[] = {"id", "getname", "setname", "setinfo", "info", "list", "kill"};
+  static constexpr std::string_view known[] = {"id", "getname", "setname", "setinfo", "info", "list", "kill", "no-evict"};
   for (auto k : known)
     if (iequals(sub, k)) return out.error(arity_error("client|" + lower(sub)));
   out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CLIENT HELP.");
 }
 
 }  // namespace
+
+std::string client_description(const ClientState& c, int64_t now_ms) {
+  std::string s = client_info_line(c, now_ms);
+  if (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
 
 void register_connection(CommandTable& t) {
   const char* g = "connection";
@@ -234,7 +248,7 @@ void register_connection(CommandTable& t) {
   t.add({"auth", -2, kNoAuth | kFast, 0, 0, 0, CmdAuth, g, "[username] password", "Authenticates the connection."});
   t.add({"hello", -1, kNoAuth | kFast, 0, 0, 0, CmdHello, g,
          "[protover [AUTH username password] [SETNAME clientname]]", "Negotiates the protocol (2 or 3) and authenticates."});
-  t.add({"client", -2, kSubcommands, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL filter",
+  t.add({"client", -2, kSubcommands, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL filter | NO-EVICT on|off",
          "Inspects and manages client connections."});
 }
 

@@ -30,6 +30,7 @@ struct alignas(64) ThreadStats {  // own cache line: no false sharing between io
   std::atomic<uint64_t> rejected_connections{0};
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> clients_mem{0};     ///< buffer bytes of this thread's clients (client_memory.h)
   CommandStats per_command;                 ///< calls and latency by command (/metrics)
   void reset() {
     commands = 0; connections = 0; rejected_connections = 0; net_input_bytes = 0; net_output_bytes = 0;
@@ -78,7 +79,11 @@ struct ClientState {
   std::atomic<int> fd{-1};
   std::atomic<uint32_t> qbuf{0}, qbuf_free{0};  ///< unparsed input bytes, free room in the buffer
   std::atomic<uint32_t> rbuf_peak{0};       ///< largest input buffer so far (rbp)
-  std::atomic<uint32_t> out_pending{0};     ///< reply bytes the socket has not taken yet (obl/omem)
+  std::atomic<uint32_t> out_pending{0};     ///< reply bytes the socket has not taken yet (obl)
+  std::atomic<uint64_t> out_mem{0};         ///< bytes the output buffer holds allocated (omem)
+  std::atomic<uint64_t> mem{0};             ///< input + output buffer bytes, as added to ServerState::clients_mem
+  std::atomic<bool> no_evict{false};        ///< CLIENT NO-EVICT on: maxmemory-clients spares it
+  std::atomic<uint64_t>* mem_sum = nullptr; ///< the io thread's ThreadStats::clients_mem; set before registering
   std::atomic<int> multi_count{-1};         ///< commands queued since MULTI; -1 outside MULTI
   std::atomic<size_t> multi_mem{0};         ///< argument bytes of the queued commands
   std::atomic<uint8_t> last_cmd_sub{0};     ///< subcommand of the last command (command_table.cpp)
@@ -117,6 +122,9 @@ struct ServerState {
   std::string run_id;
   OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
   WatchRegistry watches;                    ///< WATCH: key -> watching clients
+  std::atomic<uint64_t> evicted_clients{0};  ///< closed by maxmemory-clients (INFO evicted_clients)
+  std::atomic<uint64_t> obuf_limit_disconnections{0};  ///< closed by client-output-buffer-limit
+  std::mutex evict_mu;                      ///< one thread evicts clients at a time
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "daemon/commands/client_memory.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
 #include "daemon/store/alloc.h"
@@ -169,6 +170,8 @@ void append_info_memory(CmdContext& ctx, const store::StoreStats& st, std::strin
   line(s, "rss_overhead_bytes", diff(m.rss, a.resident));
   line(s, "mem_fragmentation_ratio", fmt2(ratio(m.rss, used)));
   line(s, "mem_fragmentation_bytes", diff(m.rss, used));
+  line(s, "mem_clients_slaves", 0);
+  line(s, "mem_clients_normal", static_cast<long long>(clients_memory(ctx.server)));
   line(s, "mem_allocator", a.name);
   line(s, "mem_allocator_background_thread", a.background_thread ? 1 : 0);
   store::SlabStats sl = store::SlabArena::instance().stats();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "daemon/commands/client_memory.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/memory.h"
 #include "daemon/commands/util.h"
@@ -68,6 +69,13 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
     section_header("Clients");
     line(s, "connected_clients", srv.clients.count());
     line(s, "maxclients", srv.config.maxclients.load());
+    uint64_t max_in = 0, max_out = 0;  // the largest buffers now (Redis: over the last seconds)
+    for (const auto& c : srv.clients.snapshot()) {
+      max_in = std::max<uint64_t>(max_in, c->qbuf.load(std::memory_order_relaxed) + c->qbuf_free.load(std::memory_order_relaxed));
+      max_out = std::max<uint64_t>(max_out, c->out_mem.load(std::memory_order_relaxed));
+    }
+    line(s, "client_recent_max_input_buffer", max_in);
+    line(s, "client_recent_max_output_buffer", max_out);
     line(s, "blocked_clients", 0);
   }
   if (want("memory")) {
@@ -88,6 +96,8 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
     line(s, "total_net_input_bytes", tt.in_bytes);
     line(s, "total_net_output_bytes", tt.out_bytes);
     line(s, "rejected_connections", tt.rejected);
+    line(s, "evicted_clients", srv.evicted_clients.load(std::memory_order_relaxed));
+    line(s, "client_output_buffer_limit_disconnections", srv.obuf_limit_disconnections.load(std::memory_order_relaxed));
     line(s, "expired_keys", st.expired);
     line(s, "evicted_keys", st.evicted);
     line(s, "invalidated_keys", st.invalidated);

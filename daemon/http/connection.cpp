@@ -6,11 +6,14 @@
 
 #include <chrono>
 
+#include "daemon/commands/client_memory.h"
+
 namespace shardcache::http {
 namespace {
 
 constexpr size_t kReadBuffer = 16 * 1024;
 constexpr size_t kShrinkAbove = 1024 * 1024;
+constexpr size_t kIdleOutputKept = 4096;  // output capacity a connection keeps between requests
 constexpr auto kLingerTime = std::chrono::seconds(2);  // after deciding to close: read and discard
 constexpr size_t kMaxDrain = 1ull << 30;                // for at most this long, or this many bytes
 
@@ -23,11 +26,12 @@ std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
 HttpConnection::HttpConnection(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, size_t thread)
     : sock_(std::move(sock)), shared_(std::move(shared)), thread_(thread),
       client_(std::make_shared<commands::ClientState>()), reader_(shared_->max_body),
-      handler_(*shared_, *client_, thread), in_(kReadBuffer), linger_timer_(sock_.get_executor()) {
+      handler_(*shared_, *client_, thread), linger_timer_(sock_.get_executor()) {
   shared_->connections.fetch_add(1);
 }
 
 HttpConnection::~HttpConnection() {
+  commands::publish_client_memory(*client_, 0);
   shared_->state.clients.remove(client_->id);
   shared_->connections.fetch_sub(1);
 }
@@ -42,6 +46,7 @@ void HttpConnection::start() {
   client_->supports_continuation = true;
   client_->created_ms = store::unix_ms();
   client_->last_interaction_ms = client_->created_ms;
+  client_->mem_sum = &thread_stats().clients_mem;
   std::weak_ptr<HttpConnection> weak = shared_from_this();
   auto exec = sock_.get_executor();
   client_->kill = [weak, exec] {
@@ -56,11 +61,29 @@ void HttpConnection::start() {
 
 void HttpConnection::read_more() {
   if (closed_) return;
+  if (in_.empty()) return wait_readable();
   sock_.async_read_some(asio::buffer(in_), [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); });
+}
+
+void HttpConnection::wait_readable() {
+  sock_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+}
+
+void HttpConnection::on_readable(std::error_code ec) {
+  if (ec || closed_) return close();
+  in_.resize(kReadBuffer);
+  std::error_code rec;
+  size_t n = sock_.read_some(asio::buffer(in_), rec);
+  if (rec == asio::error::would_block || rec == asio::error::try_again) {
+    net::IoBuffer().swap(in_);
+    return wait_readable();
+  }
+  on_read(rec, n);
 }
 
 void HttpConnection::on_read(std::error_code ec, size_t n) {
   if (ec || closed_) return close();
+  read_filled_ = n == in_.size();
   if (lingering_) {  // discarding what a client sends after we decided to close
     drained_ += n;
     if (drained_ > kMaxDrain) return close();
@@ -110,6 +133,13 @@ bool HttpConnection::on_request(HttpRequest& req) {
 }
 
 bool HttpConnection::answer(bool head, bool keep_alive) {
+  const uint64_t hard = shared_->state.config.obuf_limits[0].hard.load(std::memory_order_relaxed);
+  if (res_.over_limit || (hard && out_.size() + res_.body.size() >= hard)) {
+    commands::note_output_limit_close(shared_->state, *client_);
+    std::string().swap(out_);
+    close();  // nothing of this connection's answers is sent
+    return false;
+  }
   bool keep = keep_alive && !res_.close && !client_->close_after_reply;
   append_response(res_, head, keep);
   count(res_.status);
@@ -173,8 +203,18 @@ void HttpConnection::flush_and_continue() {
 }
 
 void HttpConnection::after_flush() {
+  if (!read_filled_ && pending_input_.empty()) net::IoBuffer().swap(in_);  // idle: no read buffer held
+  if (out_.empty() && out_.capacity() > kIdleOutputKept) std::string().swap(out_);
+  publish_memory();
   if (closing_) return linger();
   read_more();
+}
+
+void HttpConnection::publish_memory() {
+  client_->out_mem.store(out_.capacity(), std::memory_order_relaxed);
+  client_->qbuf_free.store(static_cast<uint32_t>(in_.size()), std::memory_order_relaxed);
+  commands::publish_client_memory(*client_, in_.size() + out_.capacity());
+  commands::evict_clients_if_needed(shared_->state);
 }
 
 void HttpConnection::linger() {

@@ -2,7 +2,9 @@
 // frame it, answers every complete request through the handler, and sends all the responses of
 // one read with one write. Closing after an error, it stops sending, then reads and discards
 // what the client is still sending (bounded in bytes and time) so the client sees the response
-// rather than a reset.
+// rather than a reset. The read buffer is taken on demand and released while the connection
+// waits for its next request; an answer that outgrows client-output-buffer-limit's normal hard
+// limit closes the connection instead of being sent (logged and counted as RESP does).
 #pragma once
 #include <asio.hpp>
 
@@ -14,6 +16,7 @@
 #include "daemon/http/handler.h"
 #include "daemon/http/request_reader.h"
 #include "daemon/http/shared.h"
+#include "daemon/net/io_buffer.h"
 
 namespace shardcache::http {
 
@@ -34,7 +37,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   /// Appends the handler's response; false when the connection closes after it.
   bool answer(bool head, bool keep_alive);
   void read_more();
+  /// Waits until the socket is readable without holding a read buffer, then takes one.
+  void wait_readable();
+  void on_readable(std::error_code ec);
   void on_read(std::error_code ec, size_t n);
+  /// Publishes the connection's buffer bytes (maxmemory-clients) and evicts if over it.
+  void publish_memory();
   /// Feeds received bytes to the reader, then sends the answers (or waits for a paused one).
   void process(std::string_view data);
   /// A request's command runs in slices (large INVALIDATE): one slice per turn of the io loop,
@@ -54,7 +62,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   RequestReader reader_;
   RequestHandler handler_;
   HttpResponse res_;
-  std::vector<char> in_;
+  net::IoBuffer in_;
   std::string out_;
   std::string pending_input_;  ///< bytes after a paused request, fed once it is answered
   bool paused_head_ = false;   ///< the paused request was HEAD
@@ -62,6 +70,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   bool closing_ = false;
   bool lingering_ = false;
   bool closed_ = false;
+  bool read_filled_ = false;   ///< the last read filled the buffer: more is probably waiting
   size_t drained_ = 0;
   asio::steady_timer linger_timer_;
 };

@@ -214,6 +214,10 @@ void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res)
   run_path_style(req, t, res);
 }
 
+size_t RequestHandler::output_limit() const {
+  return static_cast<size_t>(shared_.state.config.obuf_limits[0].hard.load(std::memory_order_relaxed));
+}
+
 void RequestHandler::run_one(commands::CmdContext& ctx, Args args, commands::ReplySink& out) {
   if (std::string refusal = rest_refusal(args[0]); !refusal.empty()) return out.error(refusal);
   commands::dispatch(ctx, args, out);
@@ -222,6 +226,7 @@ void RequestHandler::run_one(commands::CmdContext& ctx, Args args, commands::Rep
 void RequestHandler::run_single(Args args, bool base64, HttpResponse& res) {
   json_.Clear();
   sink_.emplace(json_, base64);
+  sink_->set_limit(output_limit());
   auto ctx = context();
   run_one(ctx, args, *sink_);
   if (client_.continuation) return void(paused_ = Paused{false, 1});
@@ -233,11 +238,13 @@ void RequestHandler::finish_single(HttpResponse& res) {
     return json_error(res, 500, "ERR internal error: the command did not write exactly one reply");
   set_json(res, sink_->last_was_error() ? 400 : 200);
   res.close = client_.close_after_reply;
+  res.over_limit = sink_->over();
 }
 
 void RequestHandler::run_pipeline(bool base64, HttpResponse& res) {
   json_.Clear();
   sink_.emplace(json_, base64);
+  sink_->set_limit(output_limit());
   sink_->begin_list();
   pipeline_from(0, res);
 }
@@ -253,6 +260,7 @@ void RequestHandler::pipeline_from(size_t i, HttpResponse& res) {
   sink_->end_list();
   set_json(res, 200);
   res.close = client_.close_after_reply;
+  res.over_limit = sink_->over();
 }
 
 bool RequestHandler::resume(HttpResponse& res) {
@@ -291,12 +299,14 @@ void RequestHandler::run_multi_exec(bool base64, HttpResponse& res) {
   }
   json_.Clear();
   JsonSink sink(json_, base64);
+  sink.set_limit(output_limit());
   sink.begin_list();
   commands::run_all_locked(ctx, calls, sink);
   if (sink.entries() != calls.size() || !sink.between_replies())
     return json_error(res, 500, "ERR internal error: a command did not write exactly one reply");
   sink.end_list();
   set_json(res, 200);
+  res.over_limit = sink.over();
 }
 
 void RequestHandler::run_path_style(HttpRequest& req, const Target& t, HttpResponse& res) {

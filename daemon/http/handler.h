@@ -26,6 +26,7 @@ struct HttpResponse {
   std::string_view body;
   std::string_view allow;   ///< Allow header for 405
   bool close = false;       ///< close the connection after this response (QUIT)
+  bool over_limit = false;  ///< the answer outgrew client-output-buffer-limit: close, send nothing
 };
 
 /// Reason phrase for the status codes we send.
@@ -64,6 +65,8 @@ class RequestHandler {
   commands::CmdContext context();
   void json_error(HttpResponse& res, int status, std::string_view msg);
   void set_json(HttpResponse& res, int status);
+  /// client-output-buffer-limit's normal hard limit (0 = none): the most a JSON answer may hold.
+  size_t output_limit() const;
 
   HttpShared& shared_;
   commands::ClientState& client_;

@@ -6,7 +6,7 @@
 
 namespace shardcache::http {
 
-JsonSink::JsonSink(rapidjson::StringBuffer& buf, bool base64) : w_(buf), base64_(base64) {}
+JsonSink::JsonSink(rapidjson::StringBuffer& buf, bool base64) : buf_(buf), w_(buf), base64_(base64) {}
 
 void JsonSink::begin_value(bool is_error) {
   if (!open_.empty()) return;
@@ -26,6 +26,10 @@ void JsonSink::value_done() {
 }
 
 void JsonSink::string(std::string_view s, bool encodable) {
+  if (limit_ && (over_ || buf_.GetSize() + s.size() + s.size() / 3 >= limit_)) [[unlikely]] {
+    over_ = true;
+    s = {};
+  }
   if (base64_ && encodable) {  // base64 needs no JSON escaping: write the quoted token as is
     scratch_.assign(1, '"');
     base64_append(s, scratch_);

@@ -2,7 +2,8 @@
 // each command's reply as one Upstash envelope entry, {"result": value} or {"error": "..."},
 // with values in RESP2 shapes (maps flattened, doubles and verbatim text as strings, booleans
 // as 1/0) and, under `Upstash-Encoding: base64`, every string at every depth base64-encoded
-// except a top-level simple "OK"; error texts are never encoded.
+// except a top-level simple "OK"; error texts are never encoded. A string that would take the
+// JSON past the sink's limit (client-output-buffer-limit) is written empty and over() is set.
 #pragma once
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -29,6 +30,10 @@ class JsonSink final : public commands::ReplySink {
   bool last_was_error() const { return last_error_; }
   /// True between replies (no array is waiting for more elements).
   bool between_replies() const { return open_.empty(); }
+  /// JSON size from which strings are written empty (0 = no limit).
+  void set_limit(size_t bytes) { limit_ = bytes; }
+  /// A string was left out for the limit: the answer must not be sent.
+  bool over() const { return over_; }
 
   void simple(std::string_view s) override;
   void error(std::string_view msg) override;
@@ -52,11 +57,14 @@ class JsonSink final : public commands::ReplySink {
   /// A string value: base64 when asked (and `encodable`), else UTF-8 repaired if needed.
   void string(std::string_view s, bool encodable);
 
+  rapidjson::StringBuffer& buf_;
   rapidjson::Writer<rapidjson::StringBuffer> w_;
   bool base64_;
   std::vector<size_t> open_;   // elements still expected by each open array
   size_t entries_ = 0;
   bool last_error_ = false;
+  size_t limit_ = 0;
+  bool over_ = false;
   std::string scratch_;
 };
 

@@ -12,10 +12,11 @@
 namespace shardcache::net {
 
 namespace {
-constexpr size_t kInitialBuffer = 16 * 1024;
 constexpr size_t kShrinkAbove = 1024 * 1024;  // give big buffers back once drained
 constexpr size_t kShrinkArgsAbove = 4096;  // parsed-ahead argument slots kept between reads
 constexpr size_t kPrefetchAhead = 16;  // requests whose keys are hinted at once (a redis-benchmark -P 16 batch)
+constexpr size_t kFlushEvery = 1024 * 1024;  // while a batch runs, send replies each time this much has piled up
+constexpr size_t kIdleOutputKept = 4096;     // an idle connection keeps at most this much output capacity
 
 std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -28,13 +29,14 @@ size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, siz
 }
 
 Connection::Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
-                       std::atomic<size_t>& live)
-    : sock_(std::move(sock)), state_(state), ts_(ts), live_(live),
-      client_(std::make_shared<commands::ClientState>()), in_(kInitialBuffer), sink_(out_, *client_) {
+                       std::atomic<size_t>& live, BufferPool& pool)
+    : sock_(std::move(sock)), state_(state), ts_(ts), live_(live), pool_(pool),
+      client_(std::make_shared<commands::ClientState>()), sink_(out_, *client_) {
   live_.fetch_add(1);
 }
 
 Connection::~Connection() {
+  commands::publish_client_memory(*client_, 0);
   commands::unwatch_all(state_, *client_);
   state_.clients.remove(client_->id);
   live_.fetch_sub(1);
@@ -53,7 +55,8 @@ void Connection::start() {
   client_->authenticated = state_.config.get_requirepass().empty();
   client_->supports_continuation = true;
   client_->fd.store(static_cast<int>(sock_.native_handle()), std::memory_order_relaxed);
-  client_->rbuf_peak.store(static_cast<uint32_t>(in_.size()), std::memory_order_relaxed);
+  client_->rbuf_peak.store(static_cast<uint32_t>(kInitialBuffer), std::memory_order_relaxed);
+  client_->mem_sum = &ts_.clients_mem;
   std::weak_ptr<Connection> weak = shared_from_this();
   auto exec = sock_.get_executor();
   client_->kill = [weak, exec] {
@@ -80,6 +83,7 @@ void Connection::apply_parser_limits() {
 
 void Connection::read_more(Ref self) {
   if (closing_) return;
+  if (in_.empty()) return wait_readable(std::move(self));
   if (len_ == in_.size()) grow_input(in_.size() * 2);
   sock_.async_read_some(asio::buffer(in_.data() + len_, in_.size() - len_),
                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
@@ -88,8 +92,28 @@ void Connection::read_more(Ref self) {
                         });
 }
 
+void Connection::wait_readable(Ref self) {
+  sock_.async_wait(asio::ip::tcp::socket::wait_read, [self = std::move(self)](std::error_code ec) mutable {
+    Connection* c = self.get();
+    c->on_readable(ec, std::move(self));
+  });
+}
+
+void Connection::on_readable(std::error_code ec, Ref self) {
+  if (ec || closing_) return close();
+  in_ = pool_.take();
+  std::error_code rec;
+  size_t n = sock_.read_some(asio::buffer(in_), rec);
+  if (rec == asio::error::would_block || rec == asio::error::try_again) {
+    release_idle_buffers();
+    return wait_readable(std::move(self));
+  }
+  on_read(rec, n, std::move(self));
+}
+
 void Connection::on_read(std::error_code ec, size_t n, Ref self) {
   if (ec) return close();
+  read_filled_ = len_ + n == in_.size();
   len_ += n;
   note_input_buffer();
   ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
@@ -99,6 +123,9 @@ void Connection::on_read(std::error_code ec, size_t n, Ref self) {
 
 void Connection::handle_input(Ref self) {
   bool keep = process_input();
+  if (!closing_ && len_ == 0 && !read_filled_ && !client_->continuation) release_idle_buffers();
+  publish_memory();
+  commands::evict_clients_if_needed(state_);
   if (!keep) closing_ = true;
   if (len_ > state_.config.client_query_buffer_limit.load(std::memory_order_relaxed)) {
     spdlog::warn("closing client {}: query buffer over client-query-buffer-limit", client_->addr);
@@ -114,7 +141,9 @@ void Connection::continue_command(Ref self) {
   auto exec = sock_.get_executor();
   asio::post(exec, [self = std::move(self)]() mutable {
     Connection* c = self.get();
-    if (!c->client_->continuation(c->sink_)) return c->continue_command(std::move(self));
+    const bool done = c->client_->continuation(c->sink_);
+    if (c->out_.size() >= c->check_at_ || c->sink_.over()) c->output_grown();  // over: closing_, replies dropped
+    if (!done) return c->continue_command(std::move(self));
     c->client_->continuation = nullptr;
     if (c->closing_) return c->flush_and_continue(std::move(self));  // killed meanwhile: just close
     c->handle_input(std::move(self));
@@ -130,6 +159,7 @@ bool Connection::process_input() {
   // when the parser's limits change (AUTH, HELLO AUTH, RESET): the rest is parsed again.
   std::array<protocol::RequestParser::BatchedRequest, kPrefetchAhead> batch;
   size_t batch_n = 0, batch_i = 0, batch_start = 0;
+  reset_output_check();
   while (pos < len_) {
     if (limits_unauth_ == client_->authenticated) {  // AUTH, HELLO AUTH or RESET ran
       apply_parser_limits();
@@ -169,6 +199,11 @@ bool Connection::process_input() {
       const auto& args = parser_.args();
       if (!args.empty()) commands::dispatch(ctx, commands::Args(args.data(), args.size()), sink_);
     }
+    if ((out_.size() >= check_at_ || sink_.over()) && !output_grown()) [[unlikely]] {
+      keep = false;
+      pos = len_;
+      break;
+    }
     if (client_->continuation) break;  // later commands wait for its reply
     if (client_->close_after_reply) {
       keep = false;
@@ -181,7 +216,7 @@ bool Connection::process_input() {
     if (pos < len_) std::memmove(in_.data(), in_.data() + pos, len_ - pos);
     len_ -= pos;
   }
-  if (len_ == 0 && in_.size() > kShrinkAbove) std::vector<char>(kInitialBuffer).swap(in_);
+  if (len_ == 0 && in_.size() > kShrinkAbove) IoBuffer(kInitialBuffer).swap(in_);
   if (batch_args_.capacity() > kShrinkArgsAbove) std::vector<std::string_view>().swap(batch_args_);  // after a huge MSET
   note_input_buffer();
   return keep;
@@ -202,21 +237,99 @@ void Connection::flush_and_continue(Ref self) {
     if (closing_) return close();
     return read_more(std::move(self));
   }
-  out_.erase(0, written);
-  client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size(), UINT32_MAX)), std::memory_order_relaxed);
-  asio::async_write(sock_, asio::buffer(out_), [self = std::move(self)](std::error_code ec2, size_t n) mutable {
-    Connection* c = self.get();
-    c->on_written(ec2, n, std::move(self));
-  });
+  out_off_ = written;
+  if (!watch_soft_limit()) return close();
+  write_rest(std::move(self));
+}
+
+void Connection::write_rest(Ref self) {
+  client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size() - out_off_, UINT32_MAX)), std::memory_order_relaxed);
+  sock_.async_write_some(asio::buffer(out_.data() + out_off_, out_.size() - out_off_),
+                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
+                           Connection* c = self.get();
+                           c->on_written(ec, n, std::move(self));
+                         });
 }
 
 void Connection::on_written(std::error_code ec, size_t n, Ref self) {
-  if (ec) return close();
   ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+  if (ec) return close();
+  out_off_ += n;
+  if (out_off_ < out_.size()) return write_rest(std::move(self));
   client_->out_pending.store(0, std::memory_order_relaxed);
   out_.clear();
+  out_off_ = 0;
+  if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+  publish_memory();
   if (closing_) return close();
   read_more(std::move(self));
+}
+
+void Connection::reset_output_check() {
+  const uint64_t hard = state_.config.obuf_limits[0].hard.load(std::memory_order_relaxed);
+  sink_.set_stop_at(hard ? hard : SIZE_MAX);
+  check_at_ = std::min<uint64_t>(commands::OutputLimit::threshold(state_.config), out_.size() + kFlushEvery);
+}
+
+bool Connection::output_grown() {
+  if (closing_) {  // already closing: its replies are never sent
+    out_.clear();
+    return false;
+  }
+  if (sink_.over() || out_limit_.over(state_.config, out_.size(), store::unix_ms())) {
+    close_for_output_limit();
+    return false;
+  }
+  if (out_.size() >= kFlushEvery) {  // send what the socket takes now: a reading client's replies do not pile up
+    std::error_code ec;
+    size_t written = sock_.write_some(asio::buffer(out_), ec);
+    if (written > 0) {
+      ts_.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+      out_.erase(0, written);
+    }
+  }
+  reset_output_check();
+  return true;
+}
+
+void Connection::close_for_output_limit(bool write_pending) {
+  client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size() - out_off_, UINT32_MAX)), std::memory_order_relaxed);
+  client_->out_mem.store(out_.capacity(), std::memory_order_relaxed);
+  commands::note_output_limit_close(state_, *client_);
+  if (!write_pending) std::string().swap(out_);  // else the write's buffer: freed with the connection
+  closing_ = true;
+}
+
+bool Connection::watch_soft_limit(bool write_pending) {
+  const auto& l = state_.config.obuf_limits[0];
+  const uint64_t pending = out_.size() - out_off_;
+  if (l.soft.load() == 0 || pending < l.soft.load()) return true;
+  if (out_limit_.over(state_.config, pending, store::unix_ms())) {
+    close_for_output_limit(write_pending);
+    return false;
+  }
+  if (!soft_timer_) soft_timer_ = std::make_unique<asio::steady_timer>(sock_.get_executor());
+  const int64_t due = out_limit_.soft_since_ms() + static_cast<int64_t>(l.soft_seconds.load()) * 1000 + 1;
+  soft_timer_->expires_after(std::chrono::milliseconds(std::max<int64_t>(due - store::unix_ms(), 1)));
+  std::weak_ptr<Connection> weak = shared_from_this();
+  soft_timer_->async_wait([weak](std::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closing_ || self->client_->out_pending.load(std::memory_order_relaxed) == 0) return;
+    if (!self->watch_soft_limit(true)) self->close();  // the pending write completes aborted
+  });
+  return true;
+}
+
+void Connection::release_idle_buffers() {
+  pool_.give(in_);
+  len_ = 0;
+  if (out_.empty() && out_.capacity() > kIdleOutputKept) std::string().swap(out_);
+  note_input_buffer();
+}
+
+void Connection::publish_memory() {
+  client_->out_mem.store(out_.capacity(), std::memory_order_relaxed);
+  commands::publish_client_memory(*client_, in_.size() + out_.capacity() + batch_args_.capacity() * sizeof(std::string_view));
 }
 
 void Connection::note_input_buffer() {
@@ -233,6 +346,7 @@ void Connection::grow_input(size_t size) {
 
 void Connection::close() {
   closing_ = true;
+  if (soft_timer_) soft_timer_->cancel();
   std::error_code ec;
   sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   sock_.close(ec);

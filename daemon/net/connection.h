@@ -2,14 +2,22 @@
 // every complete command in it, runs them in order, and sends all replies with one write.
 // The connection's one strong reference (`Ref`) travels from each completion handler to the
 // next operation by move, so a request costs no shared_ptr reference-count traffic.
+// Buffers are taken on demand: once a read has drained the socket and every command has run,
+// the input buffer is released and the connection waits for readability without one (an idle
+// connection holds no buffer). Replies are bounded by client-output-buffer-limit while they
+// are appended and while they wait for the socket; the connection's buffer bytes are published
+// for maxmemory-clients.
 #pragma once
 #include <asio.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "daemon/commands/client_memory.h"
 #include "daemon/commands/context.h"
+#include "daemon/net/io_buffer.h"
 #include "daemon/net/resp_sink.h"
 #include "protocol/request_parser.h"
 
@@ -24,8 +32,11 @@ size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, siz
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  /// Size of the read buffer a connection takes when input arrives.
+  static constexpr size_t kInitialBuffer = 16 * 1024;
+  /// `pool`: the io thread's free read buffers.
   Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
-             std::atomic<size_t>& live);
+             std::atomic<size_t>& live, BufferPool& pool);
   ~Connection();
   /// Registers the client and starts reading.
   void start();
@@ -33,6 +44,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   using Ref = std::shared_ptr<Connection>;
   void read_more(Ref self);
+  /// Waits until the socket is readable without holding an input buffer, then takes one.
+  void wait_readable(Ref self);
+  void on_readable(std::error_code ec, Ref self);
   void on_read(std::error_code ec, size_t n, Ref self);
   /// Runs the buffered commands, then flushes (or continues a stepped command first).
   void handle_input(Ref self);
@@ -42,7 +56,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Parses and runs every complete command in the buffer; false when the connection must close.
   bool process_input();
   void flush_and_continue(Ref self);
+  /// Sends out_[out_off_, ...) as the socket takes it.
+  void write_rest(Ref self);
   void on_written(std::error_code ec, size_t n, Ref self);
+  /// The output passed check_at_ while replies were appended: false when it is over its limit
+  /// (the client is then closing); else sends what the socket takes now, without waiting.
+  bool output_grown();
+  /// Sets check_at_ from the limits and the output's size.
+  void reset_output_check();
+  /// Marks the connection closing for client-output-buffer-limit (logged and counted) and
+  /// drops the replies, unless a write still uses them.
+  void close_for_output_limit(bool write_pending = false);
+  /// While replies wait for the socket over the soft limit, checks again when its time is up;
+  /// false when they are over their limit now (the caller closes).
+  bool watch_soft_limit(bool write_pending = false);
+  /// Releases the input buffer (and a big output buffer) once nothing is buffered.
+  void release_idle_buffers();
+  /// Publishes this connection's buffer bytes (maxmemory-clients, CLIENT LIST, INFO).
+  void publish_memory();
   void close();
   void compact();
   /// Publishes the input buffer's fill and size for CLIENT LIST (qbuf, qbuf-free, rbs, rbp).
@@ -56,13 +87,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   commands::ServerState& state_;
   commands::ThreadStats& ts_;
   std::atomic<size_t>& live_;
+  BufferPool& pool_;
   std::shared_ptr<commands::ClientState> client_;
   protocol::RequestParser parser_;
   std::vector<std::string_view> batch_args_;  // arguments of the requests parse_batch() parsed ahead
-  std::vector<char> in_;     // [0, len_) holds unprocessed input
+  IoBuffer in_;           // [0, len_) holds unprocessed input
   size_t len_ = 0;
   std::string out_;
+  size_t out_off_ = 0;       // out_[0, out_off_) is sent (during a write)
   RespSink sink_;
+  commands::OutputLimit out_limit_;
+  uint64_t check_at_ = UINT64_MAX;  // output size from which output_grown() runs
+  std::unique_ptr<asio::steady_timer> soft_timer_;  // only while over the soft limit
+  bool read_filled_ = false;  // the last read filled the buffer: more is probably waiting
   bool closing_ = false;
   bool limits_unauth_ = false;  // the parser has the unauthenticated limits
 };

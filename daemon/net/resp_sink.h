@@ -1,7 +1,10 @@
 // daemon/net/resp_sink.h: ReplySink over RESP: encodes handler replies with protocol::ReplyWriter
 // in the protocol version the client negotiated (read at every call, so HELLO 3's own reply is
 // already RESP3). "+OK" and null, the commonest replies, are appended directly (same bytes).
+// A bulk that would take the buffer past `stop_at` (the output buffer's hard limit) is not
+// appended: over() says so, and the connection closes.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "daemon/commands/context.h"
@@ -22,7 +25,13 @@ class RespSink final : public commands::ReplySink {
   }
   void error(std::string_view m) override { sync().error(m); }
   void integer(long long v) override { sync().integer(v); }
-  void bulk(std::string_view s) override { sync().bulk(s); }
+  void bulk(std::string_view s) override {
+    if (w_.buffer().size() + s.size() >= stop_at_) [[unlikely]] {
+      over_ = true;
+      return;
+    }
+    sync().bulk(s);
+  }
   void null() override {  // same bytes as ReplyWriter::null() without the strlen
     if (client_.proto >= 3) w_.buffer().append("_\r\n", 3); else w_.buffer().append("$-1\r\n", 5);
   }
@@ -34,6 +43,10 @@ class RespSink final : public commands::ReplySink {
   void boolean(bool b) override { sync().boolean(b); }
   void verbatim(std::string_view t) override { sync().verbatim(t, "txt"); }
   int proto() const override { return client_.proto; }
+  /// Output size from which a bulk is refused (client-output-buffer-limit's hard limit).
+  void set_stop_at(size_t n) { stop_at_ = n; }
+  /// A bulk was refused: the output buffer limit is reached.
+  bool over() const { return over_; }
 
  private:
   protocol::ReplyWriter& sync() {
@@ -42,6 +55,8 @@ class RespSink final : public commands::ReplySink {
   }
   protocol::ReplyWriter w_;
   const commands::ClientState& client_;
+  size_t stop_at_ = SIZE_MAX;
+  bool over_ = false;
 };
 
 }  // namespace shardcache::net

@@ -14,6 +14,7 @@ Server::Server(commands::ServerState& state, size_t threads) : state_(state), ac
   return *ctxs_[0];
 }()), accept_retry_(ctxs_[0]->get_executor()) {
   for (auto& c : ctxs_) guards_.push_back(asio::make_work_guard(*c));
+  for (size_t i = 0; i < ctxs_.size(); ++i) pools_.push_back(std::make_unique<BufferPool>(Connection::kInitialBuffer, 64));
   auto addr = asio::ip::make_address(state.config.bind);
   asio::ip::tcp::endpoint ep(addr, static_cast<uint16_t>(state.config.port));
   acceptor_.open(ep.protocol());
@@ -44,7 +45,7 @@ void Server::accept_next() {
       asio::write(sock, asio::buffer(std::string_view("-ERR max number of clients reached\r\n")), wec);
       sock.close(wec);
     } else {
-      std::make_shared<Connection>(std::move(sock), state_, ts, connections_)->start();
+      std::make_shared<Connection>(std::move(sock), state_, ts, connections_, *pools_[i])->start();
     }
     accept_next();
   });

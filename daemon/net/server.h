@@ -11,6 +11,7 @@
 
 #include "daemon/commands/context.h"
 #include "daemon/net/accept_limits.h"
+#include "daemon/net/io_buffer.h"
 
 namespace shardcache::net {
 
@@ -39,6 +40,7 @@ class Server {
   // Declared before the io contexts: connections still owned by a context when it is destroyed
   // decrement this counter in their destructors.
   std::atomic<size_t> connections_{0};
+  std::vector<std::unique_ptr<BufferPool>> pools_;  ///< one per io thread; outlive the connections
   std::vector<std::unique_ptr<asio::io_context>> ctxs_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   asio::ip::tcp::acceptor acceptor_;

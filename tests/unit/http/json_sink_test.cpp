@@ -136,3 +136,17 @@ TEST_CASE("real replies through the dispatcher match wire.md A6") {
   CHECK(run(h, false, {{"hello", "3"}, {"config", "get", "maxmemory-policy"}}).find(
             R"({"result":["maxmemory-policy","allkeys-lru"]})") != std::string::npos);
 }
+
+TEST_CASE("json sink: strings past the limit are written empty, the JSON stays whole, over() is set") {
+  rapidjson::StringBuffer buf;
+  JsonSink sink(buf, false);
+  sink.set_limit(100);
+  sink.begin_list();
+  sink.bulk(std::string(40, 'a'));
+  CHECK_FALSE(sink.over());
+  sink.bulk(std::string(80, 'b'));
+  sink.bulk("c");
+  sink.end_list();
+  CHECK(sink.over());
+  CHECK(std::string(buf.GetString(), buf.GetSize()) == "[{\"result\":\"" + std::string(40, 'a') + "\"},{\"result\":\"\"},{\"result\":\"\"}]");
+}

@@ -45,3 +45,16 @@ TEST_CASE("resp sink: follows a protocol switch between replies") {
   sink.simple("OK");
   CHECK(got == "$-1\r\n_\r\n+OK\r\n");
 }
+
+TEST_CASE("resp sink: a bulk that would reach the output limit is refused and over() says so") {
+  ClientState client;
+  std::string out;
+  RespSink sink(out, client);
+  sink.set_stop_at(100);
+  sink.bulk(std::string(50, 'a'));
+  CHECK_FALSE(sink.over());
+  const size_t before = out.size();
+  sink.bulk(std::string(60, 'b'));  // 50 + headers + 60 >= 100
+  CHECK(sink.over());
+  CHECK(out.size() == before);      // nothing of it was copied
+}
