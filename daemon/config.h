@@ -33,7 +33,12 @@ struct Config {
   std::atomic<uint64_t> proto_max_bulk_len{512ull * 1024 * 1024};
   std::atomic<uint64_t> client_query_buffer_limit{1024ull * 1024 * 1024};
   std::atomic<uint64_t> client_output_buffer_limit{256ull * 1024 * 1024};  ///< hard limit for normal clients
-  std::atomic<uint64_t> timeout{0};
+  std::atomic<uint64_t> timeout{0};  ///< seconds a RESP client may stay idle (0 = forever)
+  std::atomic<uint64_t> http_idle_timeout{60};    ///< seconds a keep-alive HTTP connection may wait for a request
+  std::atomic<uint64_t> http_header_timeout{10};  ///< seconds from a request's first byte to its last header line
+  std::atomic<uint64_t> http_body_timeout{60};    ///< seconds from a request's headers to its last body byte
+  /// Bytes of REST request bodies all connections together may be receiving (declared lengths).
+  std::atomic<uint64_t> http_max_inflight_body{256ull * 1024 * 1024};
   std::atomic<int> hz{10};
 
   mutable std::mutex mu;

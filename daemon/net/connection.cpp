@@ -61,6 +61,11 @@ void Connection::start() {
       if (auto self = weak.lock()) self->close();
     });
   };
+  client_->close_if_idle = [weak, exec](int64_t max_idle_ms) {
+    asio::post(exec, [weak, max_idle_ms] {
+      if (auto self = weak.lock()) self->close_if_idle(max_idle_ms);
+    });
+  };
   state_.clients.add(client_);
   ts_.connections.fetch_add(1, std::memory_order_relaxed);
   apply_parser_limits();
@@ -229,6 +234,14 @@ void Connection::grow_input(size_t size) {
   in_.resize(size);
   const auto peak = static_cast<uint32_t>(std::min<size_t>(size, UINT32_MAX));
   if (peak > client_->rbuf_peak.load(std::memory_order_relaxed)) client_->rbuf_peak.store(peak, std::memory_order_relaxed);
+}
+
+void Connection::close_if_idle(int64_t max_idle_ms) {
+  // Not idle: closing, running a stepped command, or a reply still going out.
+  if (closing_ || client_->continuation || !out_.empty()) return;
+  if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= max_idle_ms) return;
+  spdlog::debug("Closing idle client");  // Redis logs this at verbose
+  close();
 }
 
 void Connection::close() {
