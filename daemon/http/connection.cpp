@@ -205,10 +205,6 @@ void HttpConnection::close() {
   sock_.close(ec);
 }
 
-}  // namespace shardcache::http
-
-namespace shardcache::http {
-
 int HttpConnection::on_headers(const HttpRequest& req, std::string& message) {
   return handler_.check_headers(req, message);
 }
