@@ -218,6 +218,7 @@ void Connection::flush_and_continue(Ref self) {
 void Connection::on_written(std::error_code ec, size_t n, Ref self) {
   if (ec) return close();
   ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+  client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);  // as Redis after a write
   client_->out_pending.store(0, std::memory_order_relaxed);
   out_.clear();
   if (closing_) return close();
