@@ -154,6 +154,10 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
          }});
   r.add(int_param("maxclients", cfg.maxclients));
   r.add(int_param("timeout", cfg.timeout));
+  r.add(int_param("http-idle-timeout", cfg.http_idle_timeout));
+  r.add(int_param("http-header-timeout", cfg.http_header_timeout));
+  r.add(int_param("http-body-timeout", cfg.http_body_timeout));
+  r.add(memory_param("http-max-inflight-body", cfg.http_max_inflight_body));
   r.add(memory_param("proto-max-bulk-len", cfg.proto_max_bulk_len));
   r.add(memory_param("client-query-buffer-limit", cfg.client_query_buffer_limit));
   r.add({"requirepass", [&cfg] { return cfg.get_requirepass(); },

@@ -48,7 +48,12 @@ struct Config {
   /// maxmemory-clients: a byte count, or (pct != 0) a percentage of maxmemory; 0 = off.
   std::atomic<uint64_t> maxmemory_clients{0};
   std::atomic<uint32_t> maxmemory_clients_pct{0};
-  std::atomic<uint64_t> timeout{0};
+  std::atomic<uint64_t> timeout{0};  ///< seconds a RESP client may stay idle (0 = forever)
+  std::atomic<uint64_t> http_idle_timeout{60};    ///< seconds a keep-alive HTTP connection may wait for a request
+  std::atomic<uint64_t> http_header_timeout{10};  ///< seconds from a request's first byte to its last header line
+  std::atomic<uint64_t> http_body_timeout{60};    ///< seconds from a request's headers to its last body byte
+  /// Bytes of REST request bodies all connections together may be receiving (declared lengths).
+  std::atomic<uint64_t> http_max_inflight_body{256ull * 1024 * 1024};
   std::atomic<int> hz{10};
 
   mutable std::mutex mu;

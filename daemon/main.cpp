@@ -33,12 +33,23 @@ std::string random_run_id() {
 int parse_flags(int argc, char** argv, Config& cfg) {
   CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon"};
   std::string maxmemory = "256mb", policy = cfg.maxmemory_policy, bulk = "512mb", http_body = "64mb";
-  uint64_t maxclients = cfg.maxclients;
+  uint64_t maxclients = cfg.maxclients, timeout = 0, http_idle = cfg.http_idle_timeout, http_header = cfg.http_header_timeout,
+           http_body_time = cfg.http_body_timeout;
+  std::string http_inflight = "256mb";
   std::string obuf_limit = shardcache::format_output_buffer_limits(cfg), maxmemory_clients = "0";
   app.add_option("--bind", cfg.bind, "address to listen on (RESP and HTTP)")->capture_default_str();
   app.add_option("--port", cfg.port, "RESP port (0 = pick a free one)")->capture_default_str();
   app.add_option("--http-port", cfg.http_port, "HTTP (Upstash REST, metrics) port; 0 disables")->capture_default_str();
   app.add_option("--http-max-body", http_body, "largest accepted REST request body (413 above)")->capture_default_str();
+  app.add_option("--http-idle-timeout", http_idle, "seconds a keep-alive HTTP connection may wait for its next request")
+      ->capture_default_str();
+  app.add_option("--http-header-timeout", http_header, "seconds for a request's headers to arrive (408 after)")
+      ->capture_default_str();
+  app.add_option("--http-body-timeout", http_body_time, "seconds for a request's body to arrive after its headers (408 after)")
+      ->capture_default_str();
+  app.add_option("--http-max-inflight-body", http_inflight, "REST request body bytes all connections may be receiving at once (503 above)")
+      ->capture_default_str();
+  app.add_option("--timeout", timeout, "close RESP clients idle for this many seconds (0 = never)")->capture_default_str();
   app.add_option("--threads", cfg.threads, "io threads (default: core count)");
   app.add_option("--shards", cfg.shards, "keyspace shards, a power of two")->capture_default_str();
   app.add_option("--maxmemory", maxmemory, "memory budget for data (Redis syntax: 256mb, 1gb; 0 = none)")->capture_default_str();
@@ -63,8 +74,9 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   auto mm = shardcache::parse_memory(maxmemory);
   auto bl = shardcache::parse_memory(bulk);
   auto hb = shardcache::parse_memory(http_body);
-  if (!mm || !bl || !hb) {
-    spdlog::error("invalid memory value: {}", !mm ? maxmemory : !bl ? bulk : http_body);
+  auto hi = shardcache::parse_memory(http_inflight);
+  if (!mm || !bl || !hb || !hi) {
+    spdlog::error("invalid memory value: {}", !mm ? maxmemory : !bl ? bulk : !hb ? http_body : http_inflight);
     return 2;
   }
   if (cfg.http_port < 0 || cfg.http_port > 65535) {
@@ -80,6 +92,11 @@ int parse_flags(int argc, char** argv, Config& cfg) {
     spdlog::error("--maxmemory-clients: {}", err);
     return 2;
   }
+  cfg.http_max_inflight_body = *hi;
+  cfg.timeout = timeout;
+  cfg.http_idle_timeout = http_idle;
+  cfg.http_header_timeout = http_header;
+  cfg.http_body_timeout = http_body_time;
   if ((cfg.shards & (cfg.shards - 1)) != 0 || cfg.shards == 0 || cfg.shards > 4096) {
     spdlog::error("--shards must be a power of two between 1 and 4096");
     return 2;

@@ -25,15 +25,18 @@ std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
 
 HttpConnection::HttpConnection(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, size_t thread)
     : sock_(std::move(sock)), shared_(std::move(shared)), thread_(thread),
-      client_(std::make_shared<commands::ClientState>()), reader_(shared_->max_body),
-      handler_(*shared_, *client_, thread), linger_timer_(sock_.get_executor()) {
+      client_(std::make_shared<commands::ClientState>()), reader_(shared_->max_body, &shared_->body_budget),
+      handler_(*shared_, *client_, thread), linger_timer_(sock_.get_executor()),
+      deadline_timer_(sock_.get_executor()) {
   shared_->connections.fetch_add(1);
+  if (shared_->clients_live) shared_->clients_live->fetch_add(1);
 }
 
 HttpConnection::~HttpConnection() {
   commands::publish_client_memory(*client_, 0);
   shared_->state.clients.remove(client_->id);
   shared_->connections.fetch_sub(1);
+  if (shared_->clients_live) shared_->clients_live->fetch_sub(1);
 }
 
 void HttpConnection::start() {
@@ -60,7 +63,9 @@ void HttpConnection::start() {
 }
 
 void HttpConnection::read_more() {
-  if (closed_) return;
+  if (closed_ || reading_) return;  // a 408 answered while a read waits: that read goes on
+  if (!lingering_) update_deadline();
+  reading_ = true;
   if (in_.empty()) return wait_readable();
   sock_.async_read_some(asio::buffer(in_), [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); });
 }
@@ -82,9 +87,10 @@ void HttpConnection::on_readable(std::error_code ec) {
 }
 
 void HttpConnection::on_read(std::error_code ec, size_t n) {
+  reading_ = false;
   if (ec || closed_) return close();
   read_filled_ = n == in_.size();
-  if (lingering_) {  // discarding what a client sends after we decided to close
+  if (lingering_ || closing_) {  // discarding what a client sends after we decided to close
     drained_ += n;
     if (drained_ > kMaxDrain) return close();
     return read_more();
@@ -234,8 +240,59 @@ void HttpConnection::close() {
   closed_ = true;
   std::error_code ec;
   linger_timer_.cancel();
+  deadline_timer_.cancel();
   sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   sock_.close(ec);
+}
+
+int HttpConnection::on_headers(const HttpRequest& req, std::string& message) {
+  return handler_.check_headers(req, message);
+}
+
+void HttpConnection::update_deadline() {
+  using namespace std::chrono;
+  const auto& cfg = shared_->state.config;
+  Wait w = !reader_.mid_request() ? Wait::Idle : reader_.in_body() ? Wait::Body : Wait::Headers;
+  uint64_t req = reader_.requests_begun();
+  // Between requests every read restarts the idle wait; within one, only a new phase does.
+  if (w == Wait::Idle || w != wait_ || req != wait_request_) {
+    wait_ = w;
+    wait_request_ = req;
+    uint64_t secs = (w == Wait::Idle ? cfg.http_idle_timeout : w == Wait::Headers ? cfg.http_header_timeout
+                                                                                   : cfg.http_body_timeout).load();
+    deadline_ = secs == 0 ? steady_clock::time_point::max()
+                          : steady_clock::now() + seconds(std::min<uint64_t>(secs, 100ull * 365 * 86400));
+  }
+  arm_deadline();
+}
+
+void HttpConnection::arm_deadline() {
+  if (deadline_armed_ || deadline_ == std::chrono::steady_clock::time_point::max()) return;
+  deadline_armed_ = true;
+  deadline_timer_.expires_at(deadline_);
+  deadline_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    self->deadline_armed_ = false;
+    if (!ec) self->on_deadline();
+  });
+}
+
+void HttpConnection::on_deadline() {
+  if (closed_ || lingering_ || closing_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now < deadline_) return arm_deadline();  // moved later since the timer was set
+  if (handler_.pending() || !out_.empty()) {    // answering: not waiting for the client
+    deadline_ = now + std::chrono::seconds(1);
+    return arm_deadline();
+  }
+  if (wait_ == Wait::Idle) return close();      // keep-alive connection unused too long
+  HttpResponse res;
+  res.status = 408;
+  res.body = wait_ == Wait::Headers ? R"({"error":"ERR request headers not received within http-header-timeout"})"
+                                    : R"({"error":"ERR request body not received within http-body-timeout"})";
+  append_response(res, false, false);
+  count(408);
+  closing_ = true;
+  flush_and_continue();
 }
 
 }  // namespace shardcache::http

@@ -5,9 +5,14 @@
 // rather than a reset. The read buffer is taken on demand and released while the connection
 // waits for its next request; an answer that outgrows client-output-buffer-limit's normal hard
 // limit closes the connection instead of being sent (logged and counted as RESP does).
+// Three deadlines bound how long a connection may wait for its client:
+// http-idle-timeout between requests (then it closes), http-header-timeout from a request's
+// first byte to its last header line and http-body-timeout from there to its last body byte
+// (then 408 and close).
 #pragma once
 #include <asio.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +39,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   }
   bool on_request(HttpRequest& req) override;
   void on_continue() override;
+  int on_headers(const HttpRequest& req, std::string& message) override;
+  /// Before each read: which deadline applies now (idle, headers, body), restarted when the
+  /// wait changes or a new request begins, and the timer armed for it.
+  void update_deadline();
+  void arm_deadline();
+  void on_deadline();
   /// Appends the handler's response; false when the connection closes after it.
   bool answer(bool head, bool keep_alive);
   void read_more();
@@ -69,10 +80,17 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   bool paused_keep_alive_ = true;
   bool closing_ = false;
   bool lingering_ = false;
+  bool reading_ = false;   ///< an async_read_some is outstanding
   bool closed_ = false;
   bool read_filled_ = false;   ///< the last read filled the buffer: more is probably waiting
   size_t drained_ = 0;
   asio::steady_timer linger_timer_;
+  enum class Wait : uint8_t { Idle, Headers, Body };
+  Wait wait_ = Wait::Idle;
+  uint64_t wait_request_ = 0;  ///< reader_.requests_begun() when wait_ was set
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool deadline_armed_ = false;  ///< the timer waits; it re-arms itself when deadline_ moved later
+  asio::steady_timer deadline_timer_;
 };
 
 }  // namespace shardcache::http

@@ -99,6 +99,7 @@ std::string_view status_text(int status) {
     case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -154,6 +155,23 @@ bool RequestHandler::authorized(const HttpRequest& req, const Target& t) const {
   if (auto tok = bearer_token(req.authorization)) ok |= commands::secret_equals(*tok, required);
   if (t.token) ok |= commands::secret_equals(*t.token, required);
   return ok;
+}
+
+bool RequestHandler::is_public(http_method m, const Target& t) {
+  // Only bodiless methods: a POST to them waits for the token like any other request.
+  return is_get_like(m) && (t.path == "/healthz" || t.path == "/metrics" || t.path == "/");
+}
+
+int RequestHandler::check_headers(const HttpRequest& req, std::string& message) const {
+  if (shared_.state.config.get_requirepass().empty()) return 0;
+  Target t;
+  std::string_view url = req.url;
+  size_t q = url.find('?');
+  t.path = url.substr(0, q);
+  if (q != std::string_view::npos) parse_query(url.substr(q + 1), t);
+  if (is_public(req.method, t) || authorized(req, t)) return 0;
+  message = "Unauthorized";
+  return 401;
 }
 
 void RequestHandler::handle(HttpRequest& req, HttpResponse& res) {

@@ -48,6 +48,10 @@ class RequestHandler {
   bool pending() const { return paused_.has_value(); }
   /// Runs the next slice; true when the answer is complete in `res`.
   bool resume(HttpResponse& res);
+  /// From the headers alone, before any body byte is read: 401 (with `message`) when `req`
+  /// needs the token (every request but GET/HEAD of /healthz, /metrics and the dashboard) and
+  /// lacks it (neither `Authorization: Bearer` nor `?_token=` matches requirepass).
+  int check_headers(const HttpRequest& req, std::string& message) const;
 
   struct Target;  ///< the request target split into path and decoded query
 
@@ -61,6 +65,8 @@ class RequestHandler {
   void run_path_style(HttpRequest& req, const Target& t, HttpResponse& res);
   void run_one(commands::CmdContext& ctx, commands::Args args, commands::ReplySink& out);
   bool authorized(const HttpRequest& req, const Target& t) const;
+  /// GET/HEAD of /healthz, /metrics and the dashboard (/) answer without the token.
+  static bool is_public(http_method m, const Target& t);
   void reset_client();
   commands::CmdContext context();
   void json_error(HttpResponse& res, int status, std::string_view msg);

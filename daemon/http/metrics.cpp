@@ -90,6 +90,9 @@ void http_metrics(std::string& s, HttpShared& shared) {
   for (auto& hs : shared.stats) accepted += hs->connections.load(std::memory_order_relaxed);
   metric(s, "shardcache_http_connections_received_total", "counter", "HTTP connections accepted.", accepted);
   metric(s, "shardcache_http_connections", "gauge", "Open HTTP connections.", shared.connections.load());
+  metric(s, "shardcache_http_inflight_body_bytes", "gauge",
+         "REST request body bytes reserved by requests being received (bounded by http-max-inflight-body).",
+         shared.body_budget.in_flight());
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/http/body_budget.h"
+
 namespace shardcache::http {
 
 /// One parsed request.
@@ -32,22 +34,34 @@ class RequestSink {
   virtual bool on_request(HttpRequest& req) = 0;
   /// The client sent `Expect: 100-continue` and the body is acceptable: send the interim reply.
   virtual void on_continue() = 0;
+  /// A request's headers are complete (url, authorization, method set; no body byte read yet).
+  /// Return 0 to read the body, or a status (401) with `message` to refuse the request now.
+  virtual int on_headers(const HttpRequest& /*req*/, std::string& /*message*/) { return 0; }
 };
 
 class RequestReader {
  public:
-  explicit RequestReader(size_t max_body);
+  /// `budget` (may be null: unbounded) is shared by every connection's reader.
+  explicit RequestReader(size_t max_body, BodyBudget* budget = nullptr);
+  ~RequestReader();
   RequestReader(const RequestReader&) = delete;
   RequestReader& operator=(const RequestReader&) = delete;
 
   /// Parses `data`, calling `sink` for each complete request. Returns false when reading must
   /// stop: a sink asked to stop, or the input is bad (then error_status() is not 0).
   bool feed(std::string_view data, RequestSink& sink);
-  /// 400 (malformed), 413 (body too large), 431 (headers too large), or 0.
+  /// 400 (malformed), 401 (refused by on_headers), 413 (body too large), 431 (headers too
+  /// large), 503 (the shared body budget is used up), or 0.
   int error_status() const { return error_status_; }
   const std::string& error_message() const { return error_; }
   /// True once some of a request has arrived but not all of it.
   bool mid_request() const { return in_message_; }
+  /// True while a request's headers are complete and its body is still arriving.
+  bool in_body() const { return in_message_ && headers_done_; }
+  /// Requests begun so far (a new one restarts the connection's header deadline).
+  uint64_t requests_begun() const { return begun_; }
+  /// Bytes of the shared body budget this reader holds now.
+  uint64_t reserved() const { return reserved_; }
   /// Called by the sink inside on_request: stop after this request (its answer is not ready
   /// yet). feed() then returns true with paused() set; the request stays valid, and the bytes
   /// from consumed() on are the next requests, to feed again after resume().
@@ -66,11 +80,19 @@ class RequestReader {
   static int on_body(http_parser* p, const char* at, size_t n);
   static int on_message_complete(http_parser* p);
   void commit_header();
+  /// on_headers_complete's checks: the sink's verdict, the body limit, the shared budget.
+  int admit_body(http_parser* p);
+  bool reserve(uint64_t n);
+  void release();
   int fail(int status, std::string msg);
 
   http_parser parser_{};
   http_parser_settings settings_{};
   size_t max_body_;
+  BodyBudget* budget_;
+  uint64_t reserved_ = 0;
+  uint64_t begun_ = 0;
+  bool headers_done_ = false;
   HttpRequest req_;
   std::string field_, value_;
   bool in_value_ = false;

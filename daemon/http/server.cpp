@@ -16,6 +16,7 @@ HttpServer::HttpServer(net::Server& net, commands::ServerState& state, uint16_t 
   acceptor_.bind(ep);
   acceptor_.listen(511);
   port_ = acceptor_.local_endpoint().port();
+  shared_->clients_live = &net.connection_count();
 }
 
 HttpServer::~HttpServer() {
@@ -33,7 +34,7 @@ void HttpServer::accept_next() {
       return accept_retry_.after_error(ec, "HTTP", [this] { accept_next(); });
     }
     auto& state = shared_->state;
-    if (net_.connection_count().load() + shared_->connections.load() >= state.config.maxclients.load()) {
+    if (net_.connection_count().load() >= state.config.maxclients.load()) {
       state.thread_stats[i % state.thread_stats.size()]->rejected_connections.fetch_add(1, std::memory_order_relaxed);
       constexpr std::string_view kBody = "{\"error\":\"ERR max number of clients reached\"}";
       std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +

@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "daemon/commands/context.h"
+#include "daemon/http/body_budget.h"
 #include "daemon/http/request_body.h"
 
 namespace shardcache::http {
 
 /// The status codes the front end answers with, in /metrics order.
-inline constexpr std::array<int, 10> kStatusCodes = {200, 400, 401, 404, 405, 413, 431, 500, 503, 0};
+inline constexpr std::array<int, 11> kStatusCodes = {200, 400, 401, 404, 405, 408, 413, 431, 500, 503, 0};
 
 /// Index of `status` in kStatusCodes (the last slot, 0, counts anything else).
 inline size_t status_slot(int status) {
@@ -33,14 +34,19 @@ struct HttpThreadStats {
 
 /// Shared by the HTTP server and all its connections.
 struct HttpShared {
-  HttpShared(commands::ServerState& s, size_t threads, size_t max_body) : state(s), max_body(max_body) {
+  HttpShared(commands::ServerState& s, size_t threads, size_t max_body)
+      : state(s), max_body(max_body), body_budget(s.config.http_max_inflight_body) {
     for (size_t i = 0; i < threads; ++i) stats.push_back(std::make_unique<HttpThreadStats>());
   }
   commands::ServerState& state;
   size_t max_body;                                ///< larger bodies get 413
   BodyLimits limits;
+  BodyBudget body_budget;                         ///< request body bytes being received, all connections
   std::vector<std::unique_ptr<HttpThreadStats>> stats;
   std::atomic<size_t> connections{0};             ///< open HTTP connections
+  /// Open connections of both front ends (net::Server's counter, checked against maxclients);
+  /// null in tests without a server.
+  std::atomic<size_t>* clients_live = nullptr;
 };
 
 }  // namespace shardcache::http

@@ -64,6 +64,11 @@ void Connection::start() {
       if (auto self = weak.lock()) self->close();
     });
   };
+  client_->close_if_idle = [weak, exec](int64_t max_idle_ms) {
+    asio::post(exec, [weak, max_idle_ms] {
+      if (auto self = weak.lock()) self->close_if_idle(max_idle_ms);
+    });
+  };
   state_.clients.add(client_);
   ts_.connections.fetch_add(1, std::memory_order_relaxed);
   apply_parser_limits();
@@ -255,6 +260,7 @@ void Connection::on_written(std::error_code ec, size_t n, Ref self) {
   ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
   if (ec) return close();
   out_off_ += n;
+  client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);  // as Redis after a write
   if (out_off_ < out_.size()) return write_rest(std::move(self));
   client_->out_pending.store(0, std::memory_order_relaxed);
   out_.clear();
@@ -342,6 +348,14 @@ void Connection::grow_input(size_t size) {
   in_.resize(size);
   const auto peak = static_cast<uint32_t>(std::min<size_t>(size, UINT32_MAX));
   if (peak > client_->rbuf_peak.load(std::memory_order_relaxed)) client_->rbuf_peak.store(peak, std::memory_order_relaxed);
+}
+
+void Connection::close_if_idle(int64_t max_idle_ms) {
+  // Not idle: closing, running a stepped command, or a reply still going out.
+  if (closing_ || client_->continuation || !out_.empty()) return;
+  if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= max_idle_ms) return;
+  spdlog::debug("Closing idle client");  // Redis logs this at verbose
+  close();
 }
 
 void Connection::close() {

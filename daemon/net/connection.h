@@ -75,6 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Publishes this connection's buffer bytes (maxmemory-clients, CLIENT LIST, INFO).
   void publish_memory();
   void close();
+  /// `timeout`: closes the connection if it has been idle for more than `max_idle_ms`.
+  void close_if_idle(int64_t max_idle_ms);
   void compact();
   /// Publishes the input buffer's fill and size for CLIENT LIST (qbuf, qbuf-free, rbs, rbp).
   void note_input_buffer();

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "daemon/net/client_timeout.h"
 #include "daemon/net/connection.h"
 
 namespace shardcache::net {
@@ -57,6 +58,7 @@ void Server::cron_loop() {
     int hz = std::max(1, state_.config.hz.load());
     state_.store.cron_step(store::unix_ms(), 250);
     commands::server_cron(state_);
+    close_idle_clients(state_, store::unix_ms());
     // Sleep in short slices so stop() is prompt.
     auto until = steady_clock::now() + milliseconds(1000 / hz);
     while (!stopping_ && steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(10));

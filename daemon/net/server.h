@@ -29,7 +29,9 @@ class Server {
   asio::io_context& context(size_t i) { return *ctxs_[i]; }
   size_t thread_count() const { return ctxs_.size(); }
   uint16_t port() const { return port_; }
-  /// Live RESP connections (for maxclients).
+  /// Live client connections of both front ends, RESP and HTTP (one maxclients for both). Both
+  /// acceptors run on io thread 0 and a connection counts itself when constructed there, so
+  /// the check before constructing one is never raced by another accept.
   std::atomic<size_t>& connection_count() { return connections_; }
 
  private:

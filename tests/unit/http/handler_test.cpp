@@ -277,7 +277,9 @@ TEST_CASE("status texts") {
   CHECK(status_text(200) == "OK");
   CHECK(status_text(401) == "Unauthorized");
   CHECK(status_text(413) == "Payload Too Large");
-  CHECK(status_slot(413) == 5);
+  CHECK(status_text(408) == "Request Timeout");
+  CHECK(status_slot(408) == 5);
+  CHECK(status_slot(413) == 6);
   CHECK(kStatusCodes[status_slot(418)] == 0);
 }
 
