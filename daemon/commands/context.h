@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/commands/command_stats.h"
+#include "daemon/commands/security.h"
 #include "daemon/commands/stats.h"
 #include "daemon/commands/watch.h"
 #include "daemon/config.h"
@@ -117,6 +118,7 @@ struct ServerState {
   std::string run_id;
   OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
   WatchRegistry watches;                    ///< WATCH: key -> watching clients
+  AuthFailures auth_failures;               ///< failed AUTH / HELLO AUTH / REST tokens (security.h)
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

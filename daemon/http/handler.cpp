@@ -97,6 +97,7 @@ std::string_view status_text(int status) {
     case 200: return "OK";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
@@ -175,6 +176,9 @@ void RequestHandler::handle(HttpRequest& req, HttpResponse& res) {
 
 void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res) {
   http_method m = req.method;
+  // Protected mode (as on RESP): no password and a peer other than 127.0.0.1 / ::1: every path is refused.
+  if (commands::protected_mode_denies(shared_.state, client_.addr))
+    return json_error(res, 403, commands::kProtectedModeDenied);
   if (t.path == "/healthz" || t.path == "/metrics") {
     if (!is_get_like(m)) return res.allow = "GET, HEAD", json_error(res, 405, "ERR method not allowed: use GET");
     if (t.path == "/metrics") {
@@ -193,7 +197,10 @@ void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res)
     res.body = dashboard_html();
     return;
   }
-  if (!authorized(req, t)) return json_error(res, 401, "Unauthorized");
+  if (!authorized(req, t)) {
+    commands::note_auth_failure(shared_.state, client_.addr, "REST token");
+    return json_error(res, 401, "Unauthorized");
+  }
   reset_client();
   bool base64 = iequals_ascii(req.encoding, "base64");
   if (t.path == "/" || t.path == "/pipeline" || t.path == "/multi-exec") {

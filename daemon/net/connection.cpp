@@ -48,6 +48,12 @@ void Connection::start() {
   auto local = sock_.local_endpoint(ec);
   client_->addr = endpoint_str(remote);
   client_->laddr = endpoint_str(local);
+  if (commands::protected_mode_denies(state_, client_->addr)) {  // Redis: refuse with DENIED, then close
+    std::string msg = "-" + std::string(commands::kProtectedModeDenied) + "\r\n";
+    asio::write(sock_, asio::buffer(msg), ec);
+    sock_.close(ec);
+    return;
+  }
   client_->created_ms = store::unix_ms();
   client_->last_interaction_ms = client_->created_ms;
   client_->authenticated = state_.config.get_requirepass().empty();
