@@ -53,6 +53,7 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   uint64_t maxclients = cfg.maxclients;
   std::string protected_mode = "yes";
   app.add_option("--bind", cfg.bind, "address or host name to listen on (RESP and HTTP), e.g. 127.0.0.1, ::1, localhost, 0.0.0.0")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // given twice: the last one wins
       ->capture_default_str();
   app.add_option("--protected-mode", protected_mode,
                  "yes: with no password, refuse clients not from 127.0.0.1 / ::1 (Redis's protected-mode)")
