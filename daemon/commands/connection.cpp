@@ -49,6 +49,7 @@ void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
   ctx.client.in_multi = false;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  ctx.client.queued_args = 0;
   ctx.client.multi_count.store(-1, std::memory_order_relaxed);
   ctx.client.multi_mem.store(0, std::memory_order_relaxed);
   unwatch_all(ctx.server, ctx.client);

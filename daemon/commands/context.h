@@ -64,6 +64,7 @@ struct ClientState {
   bool in_multi = false;
   bool multi_dirty = false;                 ///< a queued command failed: EXEC answers EXECABORT
   std::vector<std::vector<std::string>> queued;
+  size_t queued_args = 0;                   ///< arguments in `queued` (its memory bound, command_table.cpp)
   std::function<void()> kill;               ///< set by the front end: close this client
   /// Set by a command that goes on in bounded steps (INVALIDATE) instead of replying at once.
   /// A front end with supports_continuation calls it again, serving its other clients in

@@ -122,6 +122,8 @@ void RequestHandler::reset_client() {
   client_.in_multi = false;
   client_.multi_dirty = false;
   client_.queued.clear();
+  client_.queued_args = 0;
+  client_.multi_mem.store(0, std::memory_order_relaxed);
   client_.proto = 2;
   client_.close_after_reply = false;
   client_.set_name({});
