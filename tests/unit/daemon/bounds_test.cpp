@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/commands/command_table.h"
+#include "daemon/store/invalidation.h"
 #include "tests/unit/daemon/harness.h"
 
 using shardcache::test::Harness;
@@ -98,4 +99,34 @@ TEST_CASE("MULTI: the queued commands' memory is bounded by client-query-buffer-
   CHECK(h.Run({"multi"}).ok());
   CHECK(h.Run({"set", "k", big}).str == "QUEUED");
   CHECK(h.Run({"exec"}).kind == Val::Array);
+}
+
+TEST_CASE("INVALIDATE with 100k exact keys: a key is checked against the spec in one set lookup") {
+  std::vector<std::string> owned;
+  for (int i = 0; i < 100000; ++i) owned.push_back("user:" + std::to_string(i));
+  owned.push_back("course:*");
+  std::vector<std::string_view> globs(owned.begin(), owned.end());
+  auto spec = shardcache::store::InvalidationSpec::for_patterns(globs);
+  CHECK(spec.exact_keys.size() == 100000);
+  CHECK(spec.wildcard.size() == 1);
+  auto t = std::chrono::steady_clock::now();
+  size_t hits = 0;
+  for (int i = 0; i < 200000; ++i) hits += spec.matches_key("user:" + std::to_string(i));  // every read/write of a marked shard does this
+  CHECK(hits == 100000);
+  CHECK(seconds_since(t) < 2.0);  // a linear scan of the patterns would be 2e10 compares
+  CHECK(spec.matches_key("course:7"));
+  CHECK_FALSE(spec.matches_key("course"));
+  CHECK_FALSE(spec.matches_key("user:"));
+}
+
+TEST_CASE("INVALIDATE with many exact keys through the dispatcher removes exactly those") {
+  Harness h;
+  std::vector<std::string> args{"invalidate"};
+  for (int i = 0; i < 5000; ++i) {
+    h.Run({"set", "u" + std::to_string(i), "v"});
+    if (i % 2 == 0) args.push_back("u" + std::to_string(i));
+  }
+  CHECK(h.Run(args).num == 2500);
+  CHECK(h.Run({"dbsize"}).num == 2500);
+  CHECK(h.Run({"exists", "u1", "u0"}).num == 1);
 }
