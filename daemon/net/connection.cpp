@@ -51,6 +51,11 @@ void Connection::start() {
   if (commands::protected_mode_denies(state_, client_->addr)) {  // Redis: refuse with DENIED, then close
     std::string msg = "-" + std::string(commands::kProtectedModeDenied) + "\r\n";
     asio::write(sock_, asio::buffer(msg), ec);
+    // Input already here is read first: closing with unread input would send a reset, which can
+    // make the client lose the reply.
+    std::array<char, 4096> sink;
+    for (int i = 0; i < 16 && sock_.available(ec) > 0 && !ec; ++i) sock_.read_some(asio::buffer(sink), ec);
+    sock_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     sock_.close(ec);
     return;
   }

@@ -41,6 +41,33 @@ expect_eq "hz 0 clamps to 1" "$(cli config set hz 0 >/dev/null; cli config get h
 cli config set hz 10 >/dev/null
 healthy "CONFIG SET probes"
 
+# --- bounded work per request
+TL="ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+expect_eq "SETRANGE at offset 512 MB refused" "$(cli setrange big 536870912 x)" "$TL"
+cli config set proto-max-bulk-len 1mb >/dev/null
+expect_eq "SETRANGE past proto-max-bulk-len 1mb refused" "$(cli setrange big 1048576 x)" "$TL"
+expect_eq "SET EX overflow refused" "$(cli set k v ex 9223372036854775807)" "ERR invalid expire time in 'set' command"
+expect_eq "SCAN COUNT LLONG_MAX answers" "$(cli scan 0 count 9223372036854775807 | head -1)" "0"
+cli config set proto-max-bulk-len 512mb >/dev/null
+mout=$($PY - "$SC_PORT" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"CONFIG SET client-query-buffer-limit 1mb\r\nMULTI\r\n" + b"".join(
+    b"*3\r\n$3\r\nSET\r\n$2\r\nq%d\r\n$102400\r\n" % (i % 10) + b"x" * 102400 + b"\r\n" for i in range(12)) + b"EXEC\r\n")
+d = b""
+while b"EXECABORT" not in d:
+    x = s.recv(65536)
+    if not x: break
+    d += x
+lines = d.split(b"\r\n")
+print(lines[2 + 10].decode(), "|", lines[-2].decode())
+PYEOF
+)
+expect_eq "MULTI past client-query-buffer-limit: error, then EXECABORT" "$mout" \
+  "-ERR transaction too large: the queued commands would exceed client-query-buffer-limit | -EXECABORT Transaction discarded because of previous errors."
+cli config set client-query-buffer-limit 1gb >/dev/null
+healthy "bounded-work probes"
+
 # --- AUTH forms with no password (redis-server 7.0.15)
 expect_eq "AUTH x without a password" "$(cli auth x)" \
   "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
@@ -49,11 +76,17 @@ expect_eq "AUTH bob x without a password" "$(cli auth bob x)" "WRONGPASS invalid
 healthy "AUTH probes"
 
 # --- protected mode at run time: source 127.0.0.2 is not 127.0.0.1 for Redis
-from_2() {  # from_2 PORT: sends PING from 127.0.0.2, prints the first reply line (or EOF)
+from_2() {  # from_2 PORT: from 127.0.0.2, reads what the server says unasked (DENIED) or else sends PING; prints the first line
   $PY - "$1" <<'PYEOF'
 import socket, sys
 s = socket.socket(); s.settimeout(2); s.bind(("127.0.0.2", 0)); s.connect(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"PING\r\n"); d = b""
+d = b""
+s.settimeout(0.3)
+try:
+    d = s.recv(4096)
+except socket.timeout:
+    s.sendall(b"PING\r\n")
+s.settimeout(2)
 try:
     while b"\r\n" not in d:
         x = s.recv(4096)
