@@ -22,7 +22,8 @@ bool protected_mode_denies(std::string_view peer, bool protected_mode, bool has_
 
 bool protected_mode_denies(const ServerState& server, std::string_view client_addr) {
   const Config& c = server.config;
-  if (!c.protected_mode.load(std::memory_order_relaxed)) return false;
+  // No address: not a network peer (in-process callers), like Redis's unix-socket clients.
+  if (client_addr.empty() || !c.protected_mode.load(std::memory_order_relaxed)) return false;
   return protected_mode_denies(peer_ip(client_addr), true, !c.get_requirepass().empty());
 }
 

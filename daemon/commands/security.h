@@ -35,7 +35,8 @@ std::string_view peer_ip(std::string_view addr_with_port);
 /// 7.0 the bind address plays no part: bound to 127.0.0.1 or 0.0.0.0 the rule is the same.
 bool protected_mode_denies(std::string_view peer, bool protected_mode, bool has_password);
 
-/// protected_mode_denies for a client address ("ip:port") with the server's current settings.
+/// protected_mode_denies for a client address ("ip:port") with the server's current settings;
+/// never for an empty address (no network peer, as Redis exempts unix-socket clients).
 bool protected_mode_denies(const ServerState& server, std::string_view client_addr);
 
 /// Counts failed authentications (RESP AUTH, HELLO AUTH, REST bad token) and decides which to

@@ -126,6 +126,7 @@ TEST_CASE("protected mode: the decision Redis 7.0 makes (bind plays no part)") {
   Harness h;  // with the server's settings, which CONFIG SET changes at run time
   CHECK(cmd::protected_mode_denies(h.state, "10.1.2.3:5"));
   CHECK_FALSE(cmd::protected_mode_denies(h.state, "127.0.0.1:5"));
+  CHECK_FALSE(cmd::protected_mode_denies(h.state, ""));  // no network peer (in-process)
   CHECK(h.Run({"config", "set", "requirepass", "pw"}).ok());
   CHECK_FALSE(cmd::protected_mode_denies(h.state, "10.1.2.3:5"));
   h.client->authenticated = true;
