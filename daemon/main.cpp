@@ -102,6 +102,10 @@ int parse_flags(int argc, char** argv, Config& cfg) {
     return 2;
   }
   cfg.protected_mode = protected_mode == "yes";
+  if (cfg.bind.find_first_of(" \t,") != std::string::npos) {
+    spdlog::error("--bind {}: one address only (listening on several is not supported)", cfg.bind);
+    return 2;
+  }
   cfg.listen_addr = resolve_bind(cfg.bind);
   if (cfg.listen_addr.empty()) {
     spdlog::error("--bind {}: not an address and does not resolve", cfg.bind);
