@@ -3,6 +3,7 @@
 
 #include "daemon/store/policy.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -25,23 +26,52 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
-ConfigParam memory_param(std::string name, std::atomic<uint64_t>& v, std::function<void()> after = {}) {
+/// Redis's string2ll: optional '-', digits, no '+', spaces or leading zeros, fits in int64.
+std::optional<long long> parse_strict_ll(std::string_view s) {
+  if (s.empty() || s[0] == '+' || (s.size() > 1 && s[0] == '0') || (s.size() > 2 && s[0] == '-' && s[1] == '0'))
+    return std::nullopt;
+  long long v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string range_error(uint64_t lo, uint64_t hi) {
+  return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " inclusive";
+}
+
+/// A memory-valued parameter with Redis's bounds [lo, hi] (config.c's createSizeTConfig etc.).
+ConfigParam memory_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, uint64_t hi,
+                         std::function<void()> after = {}) {
   return {std::move(name), [&v] { return std::to_string(v.load()); },
-          [&v, after](std::string_view s) -> std::string {
+          [&v, lo, hi, after](std::string_view s) -> std::string {
             auto n = parse_memory(s);
             if (!n) return "argument must be a memory value";
+            if (*n < lo || *n > hi) return range_error(lo, hi);
             v = *n;
             if (after) after();
             return {};
           }};
 }
 
-ConfigParam int_param(std::string name, std::atomic<uint64_t>& v) {
+/// An integer parameter with Redis's bounds [lo, hi] and its texts.
+ConfigParam int_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, uint64_t hi) {
   return {std::move(name), [&v] { return std::to_string(v.load()); },
-          [&v](std::string_view s) -> std::string {
-            auto n = parse_u64(s);
+          [&v, lo, hi](std::string_view s) -> std::string {
+            auto n = parse_strict_ll(s);
             if (!n) return "argument couldn't be parsed into an integer";
-            v = *n;
+            if (*n < 0 || static_cast<uint64_t>(*n) < lo || static_cast<uint64_t>(*n) > hi) return range_error(lo, hi);
+            v = static_cast<uint64_t>(*n);
+            return {};
+          }};
+}
+
+ConfigParam bool_param(std::string name, std::atomic<bool>& v) {
+  return {std::move(name), [&v] { return std::string(v.load() ? "yes" : "no"); },
+          [&v](std::string_view s) -> std::string {
+            if (iequals(s, "yes")) v = true;
+            else if (iequals(s, "no")) v = false;
+            else return "argument must be 'yes' or 'no'";
             return {};
           }};
 }
@@ -140,7 +170,8 @@ const ConfigParam* ConfigRegistry::find(std::string_view name) const {
 
 ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory) {
   ConfigRegistry r;
-  r.add(memory_param("maxmemory", cfg.maxmemory, on_memory));
+  constexpr uint64_t kLongMax = 9223372036854775807ull, kIntMax = 2147483647, kUintMax = 4294967295;
+  r.add(memory_param("maxmemory", cfg.maxmemory, 0, UINT64_MAX, on_memory));
   r.add({"maxmemory-policy", [&cfg] { return cfg.get_policy(); },
          [&cfg, on_memory](std::string_view s) -> std::string {
            if (auto p = store::policy_from_name(s)) {
@@ -152,14 +183,15 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
            for (auto n : store::policy_names()) names += (names.empty() ? "" : ", ") + std::string(n);
            return "argument(s) must be one of the following: " + names;
          }});
-  r.add(int_param("maxclients", cfg.maxclients));
-  r.add(int_param("timeout", cfg.timeout));
-  r.add(int_param("http-idle-timeout", cfg.http_idle_timeout));
-  r.add(int_param("http-header-timeout", cfg.http_header_timeout));
-  r.add(int_param("http-body-timeout", cfg.http_body_timeout));
-  r.add(memory_param("http-max-inflight-body", cfg.http_max_inflight_body));
-  r.add(memory_param("proto-max-bulk-len", cfg.proto_max_bulk_len));
-  r.add(memory_param("client-query-buffer-limit", cfg.client_query_buffer_limit));
+  r.add(int_param("maxclients", cfg.maxclients, 1, kUintMax));
+  r.add(int_param("timeout", cfg.timeout, 0, kIntMax));
+  r.add(int_param("http-idle-timeout", cfg.http_idle_timeout, 0, kIntMax));
+  r.add(int_param("http-header-timeout", cfg.http_header_timeout, 0, kIntMax));
+  r.add(int_param("http-body-timeout", cfg.http_body_timeout, 0, kIntMax));
+  r.add(memory_param("http-max-inflight-body", cfg.http_max_inflight_body, 1024 * 1024, kLongMax));
+  r.add(memory_param("proto-max-bulk-len", cfg.proto_max_bulk_len, 1024 * 1024, kLongMax));
+  r.add(memory_param("client-query-buffer-limit", cfg.client_query_buffer_limit, 1024 * 1024, kLongMax));
+  r.add(bool_param("protected-mode", cfg.protected_mode));
   r.add({"requirepass", [&cfg] { return cfg.get_requirepass(); },
          [&cfg](std::string_view s) -> std::string {
            std::lock_guard g(cfg.mu);
@@ -185,9 +217,11 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(const_param("loglevel", cfg.loglevel));
   r.add({"hz", [&cfg] { return std::to_string(cfg.hz.load()); },
          [&cfg](std::string_view s) -> std::string {
-           auto n = parse_u64(s);
-           if (!n || *n < 1 || *n > 500) return "argument must be between 1 and 500 inclusive";
-           cfg.hz = static_cast<int>(*n);
+           // Redis: any value in [0, INT_MAX] is accepted and clamped to [1, 500] (updateHZ).
+           auto n = parse_strict_ll(s);
+           if (!n) return "argument couldn't be parsed into an integer";
+           if (*n < 0 || *n > static_cast<long long>(kIntMax)) return range_error(0, kIntMax);
+           cfg.hz = static_cast<int>(std::clamp<long long>(*n, 1, 500));
            return {};
          }});
   return r;

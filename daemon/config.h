@@ -30,7 +30,8 @@ struct ObufLimit {
 
 /// All settings. Values read on hot paths are atomics; strings are guarded by mu.
 struct Config {
-  std::string bind = "127.0.0.1";
+  std::string bind = "127.0.0.1";  ///< as given (an address or a host name such as localhost)
+  std::string listen_addr;         ///< `bind` resolved to a numeric address (main); empty = `bind`
   int port = 6379;
   int http_port = 8079;
   uint64_t http_max_body = 64ull * 1024 * 1024;  ///< larger REST request bodies get 413
@@ -55,6 +56,12 @@ struct Config {
   /// Bytes of REST request bodies all connections together may be receiving (declared lengths).
   std::atomic<uint64_t> http_max_inflight_body{256ull * 1024 * 1024};
   std::atomic<int> hz{10};
+  /// Redis's protected-mode: with no password, clients from addresses other than 127.0.0.1 and
+  /// ::1 are refused (security.h: protected_mode_denies).
+  std::atomic<bool> protected_mode{true};
+
+  /// The numeric address the listeners bind.
+  const std::string& listen_address() const { return listen_addr.empty() ? bind : listen_addr; }
 
   mutable std::mutex mu;
   std::string maxmemory_policy = "allkeys-lru";

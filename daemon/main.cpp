@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <csignal>
 #include <random>
 #include <thread>
@@ -18,8 +19,24 @@ namespace {
 
 using shardcache::Config;
 
-bool is_loopback(const std::string& bind) {
-  return bind == "127.0.0.1" || bind == "::1" || bind == "localhost";
+bool is_loopback(const std::string& addr) { return addr == "127.0.0.1" || addr == "::1"; }
+
+/// Resolves --bind (a numeric address or a host name such as localhost) to the numeric address
+/// the listeners bind, preferring IPv4; empty when it does not resolve.
+std::string resolve_bind(const std::string& bind) {
+  std::error_code ec;
+  auto addr = asio::ip::make_address(bind, ec);
+  if (!ec) return addr.to_string();
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  auto results = resolver.resolve(bind, "", asio::ip::resolver_base::passive, ec);
+  if (ec) return {};
+  std::string v6;
+  for (const auto& r : results) {
+    if (r.endpoint().address().is_v4()) return r.endpoint().address().to_string();
+    if (v6.empty()) v6 = r.endpoint().address().to_string();
+  }
+  return v6;
 }
 
 std::string random_run_id() {
@@ -37,7 +54,13 @@ int parse_flags(int argc, char** argv, Config& cfg) {
            http_body_time = cfg.http_body_timeout;
   std::string http_inflight = "256mb";
   std::string obuf_limit = shardcache::format_output_buffer_limits(cfg), maxmemory_clients = "0";
-  app.add_option("--bind", cfg.bind, "address to listen on (RESP and HTTP)")->capture_default_str();
+  std::string protected_mode = "yes";
+  app.add_option("--bind", cfg.bind, "address or host name to listen on (RESP and HTTP), e.g. 127.0.0.1, ::1, localhost, 0.0.0.0")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // given twice: the last one wins
+      ->capture_default_str();
+  app.add_option("--protected-mode", protected_mode,
+                 "yes: with no password, refuse clients not from 127.0.0.1 / ::1 (Redis's protected-mode)")
+      ->capture_default_str();
   app.add_option("--port", cfg.port, "RESP port (0 = pick a free one)")->capture_default_str();
   app.add_option("--http-port", cfg.http_port, "HTTP (Upstash REST, metrics) port; 0 disables")->capture_default_str();
   app.add_option("--http-max-body", http_body, "largest accepted REST request body (413 above)")->capture_default_str();
@@ -105,6 +128,21 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   cfg.proto_max_bulk_len = *bl;
   cfg.maxclients = maxclients;
   cfg.maxmemory_policy = policy;
+  for (auto& ch : protected_mode) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (protected_mode != "yes" && protected_mode != "no") {
+    spdlog::error("--protected-mode: argument must be 'yes' or 'no'");
+    return 2;
+  }
+  cfg.protected_mode = protected_mode == "yes";
+  if (cfg.bind.find_first_of(" \t,") != std::string::npos) {
+    spdlog::error("--bind {}: one address only (listening on several is not supported)", cfg.bind);
+    return 2;
+  }
+  cfg.listen_addr = resolve_bind(cfg.bind);
+  if (cfg.listen_addr.empty()) {
+    spdlog::error("--bind {}: not an address and does not resolve", cfg.bind);
+    return 2;
+  }
   if (cfg.threads <= 0) cfg.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return -1;
 }
@@ -115,9 +153,9 @@ int main(int argc, char** argv) {
   Config cfg;
   if (int rc = parse_flags(argc, argv, cfg); rc >= 0) return rc;
   spdlog::set_level(spdlog::level::from_str(cfg.loglevel));
-  if (!is_loopback(cfg.bind) && cfg.requirepass.empty()) {
+  if (cfg.protected_mode && !is_loopback(cfg.listen_addr) && cfg.requirepass.empty()) {
     spdlog::error("refusing to start: --bind {} is not a loopback address and no --requirepass is set "
-                  "(protected mode). Set a password, or bind 127.0.0.1.", cfg.bind);
+                  "(protected mode). Set a password, or bind 127.0.0.1 (or --protected-mode no).", cfg.bind);
     return 1;
   }
   shardcache::store::Store store(cfg.shards);

@@ -195,6 +195,16 @@ void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
     std::vector<std::string> owned(args.begin(), args.end());
     size_t bytes = 0;
     for (const auto& a : owned) bytes += a.size();
+    // Queued commands are held until EXEC: their bytes plus per-command and per-argument
+    // overhead are bounded by client-query-buffer-limit (a shardcache bound; Redis 7.0 has none).
+    const size_t overhead = (ctx.client.queued.size() + 1) * sizeof(std::vector<std::string>) +
+                            (ctx.client.queued_args + owned.size()) * sizeof(std::string);
+    if (ctx.client.multi_mem.load(std::memory_order_relaxed) + bytes + overhead >
+        ctx.server.config.client_query_buffer_limit.load(std::memory_order_relaxed)) {
+      ctx.client.multi_dirty = true;
+      return out.error(kErrMultiTooLarge);
+    }
+    ctx.client.queued_args += owned.size();
     ctx.client.queued.push_back(std::move(owned));
     ctx.client.multi_count.store(static_cast<int>(ctx.client.queued.size()), std::memory_order_relaxed);
     ctx.client.multi_mem.fetch_add(bytes, std::memory_order_relaxed);

@@ -14,6 +14,10 @@ namespace shardcache::commands {
 
 using Handler = void (*)(CmdContext& ctx, Args args, ReplySink& out);
 
+/// A command queued after MULTI would take the transaction past client-query-buffer-limit.
+inline constexpr std::string_view kErrMultiTooLarge =
+    "ERR transaction too large: the queued commands would exceed client-query-buffer-limit";
+
 /// Command flags, named as in COMMAND INFO.
 enum CommandFlag : uint32_t {
   kWrite = 1 << 0, kReadonly = 1 << 1, kFast = 1 << 2, kAdmin = 1 << 3, kNoAuth = 1 << 4,

@@ -1,6 +1,7 @@
 // daemon/commands/connection.cpp: connection-level commands: PING, ECHO, QUIT, RESET, SELECT,
 // AUTH, HELLO (RESP3 negotiation) and CLIENT.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "daemon/commands/client_memory.h"
@@ -13,17 +14,19 @@ namespace {
 constexpr std::string_view kServerVersion = "7.2.0";  // what clients feature-detect against
 
 /// Checks user/password against requirepass; writes the error and returns false on failure.
-bool check_auth(CmdContext& ctx, std::string_view user, std::string_view pass, ReplySink& out) {
+/// As in Redis 7.0, with no password the default user is "nopass": AUTH default <anything> and
+/// HELLO AUTH default <anything> succeed, the one-argument AUTH is an error (not counted as a
+/// failed authentication), and any other user name is WRONGPASS.
+bool check_auth(CmdContext& ctx, std::string_view user, std::string_view pass, ReplySink& out, std::string_view how) {
   std::string required = ctx.server.config.get_requirepass();
-  if (required.empty()) {
-    if (user.empty())
-      out.error("ERR AUTH <password> called without any password configured for the default user. "
-                "Are you sure your configuration is correct?");
-    else
-      out.error("WRONGPASS invalid username-password pair or user is disabled.");
+  if (required.empty() && user.empty()) {
+    out.error("ERR AUTH <password> called without any password configured for the default user. "
+              "Are you sure your configuration is correct?");
     return false;
   }
-  if ((!user.empty() && user != "default") || !secret_equals(pass, required)) {
+  bool ok = required.empty() ? user == "default" : (user.empty() || user == "default") && secret_equals(pass, required);
+  if (!ok) {
+    note_auth_failure(ctx.server, ctx.client.addr, how);
     out.error("WRONGPASS invalid username-password pair or user is disabled.");
     return false;
   }
@@ -47,6 +50,7 @@ void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
   ctx.client.in_multi = false;
   ctx.client.multi_dirty = false;
   ctx.client.queued.clear();
+  ctx.client.queued_args = 0;
   ctx.client.multi_count.store(-1, std::memory_order_relaxed);
   ctx.client.multi_mem.store(0, std::memory_order_relaxed);
   unwatch_all(ctx.server, ctx.client);
@@ -66,7 +70,7 @@ void CmdSelect(CmdContext& ctx, Args args, ReplySink& out) {
 void CmdAuth(CmdContext& ctx, Args args, ReplySink& out) {
   if (args.size() > 3) return out.error(kErrSyntax);
   std::string_view user = args.size() == 3 ? args[1] : std::string_view();
-  if (check_auth(ctx, user, args.back(), out)) out.simple("OK");
+  if (check_auth(ctx, user, args.back(), out, "AUTH")) out.simple("OK");
 }
 
 bool valid_client_name(std::string_view n) {
@@ -100,7 +104,7 @@ void CmdHello(CmdContext& ctx, Args args, ReplySink& out) {
   bool has_setname = false;
   for (; i < args.size(); ++i) {
     if (iequals(args[i], "auth") && i + 2 < args.size()) {
-      if (!check_auth(ctx, args[i + 1], args[i + 2], out)) return;
+      if (!check_auth(ctx, args[i + 1], args[i + 2], out, "HELLO AUTH")) return;
       i += 2;
     } else if (iequals(args[i], "setname") && i + 1 < args.size()) {
       setname = args[++i];
@@ -157,34 +161,66 @@ std::string client_info_line(const ClientState& c, int64_t now_ms, Args current 
   return s;
 }
 
-void client_kill(CmdContext& ctx, Args args, ReplySink& out) {
-  // CLIENT KILL addr  |  CLIENT KILL ID id | ADDR addr | LADDR addr [...]
-  bool old_form = args.size() == 3;
-  std::vector<std::pair<std::string_view, std::string_view>> filters;
-  if (old_form) filters.push_back({"addr", args[2]});
-  else {
-    if ((args.size() - 2) % 2 != 0) return out.error(kErrSyntax);
-    for (size_t i = 2; i + 1 < args.size(); i += 2) {
-      if (!iequals(args[i], "id") && !iequals(args[i], "addr") && !iequals(args[i], "laddr") && !iequals(args[i], "skipme"))
-        return out.error(kErrSyntax);
-      filters.push_back({args[i], args[i + 1]});
+/// CLIENT KILL's filters (Redis 7.0: ID, TYPE, USER, ADDR, LADDR, SKIPME; MAXAGE came in 7.4).
+struct KillFilter {
+  std::optional<uint64_t> id;
+  std::optional<std::string_view> addr, laddr;
+  bool type_matches_none = false;  ///< TYPE master|replica|slave|pubsub: no such clients here
+  bool skipme = true;
+};
+
+/// Parses the filter form; writes Redis's error and returns false when it is invalid.
+bool parse_kill_filters(Args args, KillFilter& f, ReplySink& out) {
+  if ((args.size() - 2) % 2 != 0) return out.error(kErrSyntax), false;
+  for (size_t i = 2; i + 1 < args.size(); i += 2) {
+    std::string_view k = args[i], v = args[i + 1];
+    if (iequals(k, "id")) {
+      auto n = parse_ll(v);
+      if (!n || *n < 1) return out.error("ERR client-id should be greater than 0"), false;
+      f.id = static_cast<uint64_t>(*n);
+    } else if (iequals(k, "type")) {
+      if (iequals(v, "normal")) continue;
+      if (!iequals(v, "master") && !iequals(v, "replica") && !iequals(v, "slave") && !iequals(v, "pubsub"))
+        return out.error("ERR Unknown client type '" + std::string(v) + "'"), false;
+      f.type_matches_none = true;
+    } else if (iequals(k, "user")) {
+      if (v != "default") return out.error("ERR No such user '" + std::string(v) + "'"), false;
+    } else if (iequals(k, "addr")) {
+      f.addr = v;
+    } else if (iequals(k, "laddr")) {
+      f.laddr = v;
+    } else if (iequals(k, "skipme")) {
+      if (iequals(v, "yes")) f.skipme = true;
+      else if (iequals(v, "no")) f.skipme = false;
+      else return out.error(kErrSyntax), false;
+    } else {
+      return out.error(kErrSyntax), false;
     }
   }
-  bool skipme = !old_form;  // the new form skips the caller unless SKIPME no
-  for (auto [k, v] : filters)
-    if (iequals(k, "skipme")) skipme = iequals(v, "yes");
+  return true;
+}
+
+void client_kill(CmdContext& ctx, Args args, ReplySink& out) {
+  // CLIENT KILL addr:port (old form: OK or "No such client", may kill the caller)
+  // CLIENT KILL <filter> <value> ... (new form: the number killed; skips the caller unless SKIPME no)
+  const bool old_form = args.size() == 3;
+  KillFilter f;
+  if (old_form) {
+    f.addr = args[2];
+    f.skipme = false;
+  } else if (!parse_kill_filters(args, f, out)) {
+    return;
+  }
   long long killed = 0;
-  for (auto& c : ctx.server.clients.snapshot()) {
-    bool match = !(skipme && c->id == ctx.client.id);
-    for (auto [k, v] : filters) {
-      if (iequals(k, "id")) match &= std::to_string(c->id) == v;
-      else if (iequals(k, "addr")) match &= c->addr == v;
-      else if (iequals(k, "laddr")) match &= c->laddr == v;
+  if (!f.type_matches_none) {
+    for (auto& c : ctx.server.clients.snapshot()) {
+      if ((f.skipme && c->id == ctx.client.id) || (f.id && c->id != *f.id) || (f.addr && c->addr != *f.addr) ||
+          (f.laddr && c->laddr != *f.laddr))
+        continue;
+      ++killed;
+      if (c->id == ctx.client.id) ctx.client.close_after_reply = true;
+      else if (c->kill) c->kill();
     }
-    if (!match) continue;
-    ++killed;
-    if (c->id == ctx.client.id) ctx.client.close_after_reply = true;
-    else if (c->kill) c->kill();
   }
   if (old_form) return killed ? out.simple("OK") : out.error("ERR No such client");
   out.integer(killed);
@@ -248,7 +284,7 @@ void register_connection(CommandTable& t) {
   t.add({"auth", -2, kNoAuth | kFast, 0, 0, 0, CmdAuth, g, "[username] password", "Authenticates the connection."});
   t.add({"hello", -1, kNoAuth | kFast, 0, 0, 0, CmdHello, g,
          "[protover [AUTH username password] [SETNAME clientname]]", "Negotiates the protocol (2 or 3) and authenticates."});
-  t.add({"client", -2, kSubcommands, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL filter | NO-EVICT on|off",
+  t.add({"client", -2, kSubcommands, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL addr:port | KILL [ID id] [TYPE normal|master|replica|pubsub] [USER name] [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no] | NO-EVICT on|off",
          "Inspects and manages client connections."});
 }
 

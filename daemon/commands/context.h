@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/commands/command_stats.h"
+#include "daemon/commands/security.h"
 #include "daemon/commands/stats.h"
 #include "daemon/commands/watch.h"
 #include "daemon/config.h"
@@ -64,6 +65,7 @@ struct ClientState {
   bool in_multi = false;
   bool multi_dirty = false;                 ///< a queued command failed: EXEC answers EXECABORT
   std::vector<std::vector<std::string>> queued;
+  size_t queued_args = 0;                   ///< arguments in `queued` (its memory bound, command_table.cpp)
   std::function<void()> kill;               ///< set by the front end: close this client
   /// Set by front ends that `timeout` applies to (RESP): on the client's own thread, closes it
   /// if it is still idle for more than the given milliseconds (no command running or being
@@ -129,6 +131,7 @@ struct ServerState {
   std::atomic<uint64_t> evicted_clients{0};  ///< closed by maxmemory-clients (INFO evicted_clients)
   std::atomic<uint64_t> obuf_limit_disconnections{0};  ///< closed by client-output-buffer-limit
   std::mutex evict_mu;                      ///< one thread evicts clients at a time
+  AuthFailures auth_failures;               ///< failed AUTH / HELLO AUTH / REST tokens (security.h)
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

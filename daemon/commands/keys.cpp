@@ -159,7 +159,8 @@ void CmdScan(CmdContext& ctx, Args args, ReplySink& out) {
   bool type_ok = type.empty() || iequals(type, "string");
   bool match_all = match.empty() || match == "*";
   std::vector<std::string> keys;
-  long long budget = count * 10;
+  // Redis's bound: at most COUNT*10 table steps per call (saturating: COUNT may be LLONG_MAX).
+  long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
   while (shard < st.shard_count() && static_cast<long long>(keys.size()) < count && budget-- > 0) {
     std::unique_lock<std::mutex> lock;
     if (!ctx.all_locked) lock = std::unique_lock<std::mutex>(st.shard(shard).mutex());

@@ -98,6 +98,7 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
     line(s, "rejected_connections", tt.rejected);
     line(s, "evicted_clients", srv.evicted_clients.load(std::memory_order_relaxed));
     line(s, "client_output_buffer_limit_disconnections", srv.obuf_limit_disconnections.load(std::memory_order_relaxed));
+    line(s, "acl_access_denied_auth", srv.auth_failures.total());  // Redis 7.2's name: failed AUTH/HELLO/REST token
     line(s, "expired_keys", st.expired);
     line(s, "evicted_keys", st.evicted);
     line(s, "invalidated_keys", st.invalidated);
@@ -145,11 +146,17 @@ void config_set(CmdContext& ctx, Args args, ReplySink& out) {
     if (!p->set)
       return out.error("ERR CONFIG SET failed (possibly related to argument '" + lower(args[i]) + "') - can't set immutable config");
   }
+  // All or nothing, as in Redis 7: when one value is refused, those already set get their old values back.
+  std::vector<std::pair<const ConfigParam*, std::string>> applied;
   for (size_t i = 2; i < args.size(); i += 2) {
     const ConfigParam* p = ctx.server.config_params.find(args[i]);
+    std::string old = p->get();
     std::string err = p->set(args[i + 1]);
-    if (!err.empty())
+    if (!err.empty()) {
+      for (auto it = applied.rbegin(); it != applied.rend(); ++it) (void)it->first->set(it->second);
       return out.error("ERR CONFIG SET failed (possibly related to argument '" + lower(args[i]) + "') - " + err);
+    }
+    applied.emplace_back(p, std::move(old));
   }
   out.simple("OK");
 }
@@ -164,6 +171,7 @@ void CmdConfig(CmdContext& ctx, Args args, ReplySink& out) {
   if (iequals(sub, "resetstat") && args.size() == 2) {
     ctx.server.store.reset_stats();
     for (auto& ts : ctx.server.thread_stats) ts->reset();
+    ctx.server.auth_failures.reset();
     ctx.server.ops.reset();
     return out.simple("OK");
   }

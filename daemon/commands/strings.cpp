@@ -12,7 +12,12 @@ namespace {
 
 using store::Entry;
 
-constexpr size_t kMaxStringSize = 512ull * 1024 * 1024;
+constexpr std::string_view kErrStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+/// Redis 7.0's checkStringLength: APPEND / SETRANGE may not make a value longer than proto-max-bulk-len.
+bool string_length_ok(const CmdContext& ctx, unsigned long long len) {
+  return len <= ctx.server.config.proto_max_bulk_len.load(std::memory_order_relaxed);
+}
 
 /// Parsed SET/GETEX expiry options.
 struct ExpireOpt {
@@ -264,8 +269,7 @@ void CmdAppend(CmdContext& ctx, Args args, ReplySink& out) {
     return out.integer(static_cast<long long>(args[2].size()));
   }
   size_t old_len = e->val_len;
-  if (old_len + args[2].size() > kMaxStringSize)
-    return out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  if (!string_length_ok(ctx, old_len + args[2].size())) return out.error(kErrStringTooLong);
   e = k.shard().resize_value_locked(e, old_len + args[2].size());
   if (!e) return out.error(kErrOom);
   std::memcpy(e->value_data() + old_len, args[2].data(), args[2].size());
@@ -299,23 +303,24 @@ void CmdSetrange(CmdContext& ctx, Args args, ReplySink& out) {
   if (!off) return out.error(kErrNotInt);
   if (*off < 0) return out.error("ERR offset is out of range");
   std::string_view val = args[3];
-  if (static_cast<unsigned long long>(*off) + val.size() > kMaxStringSize)
-    return out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
   KeyLock k(ctx, args[1]);
   Entry* e = k.find();
-  if (val.empty()) return out.integer(e ? e->val_len : 0);
+  if (val.empty()) return out.integer(e ? e->val_len : 0);  // as Redis: nothing to write, no size check
+  if (!string_length_ok(ctx, static_cast<unsigned long long>(*off) + val.size())) return out.error(kErrStringTooLong);
   size_t need = static_cast<size_t>(*off) + val.size();
-  if (!e) {
-    std::string buf(need, '\0');
-    std::memcpy(buf.data() + *off, val.data(), val.size());
-    if (!k.put(buf, 0)) return out.error(kErrOom);
-    k.modified();
-    return out.integer(static_cast<long long>(need));
+  const bool created = e == nullptr;
+  if (created) {
+    e = k.put(std::string_view(), 0);  // grown in place below: no second copy of a large value
+    if (!e) return out.error(kErrOom);
   }
   size_t old_len = e->val_len;
   if (need > old_len) {
-    e = k.shard().resize_value_locked(e, need);
-    if (!e) return out.error(kErrOom);
+    Entry* grown = k.shard().resize_value_locked(e, need);
+    if (!grown) {
+      if (created) k.shard().erase_locked(e);  // leave no empty key behind
+      return out.error(kErrOom);
+    }
+    e = grown;
     std::memset(e->value_data() + old_len, 0, need - old_len);
   }
   std::memcpy(e->value_data() + *off, val.data(), val.size());

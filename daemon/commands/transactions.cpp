@@ -13,6 +13,7 @@ void clear_multi(ClientState& c) {
   c.in_multi = false;
   c.multi_dirty = false;
   c.queued.clear();
+  c.queued_args = 0;
   c.multi_count.store(-1, std::memory_order_relaxed);
   c.multi_mem.store(0, std::memory_order_relaxed);
 }

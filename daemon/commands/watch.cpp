@@ -8,13 +8,15 @@
 
 namespace shardcache::commands {
 
-void WatchRegistry::add(ClientState& c, std::string_view key, uint64_t hash) {
+bool WatchRegistry::add(ClientState& c, std::string_view key, uint64_t hash) {
   Slot& s = slot(hash);
   std::lock_guard g(s.mu);
   auto it = s.keys.find(key);
   if (it == s.keys.end()) it = s.keys.emplace(std::string(key), std::vector<ClientState*>{}).first;
+  if (std::find(it->second.begin(), it->second.end(), &c) != it->second.end()) return false;
   it->second.push_back(&c);
   pairs_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 void WatchRegistry::remove(ClientState& c, std::string_view key, uint64_t hash) {
@@ -50,12 +52,12 @@ size_t WatchRegistry::key_count() const {
 
 void watch_key(CmdContext& ctx, std::string_view key) {
   auto& c = ctx.client;
-  for (const auto& w : c.watched)
-    if (w.key == key) return;  // watching it already: Redis keeps the first WATCH's state
   // Registered and observed under the key's shard lock: a write after this sees the registration
-  // (it marks us), a write before it is what we observe.
+  // (it marks us), a write before it is what we observe. Already watching it: Redis keeps the
+  // first WATCH's state. The registry answers that from the key's watchers, not by scanning
+  // this client's keys (which made WATCH of n keys O(n^2)).
   KeyLock k(ctx, key);
-  ctx.server.watches.add(c, key, k.hash());
+  if (!ctx.server.watches.add(c, key, k.hash())) return;
   c.watched.push_back({std::string(key), k.find() != nullptr});
   c.watch_count.store(static_cast<uint32_t>(c.watched.size()), std::memory_order_relaxed);
 }

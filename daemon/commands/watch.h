@@ -35,8 +35,8 @@ class WatchRegistry {
  public:
   /// True when at least one client watches at least one key.
   bool active() const { return pairs_.load(std::memory_order_relaxed) != 0; }
-  /// Adds `c` as a watcher of `key` (`hash` = Store::hash(key)).
-  void add(ClientState& c, std::string_view key, uint64_t hash);
+  /// Adds `c` as a watcher of `key` (`hash` = Store::hash(key)); false when it already was one.
+  bool add(ClientState& c, std::string_view key, uint64_t hash);
   /// Removes `c` as a watcher of `key`.
   void remove(ClientState& c, std::string_view key, uint64_t hash);
   /// Marks every client watching `key` dirty. Call with the key's shard lock held.

@@ -97,6 +97,7 @@ std::string_view status_text(int status) {
     case 200: return "OK";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
@@ -122,6 +123,8 @@ void RequestHandler::reset_client() {
   client_.in_multi = false;
   client_.multi_dirty = false;
   client_.queued.clear();
+  client_.queued_args = 0;
+  client_.multi_mem.store(0, std::memory_order_relaxed);
   client_.proto = 2;
   client_.close_after_reply = false;
   client_.set_name({});
@@ -170,6 +173,7 @@ int RequestHandler::check_headers(const HttpRequest& req, std::string& message) 
   t.path = url.substr(0, q);
   if (q != std::string_view::npos) parse_query(url.substr(q + 1), t);
   if (is_public(req.method, t) || authorized(req, t)) return 0;
+  commands::note_auth_failure(shared_.state, client_.addr, "REST token");
   message = "Unauthorized";
   return 401;
 }
@@ -193,6 +197,9 @@ void RequestHandler::handle(HttpRequest& req, HttpResponse& res) {
 
 void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res) {
   http_method m = req.method;
+  // Protected mode (as on RESP): no password and a peer other than 127.0.0.1 / ::1: every path is refused.
+  if (commands::protected_mode_denies(shared_.state, client_.addr))
+    return json_error(res, 403, commands::kProtectedModeDenied);
   if (t.path == "/healthz" || t.path == "/metrics") {
     if (!is_get_like(m)) return res.allow = "GET, HEAD", json_error(res, 405, "ERR method not allowed: use GET");
     if (t.path == "/metrics") {
@@ -211,7 +218,10 @@ void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res)
     res.body = dashboard_html();
     return;
   }
-  if (!authorized(req, t)) return json_error(res, 401, "Unauthorized");
+  if (!authorized(req, t)) {
+    commands::note_auth_failure(shared_.state, client_.addr, "REST token");
+    return json_error(res, 401, "Unauthorized");
+  }
   reset_client();
   bool base64 = iequals_ascii(req.encoding, "base64");
   if (t.path == "/" || t.path == "/pipeline" || t.path == "/multi-exec") {

@@ -117,6 +117,9 @@ std::string render_metrics(HttpShared& shared) {
   metric(s, "shardcache_connected_clients", "gauge", "Connected clients (RESP and HTTP connections).", st.clients.count());
   metric(s, "shardcache_connections_received_total", "counter", "RESP connections accepted.", conns);
   metric(s, "shardcache_rejected_connections_total", "counter", "Connections refused because of maxclients.", rejected);
+  metric(s, "shardcache_auth_failures_total", "counter",
+         "Failed authentications: RESP AUTH / HELLO AUTH and REST requests with a wrong token (INFO acl_access_denied_auth).",
+         st.auth_failures.total());
   metric(s, "shardcache_commands_processed_total", "counter", "Commands run (INFO total_commands_processed).", cmds);
   command_metrics(s, st);
   metric(s, "shardcache_keyspace_hits_total", "counter", "Key lookups that found the key.", ss.hits);

@@ -10,7 +10,7 @@ namespace shardcache::http {
 HttpServer::HttpServer(net::Server& net, commands::ServerState& state, uint16_t port, size_t max_body)
     : net_(net), shared_(std::make_shared<HttpShared>(state, net.thread_count(), max_body)), acceptor_(net.context(0)),
       accept_retry_(net.context(0).get_executor()) {
-  asio::ip::tcp::endpoint ep(asio::ip::make_address(state.config.bind), port);
+  asio::ip::tcp::endpoint ep(asio::ip::make_address(state.config.listen_address()), port);
   acceptor_.open(ep.protocol());
   acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));
   acceptor_.bind(ep);

@@ -50,6 +50,17 @@ void Connection::start() {
   auto local = sock_.local_endpoint(ec);
   client_->addr = endpoint_str(remote);
   client_->laddr = endpoint_str(local);
+  if (commands::protected_mode_denies(state_, client_->addr)) {  // Redis: refuse with DENIED, then close
+    std::string msg = "-" + std::string(commands::kProtectedModeDenied) + "\r\n";
+    asio::write(sock_, asio::buffer(msg), ec);
+    // Input already here is read first: closing with unread input would send a reset, which can
+    // make the client lose the reply.
+    std::array<char, 4096> sink;
+    for (int i = 0; i < 16 && sock_.available(ec) > 0 && !ec; ++i) sock_.read_some(asio::buffer(sink), ec);
+    sock_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    sock_.close(ec);
+    return;
+  }
   client_->created_ms = store::unix_ms();
   client_->last_interaction_ms = client_->created_ms;
   client_->authenticated = state_.config.get_requirepass().empty();

@@ -16,7 +16,7 @@ Server::Server(commands::ServerState& state, size_t threads) : state_(state), ac
 }()), accept_retry_(ctxs_[0]->get_executor()) {
   for (auto& c : ctxs_) guards_.push_back(asio::make_work_guard(*c));
   for (size_t i = 0; i < ctxs_.size(); ++i) pools_.push_back(std::make_unique<BufferPool>(Connection::kInitialBuffer, 64));
-  auto addr = asio::ip::make_address(state.config.bind);
+  auto addr = asio::ip::make_address(state.config.listen_address());
   asio::ip::tcp::endpoint ep(addr, static_cast<uint16_t>(state.config.port));
   acceptor_.open(ep.protocol());
   acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true));

@@ -31,7 +31,11 @@ bool KeyPattern::matches(std::string_view key) const {
 
 InvalidationSpec InvalidationSpec::for_patterns(std::span<const std::string_view> globs) {
   InvalidationSpec s;
-  for (std::string_view g : globs) s.patterns.push_back(KeyPattern::parse(g));
+  for (std::string_view g : globs) {
+    s.patterns.push_back(KeyPattern::parse(g));
+    if (s.patterns.back().kind == KeyPattern::Kind::Exact) s.exact_keys.insert(s.patterns.back().literal);
+    else s.wildcard.push_back(s.patterns.size() - 1);
+  }
   return s;
 }
 
@@ -42,8 +46,9 @@ InvalidationSpec InvalidationSpec::for_tags(std::span<const std::string_view> ta
 }
 
 bool InvalidationSpec::matches_key(std::string_view key) const {
-  for (const KeyPattern& p : patterns)
-    if (p.matches(key)) return true;
+  if (!exact_keys.empty() && exact_keys.find(key) != exact_keys.end()) return true;
+  for (size_t i : wildcard)
+    if (patterns[i].matches(key)) return true;
   return false;
 }
 

@@ -32,6 +32,14 @@ struct KeyPattern {
 struct InvalidationSpec {
   std::vector<KeyPattern> patterns;
   std::vector<std::string> tags;
+  /// matches_key runs on every access to a marked shard while the call lasts: exact keys are
+  /// answered by one set lookup, only prefixes and globs are tried one by one.
+  struct StrHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_set<std::string, StrHash, std::equal_to<>> exact_keys;
+  std::vector<size_t> wildcard;  ///< indexes in `patterns` of the Prefix and Glob ones
 
   static InvalidationSpec for_patterns(std::span<const std::string_view> globs);
   static InvalidationSpec for_tags(std::span<const std::string_view> tags);

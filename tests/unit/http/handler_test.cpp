@@ -335,3 +335,30 @@ TEST_CASE("without continuations (in-process callers) a large INVALIDATE answers
   CHECK_FALSE(f.handler.pending());
   CHECK(r.body == R"([{"result":30000},{"result":0}])");
 }
+
+TEST_CASE("protected mode on REST: no password and a non-loopback peer get 403 with Redis's DENIED text") {
+  Fixture f;
+  f.client.addr = "10.0.0.7:41000";
+  Resp r = f.post("/", R"(["ping"])");
+  CHECK(r.status == 403);
+  CHECK(r.body.rfind(R"({"error":"DENIED Redis is running in protected mode because protected mode is enabled)", 0) == 0);
+  CHECK(f.call(HTTP_GET, "/metrics").status == 403);  // every path, as Redis refuses the whole connection
+  f.client.addr = "127.0.0.1:41000";
+  CHECK(f.post("/", R"(["ping"])").body == R"({"result":"PONG"})");
+  f.client.addr = "10.0.0.7:41000";
+  f.cfg.protected_mode = false;
+  CHECK(f.post("/", R"(["ping"])").body == R"({"result":"PONG"})");
+  f.cfg.protected_mode = true;
+  f.cfg.requirepass = "tok";
+  CHECK(f.call(HTTP_POST, "/", R"(["ping"])", "Bearer tok").body == R"({"result":"PONG"})");
+}
+
+TEST_CASE("a wrong REST token counts as a failed authentication") {
+  Fixture f;
+  f.cfg.requirepass = "tok";
+  f.client.addr = "127.0.0.1:41000";
+  CHECK(f.call(HTTP_POST, "/", R"(["ping"])", "Bearer nope").status == 401);
+  CHECK(f.post("/?_token=nope", R"(["ping"])").status == 401);
+  CHECK(f.state.auth_failures.total() == 2);
+  CHECK(render_metrics(f.shared).find("\nshardcache_auth_failures_total 2\n") != std::string::npos);
+}
