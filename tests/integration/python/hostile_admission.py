@@ -275,6 +275,22 @@ def group_timeouts(d, a):
     check("HTTP keep-alive connection used every second stays open past 2 s", ok)
     s.close()
 
+    # A REST client that asks for 8 MB and never reads it: the connection waits for its client,
+    # so it goes after http-idle-timeout (2 s) without progress, with or without keep-alive.
+    admin = d.resp_client()
+    check("SET big 2 MB (REST probe)", command(admin, "SET", "big", b"x" * (2 << 20)) == "+OK")
+    for conn in ("keep-alive", "close"):
+        s = connect_not_reading(a.http_port)
+        s.sendall(f"GET /mget/big/big/big/big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {a.password}\r\n"
+                  f"Connection: {conn}\r\n\r\n".encode())
+        omem, gone_at = watch_client(admin, s, 6)
+        check(f"HTTP ({conn}): an 8 MB answer the client does not read shows in CLIENT LIST omem",
+              omem >= 1 << 20, f"omem {omem}")
+        check(f"HTTP ({conn}) client not reading an 8 MB answer is closed after http-idle-timeout 2",
+              gone_at is not None and 1.5 <= gone_at <= 4.5, f"closed after {gone_at}")
+        s.close()
+    command(admin, "DEL", "big")
+    admin.close()
     d.healthy("HTTP timeouts")
 
 
