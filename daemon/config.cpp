@@ -114,7 +114,7 @@ std::string set_output_buffer_limits(Config& cfg, std::string_view value) {
     if (j > i) words.push_back(value.substr(i, j - i));
     i = j;
   }
-  if (words.empty() || words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  if (words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";  // "": no change
   struct Parsed { int cls; uint64_t hard, soft, secs; };
   std::vector<Parsed> parsed;
   for (size_t i = 0; i < words.size(); i += 4) {

@@ -68,8 +68,9 @@ struct ClientState {
   size_t queued_args = 0;                   ///< arguments in `queued` (its memory bound, command_table.cpp)
   std::function<void()> kill;               ///< set by the front end: close this client
   /// Set by front ends that `timeout` applies to (RESP): on the client's own thread, closes it
-  /// if it is still idle for more than the given milliseconds (no command running or being
-  /// answered). Called by the cron for clients whose last_interaction_ms is that old.
+  /// if it is still idle for more than the given milliseconds (no stepped command running; a
+  /// reply the client does not read does not keep it). Called by the cron for clients whose
+  /// last_interaction_ms is that old.
   std::function<void(int64_t max_idle_ms)> close_if_idle;
   /// Set by a command that goes on in bounded steps (INVALIDATE) instead of replying at once.
   /// A front end with supports_continuation calls it again, serving its other clients in

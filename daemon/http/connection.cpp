@@ -200,8 +200,21 @@ void HttpConnection::flush_and_continue() {
     return after_flush();
   }
   out_.erase(0, written);
-  asio::async_write(sock_, asio::buffer(out_), [self = shared_from_this()](std::error_code ec2, size_t n) {
+  // What waits for the socket counts for maxmemory-clients and shows in CLIENT LIST meanwhile.
+  client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size(), UINT32_MAX)), std::memory_order_relaxed);
+  publish_memory();
+  write_progress_ = std::chrono::steady_clock::now();
+  // The completion condition sees every partial write: it notes when the client last took bytes.
+  auto progress = [this, sent = size_t{0}](const std::error_code& e, size_t n) mutable -> size_t {
+    if (n > sent) {
+      sent = n;
+      write_progress_ = std::chrono::steady_clock::now();
+    }
+    return e ? 0 : asio::transfer_all()(e, n);
+  };
+  asio::async_write(sock_, asio::buffer(out_), progress, [self = shared_from_this()](std::error_code ec2, size_t n) {
     self->thread_stats().net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+    self->client_->out_pending.store(0, std::memory_order_relaxed);
     if (ec2) return self->close();
     self->out_.clear();
     self->after_flush();
@@ -277,13 +290,15 @@ void HttpConnection::arm_deadline() {
 }
 
 void HttpConnection::on_deadline() {
-  if (closed_ || lingering_ || closing_) return;
+  if (closed_ || lingering_) return;
   auto now = std::chrono::steady_clock::now();
   if (now < deadline_) return arm_deadline();  // moved later since the timer was set
-  if (handler_.pending() || !out_.empty()) {    // answering: not waiting for the client
+  if (handler_.pending()) {                     // answering: not waiting for the client
     deadline_ = now + std::chrono::seconds(1);
     return arm_deadline();
   }
+  if (!out_.empty()) return on_write_deadline(now);
+  if (closing_) return;                         // its 408 or error answer has gone out
   if (wait_ == Wait::Idle) return close();      // keep-alive connection unused too long
   HttpResponse res;
   res.status = 408;
@@ -293,6 +308,19 @@ void HttpConnection::on_deadline() {
   count(408);
   closing_ = true;
   flush_and_continue();
+}
+
+void HttpConnection::on_write_deadline(std::chrono::steady_clock::time_point now) {
+  // The connection waits for its client to read: http-idle-timeout, from the last byte it took.
+  using namespace std::chrono;
+  const uint64_t secs = shared_->state.config.http_idle_timeout.load();
+  if (secs == 0) {
+    deadline_ = now + seconds(1);
+    return arm_deadline();
+  }
+  deadline_ = write_progress_ + seconds(std::min<uint64_t>(secs, 100ull * 365 * 86400));
+  if (now >= deadline_) return close();  // the pending write completes aborted
+  arm_deadline();
 }
 
 }  // namespace shardcache::http

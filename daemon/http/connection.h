@@ -6,7 +6,8 @@
 // waits for its next request; an answer that outgrows client-output-buffer-limit's normal hard
 // limit closes the connection instead of being sent (logged and counted as RESP does).
 // Three deadlines bound how long a connection may wait for its client:
-// http-idle-timeout between requests (then it closes), http-header-timeout from a request's
+// http-idle-timeout between requests and while a response waits for the client to read it
+// (then it closes), http-header-timeout from a request's
 // first byte to its last header line and http-body-timeout from there to its last body byte
 // (then 408 and close).
 #pragma once
@@ -45,6 +46,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   void update_deadline();
   void arm_deadline();
   void on_deadline();
+  /// A response waits for the client to read it: closes the connection once the socket has
+  /// taken nothing for http-idle-timeout, else re-arms for then.
+  void on_write_deadline(std::chrono::steady_clock::time_point now);
   /// Appends the handler's response; false when the connection closes after it.
   bool answer(bool head, bool keep_alive);
   void read_more();
@@ -89,6 +93,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   Wait wait_ = Wait::Idle;
   uint64_t wait_request_ = 0;  ///< reader_.requests_begun() when wait_ was set
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point write_progress_{};  ///< when the socket last took response bytes
   bool deadline_armed_ = false;  ///< the timer waits; it re-arms itself when deadline_ moved later
   asio::steady_timer deadline_timer_;
 };

@@ -25,22 +25,36 @@ void JsonSink::value_done() {
   ++entries_;
 }
 
+bool JsonSink::fits(std::string_view s, bool b64) const {
+  const size_t used = buf_.GetSize();
+  if (used >= limit_) return false;
+  const size_t room = limit_ - used;
+  if (b64) return (s.size() + 2) / 3 * 4 + 2 < room;
+  if (6 * s.size() + 2 < room) return true;  // fits even if every byte is escaped
+  // Escaped size (an upper bound): \u00XX for a control byte, a backslash before '"' and '\'.
+  size_t n = s.size() + 2;
+  for (unsigned char c : s) n += c < 0x20 ? 5 : (c == '"' || c == '\\') ? 1 : 0;
+  return n < room;
+}
+
 void JsonSink::string(std::string_view s, bool encodable) {
-  if (limit_ && (over_ || buf_.GetSize() + s.size() + s.size() / 3 >= limit_)) [[unlikely]] {
+  const bool b64 = base64_ && encodable;
+  if (!b64 && !valid_utf8(s)) {
+    scratch_.clear();
+    append_utf8_repaired(s, scratch_);
+    s = scratch_;
+  }
+  if (limit_ && (over_ || !fits(s, b64))) [[unlikely]] {
     over_ = true;
     s = {};
   }
-  if (base64_ && encodable) {  // base64 needs no JSON escaping: write the quoted token as is
+  if (b64) {  // base64 needs no JSON escaping: write the quoted token as is
     scratch_.assign(1, '"');
     base64_append(s, scratch_);
     scratch_ += '"';
     w_.RawValue(scratch_.data(), scratch_.size(), rapidjson::kStringType);
-  } else if (valid_utf8(s)) {
-    w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
   } else {
-    scratch_.clear();
-    append_utf8_repaired(s, scratch_);
-    w_.String(scratch_.data(), static_cast<rapidjson::SizeType>(scratch_.size()));
+    w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
   }
 }
 

@@ -3,7 +3,8 @@
 // with values in RESP2 shapes (maps flattened, doubles and verbatim text as strings, booleans
 // as 1/0) and, under `Upstash-Encoding: base64`, every string at every depth base64-encoded
 // except a top-level simple "OK"; error texts are never encoded. A string that would take the
-// JSON past the sink's limit (client-output-buffer-limit) is written empty and over() is set.
+// JSON past the sink's limit (client-output-buffer-limit), counted as encoded or escaped, is
+// written empty and over() is set.
 #pragma once
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -56,6 +57,9 @@ class JsonSink final : public commands::ReplySink {
   void value_done();
   /// A string value: base64 when asked (and `encodable`), else UTF-8 repaired if needed.
   void string(std::string_view s, bool encodable);
+  /// True when `s` (already UTF-8 repaired), base64-encoded or JSON-escaped, keeps the JSON
+  /// under the limit.
+  bool fits(std::string_view s, bool b64) const;
 
   rapidjson::StringBuffer& buf_;
   rapidjson::Writer<rapidjson::StringBuffer> w_;

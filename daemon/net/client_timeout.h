@@ -9,7 +9,7 @@ namespace shardcache::net {
 
 /// Asks every client whose last interaction is more than `timeout` seconds before `now_ms` to
 /// close if it is still idle (ClientState::close_if_idle re-checks on the client's own thread:
-/// a client running a stepped command or waiting for its reply to go out is not idle). Does
+/// a client running a stepped command is not idle; one not reading its replies is). Does
 /// nothing when `timeout` is 0. Called by the cron thread each tick.
 void close_idle_clients(commands::ServerState& state, int64_t now_ms);
 

@@ -362,8 +362,9 @@ void Connection::grow_input(size_t size) {
 }
 
 void Connection::close_if_idle(int64_t max_idle_ms) {
-  // Not idle: closing, running a stepped command, or a reply still going out.
-  if (closing_ || client_->continuation || !out_.empty()) return;
+  // Not idle: closing or running a stepped command. A reply waiting for the socket does not
+  // count (as in Redis): only the client reading it moves last_interaction_ms (on_written).
+  if (closing_ || client_->continuation) return;
   if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= max_idle_ms) return;
   spdlog::debug("Closing idle client");  // Redis logs this at verbose
   close();

@@ -43,6 +43,32 @@ def connect(port, timeout=5.0):
     return s
 
 
+def connect_not_reading(port):
+    """A connection with a 4 KB receive buffer set before connecting (so the window stays small):
+    the server cannot push a large reply into the kernel and must hold it."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(5.0)
+    s.connect((HOST, port))
+    return s
+
+
+def watch_client(admin, sock, limit):
+    """Follows `sock`'s line in CLIENT LIST (read on `admin`): returns (largest omem seen,
+    seconds from its first appearance until it is gone, or None after `limit`)."""
+    me = "addr=%s:%d " % sock.getsockname()[:2]
+    start, seen, omem = time.monotonic(), None, 0
+    while time.monotonic() - start < limit:
+        line = [l for l in command(admin, "CLIENT", "LIST").split("\n") if me in l]
+        if line:
+            seen = seen or time.monotonic()
+            omem = max(omem, int(line[0].split(" omem=")[1].split()[0]))
+        elif seen:
+            return omem, time.monotonic() - seen
+        time.sleep(0.1)
+    return omem, None
+
+
 def resp(*args):
     out = b"*%d\r\n" % len(args)
     for a in args:
@@ -174,6 +200,19 @@ def group_timeouts(d, a):
     check("timeout 1: idle RESP client closed within 1-3 s", closed_at is not None and 0.9 <= closed_at <= 3.2,
           f"closed after {closed_at}")
     check("timeout 1: a client sending a PING every 0.2 s stays", active_ok and command(active, "PING") == "+PONG")
+    # A client that asks for 8 MB and never reads it is idle too (Redis closes it): its reply
+    # waiting for the socket must not keep the connection (and the 8 MB) forever. (2 MB values:
+    # a value over a shard's share of maxmemory may be evicted at once.)
+    check("SET big 2 MB", command(active, "SET", "big", b"x" * (2 << 20)) == "+OK")
+    stalled = connect_not_reading(a.port)
+    if a.password:
+        command(stalled, "AUTH", a.password)
+    stalled.sendall(resp("MGET", "big", "big", "big", "big"))
+    omem, gone_at = watch_client(active, stalled, 5)
+    check("timeout 1: a client not reading an 8 MB reply is closed within 1-3 s",
+          omem >= 1 << 20 and gone_at is not None and gone_at <= 3.2, f"omem {omem}, closed after {gone_at}")
+    stalled.close()
+    command(active, "DEL", "big")
     d.admin.sendall(resp("PING"))  # the admin connection was idle too: it may have been closed
     if read_line(d.admin) != "+PONG":
         d.admin = d.resp_client()
@@ -235,6 +274,23 @@ def group_timeouts(d, a):
         time.sleep(1.0)
     check("HTTP keep-alive connection used every second stays open past 2 s", ok)
     s.close()
+
+    # A REST client that asks for 8 MB and never reads it: the connection waits for its client,
+    # so it goes after http-idle-timeout (2 s) without progress, with or without keep-alive.
+    admin = d.resp_client()
+    check("SET big 2 MB (REST probe)", command(admin, "SET", "big", b"x" * (2 << 20)) == "+OK")
+    for conn in ("keep-alive", "close"):
+        s = connect_not_reading(a.http_port)
+        s.sendall(f"GET /mget/big/big/big/big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {a.password}\r\n"
+                  f"Connection: {conn}\r\n\r\n".encode())
+        omem, gone_at = watch_client(admin, s, 6)
+        check(f"HTTP ({conn}): an 8 MB answer the client does not read shows in CLIENT LIST omem",
+              omem >= 1 << 20, f"omem {omem}")
+        check(f"HTTP ({conn}) client not reading an 8 MB answer is closed after http-idle-timeout 2",
+              gone_at is not None and 1.5 <= gone_at <= 4.5, f"closed after {gone_at}")
+        s.close()
+    command(admin, "DEL", "big")
+    admin.close()
     d.healthy("HTTP timeouts")
 
 

@@ -150,3 +150,28 @@ TEST_CASE("json sink: strings past the limit are written empty, the JSON stays w
   CHECK(sink.over());
   CHECK(std::string(buf.GetString(), buf.GetSize()) == "[{\"result\":\"" + std::string(40, 'a') + "\"},{\"result\":\"\"},{\"result\":\"\"}]");
 }
+
+TEST_CASE("json sink: the limit counts a string's escaped size (control bytes take 6, quotes 2)") {
+  rapidjson::StringBuffer buf;
+  JsonSink sink(buf, false);
+  sink.set_limit(1000);
+  sink.begin_list();
+  sink.bulk(std::string(400, '\x01'));  // 400 bytes, but 2,400 of JSON as \u0001 each
+  sink.end_list();
+  CHECK(sink.over());
+  CHECK(buf.GetSize() < 1000);
+  rapidjson::StringBuffer buf2;
+  JsonSink quotes(buf2, false);
+  quotes.set_limit(1000);
+  quotes.begin_list();
+  quotes.bulk(std::string(600, '"'));  // 1,200 bytes escaped
+  quotes.end_list();
+  CHECK(quotes.over());
+  rapidjson::StringBuffer buf3;
+  JsonSink fits(buf3, false);
+  fits.set_limit(1000);
+  fits.begin_list();
+  fits.bulk(std::string(100, '\n'));  // 200 bytes escaped: fits
+  fits.end_list();
+  CHECK_FALSE(fits.over());
+}
