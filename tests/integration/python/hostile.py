@@ -374,11 +374,17 @@ def connected_clients(t):
 
 
 def pipeline_writer(port):
-    """Child: writes SETs with 1 KB values as fast as possible, never reading, until killed."""
-    s = socket.create_connection((HOST, port), timeout=60)
+    """Child: writes SETs with 1 KB values as fast as possible, never reading, until killed
+    (reconnecting if the daemon closes the connection, so it is always mid-pipeline)."""
     chunk = b"".join(encode("SET", "pw:%d" % i, "x" * 1024) for i in range(1000))
-    for _ in range(100000):
-        s.sendall(chunk)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            s = socket.create_connection((HOST, port), timeout=60)
+            while time.monotonic() < deadline:
+                s.sendall(chunk)
+        except OSError:
+            time.sleep(0.01)
 
 
 def probe_kill9_mid_pipeline(c, t):
