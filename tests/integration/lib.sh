@@ -39,11 +39,12 @@ start_daemon() {
   fi
 }
 
-# stop_daemon [PID]: SIGTERM, wait up to 3 s, then SIGKILL.
+# stop_daemon [PID]: SIGTERM, wait up to 10 s (a sanitizer build's exit checks take seconds), then
+# SIGKILL.
 stop_daemon() {
   local pid=${1:-$SC_PID} i
   kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
   kill -KILL "$pid" 2>/dev/null
 }
 
@@ -70,7 +71,22 @@ add_counts() {
   IT_FAIL=$((IT_FAIL + $(echo "$line" | cut -d' ' -f3)))
 }
 
+# check_sanitizer_logs: stops every daemon started (so reports printed at exit, such as leaks,
+# are in the logs) and fails the suite for each daemon log holding an ASan/UBSan/TSan report.
+# Sanitizer builds (tools/test's asan and tsan passes) write their reports to the daemon's stderr.
+check_sanitizer_logs() {
+  local p log
+  for p in "${IT_PIDS[@]}"; do stop_daemon "$p"; done
+  for log in "${IT_LOGS[@]}"; do
+    [ -f "$log" ] || continue
+    if grep -qE "runtime error:|ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer" "$log"; then
+      fail "sanitizer report in daemon log $log" "$(grep -m1 -E "runtime error:|ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer" "$log")"
+    fi
+  done
+}
+
 finish() {
+  check_sanitizer_logs
   [ "$IT_FAIL" -gt 0 ] && [ ${#IT_LOGS[@]} -gt 0 ] && echo "daemon logs kept: ${IT_LOGS[*]}"
   echo "$IT_PASS passed, $IT_FAIL failed"
   [ "$IT_FAIL" -eq 0 ]
