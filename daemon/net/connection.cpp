@@ -64,9 +64,12 @@ void Connection::start() {
       if (auto self = weak.lock()) self->close();
     });
   };
-  client_->close_if_idle = [weak, exec](int64_t max_idle_ms) {
-    asio::post(exec, [weak, max_idle_ms] {
-      if (auto self = weak.lock()) self->close_if_idle(max_idle_ms);
+  client_->if_idle = [weak, exec](commands::ClientState::IdleAction what, int64_t idle_ms) {
+    asio::post(exec, [weak, what, idle_ms] {
+      auto self = weak.lock();
+      if (!self) return;
+      if (what == commands::ClientState::IdleAction::Close) self->close_if_idle(idle_ms);
+      else self->trim_if_idle(idle_ms);
     });
   };
   state_.clients.add(client_);
@@ -350,6 +353,14 @@ void Connection::close_if_idle(int64_t max_idle_ms) {
   if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= max_idle_ms) return;
   spdlog::debug("Closing idle client");  // Redis logs this at verbose
   close();
+}
+
+void Connection::trim_if_idle(int64_t min_idle_ms) {
+  if (closing_ || client_->continuation || !out_.empty() || len_ > 0) return;
+  if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= min_idle_ms) return;
+  std::string().swap(out_);
+  std::vector<std::string_view>().swap(batch_args_);
+  publish_memory();
 }
 
 void Connection::close() {

@@ -36,12 +36,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   /// Size of the pooled read buffer a connection takes when its inline buffer is not enough.
   static constexpr size_t kInitialBuffer = 16 * 1024;
-  /// Size of the read buffer inside the connection, read into while it holds no pooled one.
-  static constexpr size_t kInlineBuffer = 1024;
+  /// Size of the read buffer inside the connection, read into while it holds no pooled one:
+  /// about 1 KB, sized so the connection and make_shared's control block fit one 1536-byte
+  /// allocation (a jemalloc size class).
+  static constexpr size_t kInlineBuffer = 992;
   /// `pool`: the io thread's free read buffers.
   Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
              std::atomic<size_t>& live, BufferPool& pool);
   ~Connection();
+  /// Buffer bytes a connection publishes when it holds no buffer (an empty std::string's
+  /// capacity): the cron asks idle connections publishing more to trim.
+  static inline const size_t kIdleBytes = std::string().capacity();
   /// Registers the client and starts reading.
   void start();
 
@@ -81,6 +86,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
   /// `timeout`: closes the connection if it has been idle for more than `max_idle_ms`.
   void close_if_idle(int64_t max_idle_ms);
+  /// Gives back the output buffer's and the parsed-ahead arguments' memory if the connection
+  /// has been idle for more than `min_idle_ms` (nothing buffered, no reply going out).
+  void trim_if_idle(int64_t min_idle_ms);
   void compact();
   /// Publishes the input buffer's fill and size for CLIENT LIST (qbuf, qbuf-free, rbs, rbp).
   void note_input_buffer();
