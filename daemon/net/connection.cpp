@@ -331,12 +331,6 @@ void Connection::publish_memory() {
   commands::publish_client_memory(*client_, in_.size() + out_.capacity() + batch_args_.capacity() * sizeof(std::string_view));
 }
 
-void Connection::note_input_buffer() {
-  auto clamp = [](size_t v) { return static_cast<uint32_t>(std::min<size_t>(v, UINT32_MAX)); };
-  client_->qbuf.store(clamp(len_), std::memory_order_relaxed);
-  client_->qbuf_free.store(clamp(in_size() - len_), std::memory_order_relaxed);
-}
-
 void Connection::grow_input(size_t size) {
   if (in_.empty()) {
     in_ = pool_.take();

@@ -11,6 +11,7 @@
 #pragma once
 #include <asio.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <memory>
@@ -91,7 +92,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void trim_if_idle(int64_t min_idle_ms);
   void compact();
   /// Publishes the input buffer's fill and size for CLIENT LIST (qbuf, qbuf-free, rbs, rbp).
-  void note_input_buffer();
+  void note_input_buffer() {
+    auto clamp = [](size_t v) { return static_cast<uint32_t>(std::min<size_t>(v, UINT32_MAX)); };
+    client_->qbuf.store(clamp(len_), std::memory_order_relaxed);
+    client_->qbuf_free.store(clamp(in_size() - len_), std::memory_order_relaxed);
+  }
   /// Grows the input buffer to at least `size` bytes (leaving the inline buffer for a pooled
   /// one, the unprocessed input copied over) and publishes the new peak (rbp).
   void grow_input(size_t size);
