@@ -8,21 +8,13 @@
 
 namespace shardcache::commands {
 
-void publish_client_memory(ClientState& c, uint64_t bytes) {
-  if (c.mem.load(std::memory_order_relaxed) == bytes) return;
-  const uint64_t old = c.mem.exchange(bytes, std::memory_order_relaxed);
-  if (c.mem_sum) c.mem_sum->fetch_add(bytes - old, std::memory_order_relaxed);  // wraps: a signed change
-}
-
 uint64_t clients_memory(const ServerState& s) {
   uint64_t sum = 0;
   for (const auto& ts : s.thread_stats) sum += ts->clients_mem.load(std::memory_order_relaxed);
   return sum;
 }
 
-void evict_clients_if_needed(ServerState& s) {
-  const uint64_t limit = s.config.maxmemory_clients_bytes();
-  if (limit == 0) return;
+void evict_clients_over(ServerState& s, uint64_t limit) {
   uint64_t total = clients_memory(s);
   if (total <= limit) return;
   std::unique_lock lock(s.evict_mu, std::try_to_lock);

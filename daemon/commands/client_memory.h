@@ -11,15 +11,25 @@
 namespace shardcache::commands {
 
 /// Sets `c`'s published buffer bytes to `bytes` and moves its io thread's sum by the change.
-void publish_client_memory(ClientState& c, uint64_t bytes);
+/// Inline: front ends call it after every batch of requests.
+inline void publish_client_memory(ClientState& c, uint64_t bytes) {
+  if (c.mem.load(std::memory_order_relaxed) == bytes) return;
+  const uint64_t old = c.mem.exchange(bytes, std::memory_order_relaxed);
+  if (c.mem_sum) c.mem_sum->fetch_add(bytes - old, std::memory_order_relaxed);  // wraps: a signed change
+}
 
 /// Sum of every client's published buffer bytes (INFO mem_clients_normal).
 uint64_t clients_memory(const ServerState& s);
 
 /// When maxmemory-clients is set and the clients' memory is over it, closes the clients using
 /// the most (skipping CLIENT NO-EVICT ones) until the sum is under it, logging each as Redis
-/// does. Returns at once when under the limit or another thread is evicting.
-void evict_clients_if_needed(ServerState& s);
+/// does. Returns at once when under the limit or another thread is evicting. Inline: front
+/// ends call it after every batch of requests, and maxmemory-clients is usually 0.
+void evict_clients_over(ServerState& s, uint64_t limit);
+inline void evict_clients_if_needed(ServerState& s) {
+  const uint64_t limit = s.config.maxmemory_clients_bytes();
+  if (limit != 0) evict_clients_over(s, limit);
+}
 
 /// client-output-buffer-limit for one connection (normal class: this server has no replicas
 /// and no pub/sub). Keeps the soft-limit timing between checks.

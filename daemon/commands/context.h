@@ -67,11 +67,14 @@ struct ClientState {
   std::vector<std::vector<std::string>> queued;
   size_t queued_args = 0;                   ///< arguments in `queued` (its memory bound, command_table.cpp)
   std::function<void()> kill;               ///< set by the front end: close this client
-  /// Set by front ends that `timeout` applies to (RESP): on the client's own thread, closes it
-  /// if it is still idle for more than the given milliseconds (no stepped command running; a
-  /// reply the client does not read does not keep it). Called by the cron for clients whose
-  /// last_interaction_ms is that old.
-  std::function<void(int64_t max_idle_ms)> close_if_idle;
+  /// What the cron asks of an idle client: to close (`timeout`) or to give back its buffers.
+  enum class IdleAction { Close, Trim };
+  /// Set by front ends the cron's idle checks apply to (RESP; HTTP has its own timeouts): on
+  /// the client's own thread, if it is still idle for more than `idle_ms`, closes it or gives
+  /// back the buffers its last requests left. A stepped command running keeps a client from
+  /// either; a reply it does not read keeps it from a trim but not from closing. Called by the
+  /// cron for clients whose last_interaction_ms is that old.
+  std::function<void(IdleAction what, int64_t idle_ms)> if_idle;
   /// Set by a command that goes on in bounded steps (INVALIDATE) instead of replying at once.
   /// A front end with supports_continuation calls it again, serving its other clients in
   /// between, until it returns true (it has then written the reply); later input waits.

@@ -1,4 +1,4 @@
-// daemon/net/client_timeout.cpp: the cron's idle-client check (see client_timeout.h).
+// daemon/net/client_timeout.cpp: the cron's idle-client checks (see client_timeout.h).
 #include "daemon/net/client_timeout.h"
 
 #include <algorithm>
@@ -11,8 +11,17 @@ void close_idle_clients(commands::ServerState& state, int64_t now_ms) {
   if (timeout == 0) return;
   const auto max_idle_ms = static_cast<int64_t>(std::min<uint64_t>(timeout, INT64_MAX / 2000) * 1000);
   for (const auto& c : state.clients.snapshot()) {
-    if (!c->close_if_idle) continue;  // HTTP connections have their own idle timeout
-    if (now_ms - c->last_interaction_ms.load(std::memory_order_relaxed) > max_idle_ms) c->close_if_idle(max_idle_ms);
+    if (!c->if_idle) continue;  // HTTP connections have their own idle timeout
+    if (now_ms - c->last_interaction_ms.load(std::memory_order_relaxed) > max_idle_ms)
+      c->if_idle(commands::ClientState::IdleAction::Close, max_idle_ms);
+  }
+}
+
+void trim_idle_clients(commands::ServerState& state, int64_t now_ms, uint64_t empty_bytes) {
+  for (const auto& c : state.clients.snapshot()) {
+    if (!c->if_idle || c->mem.load(std::memory_order_relaxed) <= empty_bytes) continue;
+    if (now_ms - c->last_interaction_ms.load(std::memory_order_relaxed) > kTrimIdleMs)
+      c->if_idle(commands::ClientState::IdleAction::Trim, kTrimIdleMs);
   }
 }
 

@@ -75,9 +75,12 @@ void Connection::start() {
       if (auto self = weak.lock()) self->close();
     });
   };
-  client_->close_if_idle = [weak, exec](int64_t max_idle_ms) {
-    asio::post(exec, [weak, max_idle_ms] {
-      if (auto self = weak.lock()) self->close_if_idle(max_idle_ms);
+  client_->if_idle = [weak, exec](commands::ClientState::IdleAction what, int64_t idle_ms) {
+    asio::post(exec, [weak, what, idle_ms] {
+      auto self = weak.lock();
+      if (!self) return;
+      if (what == commands::ClientState::IdleAction::Close) self->close_if_idle(idle_ms);
+      else self->trim_if_idle(idle_ms);
     });
   };
   state_.clients.add(client_);
@@ -99,47 +102,39 @@ void Connection::apply_parser_limits() {
 
 void Connection::read_more(Ref self) {
   if (closing_) return;
-  if (in_.empty()) return wait_readable(std::move(self));
-  if (len_ == in_.size()) grow_input(in_.size() * 2);
-  sock_.async_read_some(asio::buffer(in_.data() + len_, in_.size() - len_),
+  if (len_ == in_size()) grow_input(in_size() * 2);  // no complete request in a full buffer
+  sock_.async_read_some(asio::buffer(in_data() + len_, in_size() - len_),
                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
                           Connection* c = self.get();
                           c->on_read(ec, n, std::move(self));
                         });
 }
 
-void Connection::wait_readable(Ref self) {
-  sock_.async_wait(asio::ip::tcp::socket::wait_read, [self = std::move(self)](std::error_code ec) mutable {
-    Connection* c = self.get();
-    c->on_readable(ec, std::move(self));
-  });
-}
-
-void Connection::on_readable(std::error_code ec, Ref self) {
-  if (ec || closing_) return close();
-  in_ = pool_.take();
-  std::error_code rec;
-  size_t n = sock_.read_some(asio::buffer(in_), rec);
-  if (rec == asio::error::would_block || rec == asio::error::try_again) {
-    release_idle_buffers();
-    return wait_readable(std::move(self));
-  }
-  on_read(rec, n, std::move(self));
-}
-
 void Connection::on_read(std::error_code ec, size_t n, Ref self) {
   if (ec) return close();
-  read_filled_ = len_ + n == in_.size();
+  read_filled_ = len_ + n == in_size();
   len_ += n;
+  if (read_filled_ && in_.empty()) n += read_on_into_pooled();
   note_input_buffer();
   ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
   handle_input(std::move(self));
 }
 
+size_t Connection::read_on_into_pooled() {
+  grow_input(kInitialBuffer);
+  std::error_code ec;  // an error or end of input shows again at the next read
+  size_t n = sock_.read_some(asio::buffer(in_.data() + len_, in_.size() - len_), ec);
+  if (ec) n = 0;
+  read_filled_ = len_ + n == in_.size();
+  len_ += n;
+  return n;
+}
+
 void Connection::handle_input(Ref self) {
   bool keep = process_input();
   if (!closing_ && len_ == 0 && !read_filled_ && !client_->continuation) release_idle_buffers();
+  note_input_buffer();
   publish_memory();
   commands::evict_clients_if_needed(state_);
   if (!keep) closing_ = true;
@@ -184,7 +179,7 @@ bool Connection::process_input() {
     if (batch_i == batch_n) {
       batch_start = pos;
       batch_i = 0;
-      batch_n = parser_.parse_batch(std::string_view(in_.data() + pos, len_ - pos), batch_args_, batch);
+      batch_n = parser_.parse_batch(std::string_view(in_data() + pos, len_ - pos), batch_args_, batch);
       if (batch_n > 1) {  // one request: no overlap to gain
         std::array<std::string_view, kPrefetchAhead> keys;
         for (size_t i = 0; i < batch_n; ++i)
@@ -198,11 +193,11 @@ bool Connection::process_input() {
       if (req.argc > 0)
         commands::dispatch(ctx, commands::Args(batch_args_.data() + req.first_arg, req.argc), sink_);
     } else {
-      auto st = parser_.parse(std::string_view(in_.data() + pos, len_ - pos));
+      auto st = parser_.parse(std::string_view(in_data() + pos, len_ - pos));
       if (st == protocol::ParseStatus::Incomplete) {
-        const size_t target = input_buffer_target(in_.size(), pos, len_, parser_.bytes_needed(),
+        const size_t target = input_buffer_target(in_size(), pos, len_, parser_.bytes_needed(),
                                                   state_.config.client_query_buffer_limit.load());
-        if (target > in_.size()) grow_input(target);
+        if (target > in_size()) grow_input(target);
         break;
       }
       if (st == protocol::ParseStatus::Error) {
@@ -229,12 +224,11 @@ bool Connection::process_input() {
   }
   // Keep the unparsed tail at the front of the buffer.
   if (pos > 0) {
-    if (pos < len_) std::memmove(in_.data(), in_.data() + pos, len_ - pos);
+    if (pos < len_) std::memmove(in_data(), in_data() + pos, len_ - pos);
     len_ -= pos;
   }
   if (len_ == 0 && in_.size() > kShrinkAbove) IoBuffer(kInitialBuffer).swap(in_);
   if (batch_args_.capacity() > kShrinkArgsAbove) std::vector<std::string_view>().swap(batch_args_);  // after a huge MSET
-  note_input_buffer();
   return keep;
 }
 
@@ -338,10 +332,9 @@ bool Connection::watch_soft_limit(bool write_pending) {
 }
 
 void Connection::release_idle_buffers() {
-  pool_.give(in_);
+  if (!in_.empty()) pool_.give(in_);
   len_ = 0;
   if (out_.empty() && out_.capacity() > kIdleOutputKept) std::string().swap(out_);
-  note_input_buffer();
 }
 
 void Connection::publish_memory() {
@@ -349,14 +342,12 @@ void Connection::publish_memory() {
   commands::publish_client_memory(*client_, in_.size() + out_.capacity() + batch_args_.capacity() * sizeof(std::string_view));
 }
 
-void Connection::note_input_buffer() {
-  auto clamp = [](size_t v) { return static_cast<uint32_t>(std::min<size_t>(v, UINT32_MAX)); };
-  client_->qbuf.store(clamp(len_), std::memory_order_relaxed);
-  client_->qbuf_free.store(clamp(in_.size() - len_), std::memory_order_relaxed);
-}
-
 void Connection::grow_input(size_t size) {
-  in_.resize(size);
+  if (in_.empty()) {
+    in_ = pool_.take();
+    std::memcpy(in_.data(), inline_in_.data(), len_);
+  }
+  if (size > in_.size()) in_.resize(size);
   const auto peak = static_cast<uint32_t>(std::min<size_t>(size, UINT32_MAX));
   if (peak > client_->rbuf_peak.load(std::memory_order_relaxed)) client_->rbuf_peak.store(peak, std::memory_order_relaxed);
 }
@@ -368,6 +359,14 @@ void Connection::close_if_idle(int64_t max_idle_ms) {
   if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= max_idle_ms) return;
   spdlog::debug("Closing idle client");  // Redis logs this at verbose
   close();
+}
+
+void Connection::trim_if_idle(int64_t min_idle_ms) {
+  if (closing_ || client_->continuation || !out_.empty() || len_ > 0) return;
+  if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= min_idle_ms) return;
+  std::string().swap(out_);
+  std::vector<std::string_view>().swap(batch_args_);
+  publish_memory();
 }
 
 void Connection::close() {

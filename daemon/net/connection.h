@@ -2,14 +2,17 @@
 // every complete command in it, runs them in order, and sends all replies with one write.
 // The connection's one strong reference (`Ref`) travels from each completion handler to the
 // next operation by move, so a request costs no shared_ptr reference-count traffic.
-// Buffers are taken on demand: once a read has drained the socket and every command has run,
-// the input buffer is released and the connection waits for readability without one (an idle
-// connection holds no buffer). Replies are bounded by client-output-buffer-limit while they
+// Input is read into a small buffer inside the connection; a pooled 16 KB buffer is taken only
+// when a read fills the small one or a request does not fit in it, and given back once a read
+// has drained the socket and every command has run (an idle connection holds no pooled buffer,
+// and its pending read needs no epoll_ctl). Replies are bounded by client-output-buffer-limit while they
 // are appended and while they wait for the socket; the connection's buffer bytes are published
 // for maxmemory-clients.
 #pragma once
 #include <asio.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -32,22 +35,29 @@ size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, siz
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  /// Size of the read buffer a connection takes when input arrives.
+  /// Size of the pooled read buffer a connection takes when its inline buffer is not enough.
   static constexpr size_t kInitialBuffer = 16 * 1024;
+  /// Size of the read buffer inside the connection, read into while it holds no pooled one:
+  /// about 1 KB, sized so the connection and make_shared's control block fit one 1536-byte
+  /// allocation (a jemalloc size class).
+  static constexpr size_t kInlineBuffer = 992;
   /// `pool`: the io thread's free read buffers.
   Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
              std::atomic<size_t>& live, BufferPool& pool);
   ~Connection();
+  /// Buffer bytes a connection publishes when it holds no buffer (an empty std::string's
+  /// capacity): the cron asks idle connections publishing more to trim.
+  static inline const size_t kIdleBytes = std::string().capacity();
   /// Registers the client and starts reading.
   void start();
 
  private:
   using Ref = std::shared_ptr<Connection>;
   void read_more(Ref self);
-  /// Waits until the socket is readable without holding an input buffer, then takes one.
-  void wait_readable(Ref self);
-  void on_readable(std::error_code ec, Ref self);
   void on_read(std::error_code ec, size_t n, Ref self);
+  /// After a read filled the inline buffer (more is probably waiting): takes a pooled buffer,
+  /// copies the input over and reads on into it without waiting. Returns the bytes read.
+  size_t read_on_into_pooled();
   /// Runs the buffered commands, then flushes (or continues a stepped command first).
   void handle_input(Ref self);
   /// Runs one slice of the pending continuation per turn of the io loop; when it has replied,
@@ -77,11 +87,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
   /// `timeout`: closes the connection if it has been idle for more than `max_idle_ms`.
   void close_if_idle(int64_t max_idle_ms);
+  /// Gives back the output buffer's and the parsed-ahead arguments' memory if the connection
+  /// has been idle for more than `min_idle_ms` (nothing buffered, no reply going out).
+  void trim_if_idle(int64_t min_idle_ms);
   void compact();
   /// Publishes the input buffer's fill and size for CLIENT LIST (qbuf, qbuf-free, rbs, rbp).
-  void note_input_buffer();
-  /// Grows the input buffer to `size` bytes and publishes the new peak (rbp).
+  void note_input_buffer() {
+    auto clamp = [](size_t v) { return static_cast<uint32_t>(std::min<size_t>(v, UINT32_MAX)); };
+    client_->qbuf.store(clamp(len_), std::memory_order_relaxed);
+    client_->qbuf_free.store(clamp(in_size() - len_), std::memory_order_relaxed);
+  }
+  /// Grows the input buffer to at least `size` bytes (leaving the inline buffer for a pooled
+  /// one, the unprocessed input copied over) and publishes the new peak (rbp).
   void grow_input(size_t size);
+  /// The input buffer: the pooled one when held, else the inline one.
+  char* in_data() { return in_.empty() ? inline_in_.data() : in_.data(); }
+  size_t in_size() const { return in_.empty() ? kInlineBuffer : in_.size(); }
   /// Sets the parser's limits from the config and whether the client has authenticated.
   void apply_parser_limits();
 
@@ -93,8 +114,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<commands::ClientState> client_;
   protocol::RequestParser parser_;
   std::vector<std::string_view> batch_args_;  // arguments of the requests parse_batch() parsed ahead
-  IoBuffer in_;           // [0, len_) holds unprocessed input
-  size_t len_ = 0;
+  IoBuffer in_;           // pooled input buffer, empty while the inline one is used
+  size_t len_ = 0;        // in_data()[0, len_) holds unprocessed input
   std::string out_;
   size_t out_off_ = 0;       // out_[0, out_off_) is sent (during a write)
   RespSink sink_;
@@ -104,6 +125,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool read_filled_ = false;  // the last read filled the buffer: more is probably waiting
   bool closing_ = false;
   bool limits_unauth_ = false;  // the parser has the unauthenticated limits
+  std::array<char, kInlineBuffer> inline_in_;  // uninitialised: reads fill it
 };
 
 }  // namespace shardcache::net

@@ -54,11 +54,16 @@ void Server::accept_next() {
 
 void Server::cron_loop() {
   using namespace std::chrono;
+  auto next_trim = steady_clock::now();
   while (!stopping_) {
     int hz = std::max(1, state_.config.hz.load());
     state_.store.cron_step(store::unix_ms(), 250);
     commands::server_cron(state_);
     close_idle_clients(state_, store::unix_ms());
+    if (steady_clock::now() >= next_trim) {
+      trim_idle_clients(state_, store::unix_ms(), Connection::kIdleBytes);
+      next_trim = steady_clock::now() + seconds(1);
+    }
     // Sleep in short slices so stop() is prompt.
     auto until = steady_clock::now() + milliseconds(1000 / hz);
     while (!stopping_ && steady_clock::now() < until) std::this_thread::sleep_for(milliseconds(10));

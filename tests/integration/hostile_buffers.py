@@ -251,6 +251,55 @@ def part_evict():
     c.close()
 
 
+def part_read_paths():
+    """Input that fills the connection's inline read buffer (about 1 KB) or does not fit in it
+    moves to a pooled buffer without losing or reordering bytes."""
+    c = Client()
+    val = "v" * 100
+    batch = b"".join(resp("SET", f"rp:{i}", val + str(i)) for i in range(60))  # ~9 KB in one write
+    c.s.sendall(batch)
+    oks = [c._reply() for _ in range(60)]
+    check("a 60-SET pipeline in one write: 60 OKs", oks == ["OK"] * 60)
+    got = [c.cmd("GET", f"rp:{i}") for i in (0, 31, 59)]
+    check("its values are all stored", got == [val + "0", val + "31", val + "59"])
+    for size in (900, 992, 993, 5000):  # a request below, at, just over and far over the inline size
+        n = size - len(resp("SET", "rp:big", ""))
+        n -= len(str(n)) - 1  # the length's digits
+        req = resp("SET", "rp:big", "b" * n)
+        big = req.split(b"\r\n")[-2].decode()
+        for off in range(0, len(req), 992):  # in inline-sized pieces, a pause between them
+            c.s.sendall(req[off:off + 992])
+            time.sleep(0.02)
+        ok = c._reply()
+        check(f"a {len(req)}-byte SET sent in 992-byte pieces is stored", ok == "OK" and c.cmd("GET", "rp:big") == big)
+    c.close()
+
+
+def part_idle_trim():
+    """A connection idle for over 2 s gives back the output buffer a big reply left (as Redis's
+    clientsCron resizes an idle client's buffers); it still answers afterwards."""
+    c = Client()
+    c.cmd("SET", "trim:big", "x" * 3000)
+    t = Client()
+    t.cmd("CLIENT", "SETNAME", "trimmed")
+
+    def omem():
+        for line in c.cmd("CLIENT", "LIST").splitlines():
+            if " name=trimmed " in line:
+                return int(line.split(" omem=")[1].split()[0])
+        return -1
+
+    got = t.cmd("GET", "trim:big")
+    first = omem()
+    check(f"after a 3000-byte reply the output buffer holds {first} bytes (>= 3000)", got == "x" * 3000 and first >= 3000)
+    t0 = time.time()
+    trimmed = wait_until(lambda: 0 <= omem() < 100, 6)
+    check(f"idle {time.time() - t0:.1f} s: output buffer given back (omem={omem()})", trimmed)
+    check("the trimmed connection still answers", t.cmd("GET", "trim:big") == "x" * 3000)
+    t.close()
+    c.close()
+
+
 def part_idle():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/integration/suite_hostile_buffers.sh: client buffers against hostile clients:
 # client-output-buffer-limit (hard, soft, at run time, over REST), maxmemory-clients with
-# CLIENT NO-EVICT, and the memory an idle connection costs. The checks are in
+# CLIENT NO-EVICT, the memory an idle connection costs (and gives back after 2 s idle), and
+# input that moves from the inline read buffer to a pooled one. The checks are in
 # hostile_buffers.py (raw sockets); this script starts the daemons and counts the results.
 set -u
 cd "$(dirname "$0")"
@@ -33,6 +34,8 @@ stop_daemon
 start_daemon || { fail "daemon starts"; finish; exit 1; }
 run_part runtime
 run_part evict
+run_part idle_trim
+run_part read_paths
 grep -q "Evicting client: id=" "$SC_LOG" && pass "eviction is logged with Redis's line" || fail "eviction is logged with Redis's line"
 stop_daemon
 
