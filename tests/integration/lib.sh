@@ -25,11 +25,13 @@ wait_port() {
 }
 
 # start_daemon [extra args...]: starts shardcached; sets SC_PORT, SC_HTTP_PORT, SC_PID, SC_LOG.
+# SC_WRAP, if set, is a command that execs the daemon with changed limits, e.g.
+# `SC_WRAP="prlimit --nofile=64:64" start_daemon ...` (prlimit execs it: SC_PID stays the daemon's).
 start_daemon() {
   SC_PORT=$(free_port)
   SC_HTTP_PORT=$(free_port)
   SC_LOG=$(mktemp /tmp/shardcached-it.XXXXXX.log)
-  "$SHARDCACHED" --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" "$@" >"$SC_LOG" 2>&1 &
+  ${SC_WRAP:-} "$SHARDCACHED" --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" "$@" >"$SC_LOG" 2>&1 &
   SC_PID=$!
   IT_PIDS+=("$SC_PID")
   IT_LOGS+=("$SC_LOG")

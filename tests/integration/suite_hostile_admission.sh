@@ -35,14 +35,8 @@ stop_daemon
 
 # Under a 64-descriptor limit maxclients becomes 32 (64 - Redis's 32 reserved): HTTP connections
 # filling it must not leave a RESP client waiting in the backlog without a descriptor.
-wrapper=$(mktemp /tmp/shardcached-limited.XXXXXX)
-trap 'rm -f "$wrapper"; it_cleanup' EXIT
-printf '#!/bin/sh\nexec prlimit --nofile=64:64 "%s" "$@"\n' "$SHARDCACHED" >"$wrapper"
-chmod +x "$wrapper"
-REAL=$SHARDCACHED
-SHARDCACHED=$wrapper
-start_daemon --threads 2 --maxclients 2000000 || { fail "daemon starts under a 64-fd limit"; finish; exit 1; }
-SHARDCACHED=$REAL
+SC_WRAP="prlimit --nofile=64:64" start_daemon --threads 2 --maxclients 2000000 ||
+  { fail "daemon starts under a 64-fd limit"; finish; exit 1; }
 grep -q "maxclients has been reduced to 32" "$SC_LOG" && pass "64-fd limit: maxclients reduced to 32" ||
   fail "64-fd limit: maxclients reduced to 32" "$(cat "$SC_LOG")"
 probe --group maxclients --maxclients 32

@@ -6,15 +6,9 @@
 # accepts the waiting clients once descriptors are free again.
 source "$(dirname "$0")/lib.sh"
 
-wrapper=$(mktemp /tmp/shardcached-limited.XXXXXX)
-trap 'rm -f "$wrapper"; it_cleanup' EXIT
-printf '#!/bin/sh\nexec prlimit --nofile=64:64 "%s" "$@"\n' "$SHARDCACHED" >"$wrapper"
-chmod +x "$wrapper"
-REAL=$SHARDCACHED
-SHARDCACHED=$wrapper
 # 2,000,000 + 32 is above the kernel's nr_open, so even root cannot raise the limit that far.
-start_daemon --maxclients 2000000 || { fail "daemon starts under a 64-fd limit"; finish; exit 1; }
-SHARDCACHED=$REAL
+SC_WRAP="prlimit --nofile=64:64" start_daemon --maxclients 2000000 ||
+  { fail "daemon starts under a 64-fd limit"; finish; exit 1; }
 pass "daemon starts under a 64-fd limit"
 grep -q "maxclients has been reduced to 32" "$SC_LOG" && pass "start-up log says maxclients was reduced to 32" ||
   fail "start-up log says maxclients was reduced" "$(cat "$SC_LOG")"
