@@ -3,12 +3,12 @@
 # client-output-buffer-limit (hard, soft, at run time, over REST), maxmemory-clients with
 # CLIENT NO-EVICT, the memory an idle connection costs (and gives back after 2 s idle), and
 # input that moves from the inline read buffer to a pooled one. The checks are in
-# hostile_buffers.py (raw sockets); this script starts the daemons and counts the results.
+# python/hostile_buffers.py (raw sockets); this script starts the daemons and counts the results.
 set -u
 cd "$(dirname "$0")"
 source ./lib.sh
 
-# run_part PART: runs one part of hostile_buffers.py against the current daemon.
+# run_part PART: runs one part of python/hostile_buffers.py against the current daemon.
 run_part() {
   local line
   while IFS= read -r line; do
@@ -17,7 +17,7 @@ run_part() {
       "FAIL "*) fail "${line#FAIL }" ;;
       *) echo "$line" ;;
     esac
-  done < <(timeout 60 $PY hostile_buffers.py "$1" "$SC_PORT" "$SC_HTTP_PORT" "$SC_PID" 2>&1)
+  done < <(timeout 60 $PY python/hostile_buffers.py "$1" "$SC_PORT" "$SC_HTTP_PORT" "$SC_PID" 2>&1)
 }
 
 # (a) A fresh daemon, so its peak RSS is this part's.

@@ -17,10 +17,14 @@ Usage: hostile_admission.py --port P --http-port H --pid PID --password PW
 Prints one line per check and ends with "N passed, N failed".
 """
 import argparse
+import os
 import socket
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from badinput import encode as resp  # noqa: E402  (same folder: one RESP encoder for the raw-socket scripts)
 
 HOST = "127.0.0.1"
 PASSED = 0
@@ -67,14 +71,6 @@ def watch_client(admin, sock, limit):
             return omem, time.monotonic() - seen
         time.sleep(0.1)
     return omem, None
-
-
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 def read_line(s):

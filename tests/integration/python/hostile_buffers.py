@@ -13,6 +13,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from badinput import encode as resp  # noqa: E402  (same folder: one RESP encoder for the raw-socket scripts)
+
 PORT = HTTP_PORT = PID = 0
 
 
@@ -39,14 +42,6 @@ def status(field):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
-
-
-def resp(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 class Client:
