@@ -7,7 +7,8 @@
 # from tests/fuzz/corpus/ (the checked-in corpus is never modified), so runs build on each other.
 # A crash is kept in <corpus dir>/artifacts/ and the target is restarted for its remaining time
 # (at most 10 crashes a target). Prints per target: executions, exec/s, cov:, ft:, corpus size,
-# crashes. Exits 1 if any target crashed. FUZZ_JOBS=2 runs two targets at once.
+# crashes. Exits 1 if any target crashed. FUZZ_JOBS=2 runs two targets at once. FUZZ_TARGETS
+# (e.g. "fuzz_request_parser fuzz_reply_reader") runs only those, HOURS split among them.
 set -uo pipefail
 source "$(dirname "$0")/lib/setup.sh"
 cd "$SC_ROOT"
@@ -15,7 +16,16 @@ cd "$SC_ROOT"
 hours=${1:-}
 awk -v h="$hours" 'BEGIN { exit !(h + 0 > 0) }' || { echo "usage: tools/fuzz.sh HOURS (total, e.g. 0.05 or 2)"; exit 2; }
 targets="fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_request:http fuzz_glob:glob"
-per=$(awk -v h="$hours" 'BEGIN { printf "%d", h * 3600 / 4 }')
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+  chosen=""
+  for pair in $targets; do
+    case " $FUZZ_TARGETS " in *" ${pair%%:*} "*) chosen="$chosen $pair" ;; esac
+  done
+  [ -n "$chosen" ] || { echo "FUZZ_TARGETS names no known target: $FUZZ_TARGETS"; exit 2; }
+  targets=$chosen
+fi
+ntargets=$(echo $targets | wc -w)
+per=$(awk -v h="$hours" -v n="$ntargets" 'BEGIN { printf "%d", h * 3600 / n }')
 [ "$per" -lt 10 ] && per=10
 store=${FUZZ_CORPUS:-$HOME/.cache/shardcache-fuzz}
 mkdir -p "$store/artifacts"
