@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shardcache::persist {
 
@@ -62,14 +63,25 @@ class RdbEncoder {
 
  private:
   bool compress_;
-  std::string scratch_;
+  std::string scratch_;   // LZF output
+  std::string tags_buf_;  // the kTagsAux value being built
 };
+
+/// The largest uncompressed length an LZF string may declare (Redis's proto-max-bulk-len
+/// default); a longer one is refused before anything is allocated.
+inline constexpr uint64_t kMaxLzfLength = 512ULL * 1024 * 1024;
 
 /// Where and why a file could not be read.
 struct RdbError {
   size_t offset = 0;  ///< byte offset of the item (or field) that is wrong
   std::string what;   ///< e.g. "unexpected end of file", "unknown RDB type 99", "checksum mismatch"
 };
+
+/// Splits a kTagsAux value (RdbEncoder::tags) into the key and its tags. False with `err` set
+/// (offset within `aux_value`) when it is malformed or has bytes after the last tag.
+bool parse_tags(std::string_view aux_value, std::string& key, std::vector<std::string>& tags, RdbError& err);
+
+class RdbCursor;  // the decoder's bounds-checked reader (rdb_format.cpp)
 
 /// One item of an RDB file, as RdbDecoder::next returns it.
 struct RdbItem {
@@ -79,7 +91,7 @@ struct RdbItem {
     Aux,        ///< an AUX field: key = field name, value = its value
     SelectDb,   ///< db = the database number
     ResizeDb,   ///< keys, expires = the hint's counts
-    Skipped,    ///< FUNCTION2, MODULE_AUX, IDLE, FREQ: walked over
+    Skipped,    ///< FUNCTION2, MODULE_AUX: walked over (IDLE and FREQ belong to the key they precede)
     End,        ///< 0xFF and the checksum trailer (checked unless verify_checksum was false or it is 0)
   };
   Kind kind = Kind::End;
@@ -111,7 +123,10 @@ class RdbDecoder {
   size_t offset() const { return pos_; }
   /// Continue from `offset`, which must be where an item begins (one that next() reported, or
   /// offset() after it), e.g. to decode one part of a file found by an earlier pass.
-  void seek(size_t offset) { pos_ = offset; }
+  void seek(size_t offset) {
+    pos_ = offset;
+    done_ = false;
+  }
   /// Whether End checks the trailer against crc64 of the file (default true). A trailer of 0
   /// means "saved without a checksum" and is never checked, as Redis does.
   void set_verify_checksum(bool on) { verify_ = on; }
@@ -121,7 +136,13 @@ class RdbDecoder {
   size_t pos_ = 0;
   int version_ = 0;
   bool verify_ = true;
+  bool done_ = false;      // End was returned
+  size_t end_offset_ = 0;  // where the 0xFF was
   std::string key_buf_, val_buf_;  // decoded integer / LZF strings
+
+  bool opcode(uint8_t op, RdbItem& item, RdbCursor& c);
+  bool key(uint8_t type, RdbItem& item, RdbCursor& c, bool decode);
+  bool end(RdbItem& item, RdbCursor& c);
 };
 
 }  // namespace shardcache::persist

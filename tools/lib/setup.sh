@@ -12,6 +12,7 @@ mkdir -p "$SC_LOG_DIR"
 SC_BUILD_PKGS="g++ meson ninja-build pkg-config libasio-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev libjemalloc-dev libhttp-parser-dev rapidjson-dev"
 SC_BUILD_PKGS="$SC_BUILD_PKGS nlohmann-json3-dev"  # libshardcache's JSON layer, its tests and examples/lms
 SC_BUILD_PKGS="$SC_BUILD_PKGS libhiredis-dev"  # tools/bench (-Dbench=true): parse_bench and client_bench compare with hiredis
+SC_BUILD_PKGS="$SC_BUILD_PKGS liblzf-dev"  # daemon/persist: LZF strings in RDB files
 # Packages the tests need (real clients, reference server, fuzzing toolchain).
 SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl wrk python3-prometheus-client"
 # Packages the benchmarks need (tools/bench/hit_ratio.py draws its plot with gnuplot).
