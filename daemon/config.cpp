@@ -1,5 +1,6 @@
 // daemon/config.cpp: memory-size parsing and the CONFIG parameter table.
 #include "daemon/config.h"
+#include "daemon/persist/persister.h"
 
 #include "daemon/store/policy.h"
 
@@ -212,7 +213,26 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(const_param("io-threads", std::to_string(cfg.threads)));
   r.add(const_param("shards", std::to_string(cfg.shards)));
   r.add(const_param("databases", "1"));
-  r.add(const_param("save", ""));
+  r.add({"save", [&cfg] { return cfg.get_save(); },
+         [&cfg](std::string_view s) -> std::string {
+           auto points = persist::parse_save_points(s);
+           if (!points) return "Invalid save parameters";
+           std::string norm;
+           for (const auto& p : *points) norm += (norm.empty() ? "" : " ") + std::to_string(p.seconds) + " " + std::to_string(p.changes);
+           std::lock_guard g(cfg.mu);
+           cfg.save = norm;
+           return {};
+         }});
+  // Protected in Redis 7.0 (enable-protected-configs no): set at start-up only.
+  r.add({"dir", [&cfg] { std::lock_guard g(cfg.mu); return cfg.dir; }, [](std::string_view) -> std::string { return "can't set protected config"; }});
+  r.add({"dbfilename", [&cfg] { std::lock_guard g(cfg.mu); return cfg.dbfilename; },
+         [](std::string_view) -> std::string { return "can't set protected config"; }});
+  r.add(bool_param("rdbcompression", cfg.rdbcompression));
+  r.add(const_param("rdbchecksum", cfg.rdbchecksum ? "yes" : "no"));
+  r.add(bool_param("stop-writes-on-bgsave-error", cfg.stop_writes_on_bgsave_error));
+  r.add(const_param("rdb-skip-unsupported-types", cfg.rdb_skip_unsupported_types ? "yes" : "no"));
+  r.add(const_param("rdb-start-empty-on-error", cfg.rdb_start_empty_on_error ? "yes" : "no"));
+  r.add(const_param("rdb-save-threads", std::to_string(cfg.rdb_save_threads)));
   r.add(const_param("appendonly", "no"));
   r.add(const_param("loglevel", cfg.loglevel));
   r.add({"hz", [&cfg] { return std::to_string(cfg.hz.load()); },

@@ -13,6 +13,11 @@
 
 namespace shardcache {
 
+/// The Redis version shardcached answers as (INFO redis_version, HELLO, the RDB redis-ver field).
+inline constexpr std::string_view kRedisCompatVersion = "7.2.0";
+/// shardcached's own version.
+inline constexpr std::string_view kShardcacheVersion = "0.1.0";
+
 /// Parses Redis memory syntax: "1gb", "256mb", "100k", plain bytes. nullopt if invalid.
 std::optional<uint64_t> parse_memory(std::string_view s);
 /// Formats bytes as Redis's *_human fields do ("1.50M").
@@ -63,9 +68,27 @@ struct Config {
   /// The numeric address the listeners bind.
   const std::string& listen_address() const { return listen_addr.empty() ? bind : listen_addr; }
 
+  // Persistence (RDB snapshots; daemon/persist/). Redis's names and defaults.
+  std::atomic<bool> rdbcompression{true};
+  bool rdbchecksum = true;                          ///< immutable at run time, as in Redis
+  std::atomic<bool> stop_writes_on_bgsave_error{true};
+  /// A snapshot holding keys of other types (hashes, lists, ...): skip them with a warning (true)
+  /// or refuse to start (false).
+  bool rdb_skip_unsupported_types = true;
+  /// An unreadable snapshot at start-up: refuse to start (false) or start empty with a warning.
+  bool rdb_start_empty_on_error = false;
+  unsigned rdb_save_threads = 0;                    ///< 0 = the core count
+
   mutable std::mutex mu;
   std::string maxmemory_policy = "allkeys-lru";
   std::string requirepass;  ///< empty = no password
+  /// `save` points, Redis's syntax ("3600 1 300 100 60 10000"; "" = none) and its default.
+  std::string save = "3600 1 300 100 60 10000";
+  std::string dir;                                  ///< absolute; main sets it (default: the working directory)
+  std::string dbfilename = "dump.rdb";
+  std::string get_save() const { std::lock_guard g(mu); return save; }
+  /// dir/dbfilename.
+  std::string rdb_path() const { std::lock_guard g(mu); return dir + "/" + dbfilename; }
 
   std::string get_requirepass() const { std::lock_guard g(mu); return requirepass; }
   std::string get_policy() const { std::lock_guard g(mu); return maxmemory_policy; }

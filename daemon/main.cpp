@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <cctype>
+#include <filesystem>
+#include <optional>
 #include <csignal>
 #include <random>
 #include <thread>
@@ -13,6 +16,7 @@
 #include "daemon/http/server.h"
 #include "daemon/net/accept_limits.h"
 #include "daemon/net/server.h"
+#include "daemon/persist/persister.h"
 #include "daemon/store/store.h"
 
 namespace {
@@ -46,6 +50,45 @@ std::string random_run_id() {
   return s;
 }
 
+/// Parses a yes/no flag value; nullopt otherwise.
+std::optional<bool> yes_no(std::string v) {
+  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "yes") return true;
+  if (v == "no") return false;
+  return std::nullopt;
+}
+
+/// The persistence flags into cfg (yes/no flags in the order rdbcompression, rdbchecksum,
+/// stop-writes-on-bgsave-error, rdb-skip-unsupported-types, rdb-start-empty-on-error); returns
+/// an error text, or empty.
+std::string apply_persistence_flags(Config& cfg, const std::string& save, const std::string& dir,
+                                    const std::array<std::string, 5>& yn) {
+  static constexpr const char* names[5] = {"--rdbcompression", "--rdbchecksum", "--stop-writes-on-bgsave-error",
+                                           "--rdb-skip-unsupported-types", "--rdb-start-empty-on-error"};
+  bool v[5];
+  for (int i = 0; i < 5; ++i) {
+    auto b = yes_no(yn[i]);
+    if (!b) return std::string(names[i]) + ": argument must be 'yes' or 'no'";
+    v[i] = *b;
+  }
+  cfg.rdbcompression = v[0];
+  cfg.rdbchecksum = v[1];
+  cfg.stop_writes_on_bgsave_error = v[2];
+  cfg.rdb_skip_unsupported_types = v[3];
+  cfg.rdb_start_empty_on_error = v[4];
+  if (const auto* p = shardcache::make_config_registry(cfg, nullptr).find("save"); p) {
+    if (std::string err = p->set(save); !err.empty()) return "--save: " + err;
+  }
+  if (cfg.dbfilename.empty() || cfg.dbfilename.find('/') != std::string::npos)
+    return "--dbfilename: dbfilename can't be a path, just a filename";
+  std::error_code ec;
+  auto abs = std::filesystem::canonical(dir.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(dir), ec);
+  if (ec || !std::filesystem::is_directory(abs, ec)) return "Can't chdir to '" + (dir.empty() ? "." : dir) + "': not a directory";
+  cfg.dir = abs.string();
+  if (cfg.rdb_save_threads == 0) cfg.rdb_save_threads = std::max(1u, std::thread::hardware_concurrency());
+  return {};
+}
+
 /// Parses flags into cfg; returns an exit code >= 0 when the program should exit now.
 int parse_flags(int argc, char** argv, Config& cfg) {
   CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon"};
@@ -55,6 +98,8 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   std::string http_inflight = "256mb";
   std::string obuf_limit = shardcache::format_output_buffer_limits(cfg), maxmemory_clients = "0";
   std::string protected_mode = "yes";
+  std::string save = cfg.save, dir, rdbcompression = "yes", rdbchecksum = "yes", stop_writes = "yes",
+              skip_unsupported = "yes", start_empty = "no";
   app.add_option("--bind", cfg.bind, "address or host name to listen on (RESP and HTTP), e.g. 127.0.0.1, ::1, localhost, 0.0.0.0")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // given twice: the last one wins
       ->capture_default_str();
@@ -88,6 +133,22 @@ int parse_flags(int argc, char** argv, Config& cfg) {
                  "memory all clients' buffers may use before the biggest are closed (bytes or % of maxmemory; 0 = none)")
       ->capture_default_str();
   app.add_option("--loglevel", cfg.loglevel, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--save", save, "RDB save points \"seconds changes ...\" (\"\" = none; a final save on SIGTERM/SHUTDOWN when set)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->capture_default_str();
+  app.add_option("--dir", dir, "directory of the RDB snapshot (default: the working directory)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--dbfilename", cfg.dbfilename, "the RDB snapshot's file name")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->capture_default_str();
+  app.add_option("--rdbcompression", rdbcompression, "yes: LZF-compress strings longer than 20 bytes in snapshots")->capture_default_str();
+  app.add_option("--rdbchecksum", rdbchecksum, "yes: write and check the snapshot's CRC-64")->capture_default_str();
+  app.add_option("--stop-writes-on-bgsave-error", stop_writes, "yes: refuse writes (MISCONF) while the last background save failed")
+      ->capture_default_str();
+  app.add_option("--rdb-skip-unsupported-types", skip_unsupported,
+                 "yes: load a snapshot's strings and skip its other keys (hashes, lists, ...); no: refuse such a file")
+      ->capture_default_str();
+  app.add_option("--rdb-start-empty-on-error", start_empty, "yes: start empty (with a warning) when the snapshot cannot be read; no: refuse to start")
+      ->capture_default_str();
+  app.add_option("--rdb-save-threads", cfg.rdb_save_threads, "threads encoding a snapshot or loading one (0 = core count)")->capture_default_str();
   app.set_config("--config", "", "read these flags from a file (INI/TOML: `requirepass = \"secret\"`)");
   try {
     app.parse(argc, argv);
@@ -134,6 +195,11 @@ int parse_flags(int argc, char** argv, Config& cfg) {
     return 2;
   }
   cfg.protected_mode = protected_mode == "yes";
+  if (std::string err = apply_persistence_flags(cfg, save, dir, {rdbcompression, rdbchecksum, stop_writes, skip_unsupported, start_empty});
+      !err.empty()) {
+    spdlog::error("{}", err);
+    return 2;
+  }
   if (cfg.bind.find_first_of(" \t,") != std::string::npos) {
     spdlog::error("--bind {}: one address only (listening on several is not supported)", cfg.bind);
     return 2;
@@ -174,6 +240,15 @@ int main(int argc, char** argv) {
   }
   apply_memory();
   (void)shardcache::commands::command_table();
+  shardcache::persist::Persister persister(store, cfg, cfg.rdb_save_threads);
+  if (auto loaded = persister.load(); !loaded.ok) {
+    if (!cfg.rdb_start_empty_on_error) {
+      spdlog::error("{}. Refusing to start: move the file away, or start with --rdb-start-empty-on-error yes", loaded.error);
+      return 1;
+    }
+    spdlog::warn("{}. Starting empty (--rdb-start-empty-on-error yes)", loaded.error);
+  }
+  state.persister = &persister;
 
   // Like Redis: size the open-files limit for maxclients, or lower maxclients to what fits.
   if (uint64_t fitted = shardcache::net::fit_open_files_limit(cfg.maxclients.load()); fitted == 0) {
@@ -184,12 +259,25 @@ int main(int argc, char** argv) {
   try {
     shardcache::net::Server server(state, static_cast<size_t>(cfg.threads));
     state.request_shutdown = [&server] { server.stop(); };
+    // SIGTERM / SIGINT: the final save (when save points are set) in its own thread, so the io
+    // threads keep serving meanwhile; if it fails the server keeps running, as Redis does.
     asio::signal_set signals(server.context(0), SIGINT, SIGTERM);
-    signals.async_wait([&](std::error_code ec, int sig) {
+    std::thread final_save;
+    std::atomic<bool> saving{false};
+    std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
       if (ec) return;
-      spdlog::info("received signal {}, shutting down", sig);
-      server.stop();
-    });
+      signals.async_wait(on_signal);
+      if (saving.exchange(true)) return;
+      spdlog::info("Received {} scheduling shutdown...", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      if (final_save.joinable()) final_save.join();
+      final_save = std::thread([&] {
+        std::string err;
+        if (persister.save_for_shutdown(false, false, err)) server.stop();
+        else spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
+        saving = false;
+      });
+    };
+    signals.async_wait(on_signal);
     std::signal(SIGPIPE, SIG_IGN);
     std::unique_ptr<shardcache::http::HttpServer> http;  // declared after server: destroyed first
     if (cfg.http_port != 0) {
@@ -203,9 +291,10 @@ int main(int argc, char** argv) {
       http->start();
       spdlog::info("HTTP (Upstash REST, /metrics, /healthz) listening on {}:{}", cfg.bind, http->port());
     }
-    spdlog::info("shardcached 0.1.0 listening on {}:{} ({} io threads, {} shards, maxmemory {} {})", cfg.bind,
+    spdlog::info("shardcached {} listening on {}:{} ({} io threads, {} shards, maxmemory {} {})", shardcache::kShardcacheVersion, cfg.bind,
                  server.port(), cfg.threads, cfg.shards, cfg.maxmemory.load(), cfg.get_policy());
     server.run();
+    if (final_save.joinable()) final_save.join();
   } catch (const std::system_error& e) {
     spdlog::error("cannot listen on {}:{}: {}", cfg.bind, cfg.port, e.what());
     return 1;

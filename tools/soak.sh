@@ -32,7 +32,7 @@ fi
 
 port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 log=$(mktemp /tmp/shardcached-soak.XXXXXX.log)
-"$SHARDCACHED" --bind 127.0.0.1 --port "$port" --http-port 0 --maxmemory 64mb >"$log" 2>&1 &
+"$SHARDCACHED" --bind 127.0.0.1 --port "$port" --save "" --http-port 0 --maxmemory 64mb >"$log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; sleep 0.5; kill -KILL $pid 2>/dev/null' EXIT
 for _ in $(seq 1 100); do

@@ -182,6 +182,11 @@ const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
     out.error(arity_error(spec->name));
     return nullptr;
   }
+  if ((spec->flags & kWrite) && ctx.server.persister && ctx.server.persister->writes_denied()) {
+    if (ctx.client.in_multi) ctx.client.multi_dirty = true;
+    out.error(kErrMisconf);
+    return nullptr;
+  }
   return spec;
 }
 

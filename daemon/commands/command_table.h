@@ -18,6 +18,12 @@ using Handler = void (*)(CmdContext& ctx, Args args, ReplySink& out);
 inline constexpr std::string_view kErrMultiTooLarge =
     "ERR transaction too large: the queued commands would exceed client-query-buffer-limit";
 
+/// A write refused under stop-writes-on-bgsave-error (Redis's text).
+inline constexpr std::string_view kErrMisconf =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that "
+    "may modify the data set are disabled, because this instance is configured to report errors during writes if RDB "
+    "snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 /// Command flags, named as in COMMAND INFO.
 enum CommandFlag : uint32_t {
   kWrite = 1 << 0, kReadonly = 1 << 1, kFast = 1 << 2, kAdmin = 1 << 3, kNoAuth = 1 << 4,

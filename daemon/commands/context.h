@@ -17,6 +17,7 @@
 #include "daemon/commands/stats.h"
 #include "daemon/commands/watch.h"
 #include "daemon/config.h"
+#include "daemon/persist/persister.h"
 #include "daemon/store/store.h"
 
 namespace shardcache::commands {
@@ -129,6 +130,7 @@ struct ServerState {
   std::atomic<uint64_t> stat_expired_at_reset{0};
   std::atomic<bool> shutdown_requested{false};
   std::function<void()> request_shutdown;   ///< set by main: SHUTDOWN
+  persist::Persister* persister = nullptr;  ///< set by main: SAVE, BGSAVE, LASTSAVE, INFO persistence
   std::string run_id;
   OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
   WatchRegistry watches;                    ///< WATCH: key -> watching clients

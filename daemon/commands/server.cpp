@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <spdlog/spdlog.h>
 #include <cstdio>
 
 #include "daemon/commands/client_memory.h"
@@ -37,6 +38,42 @@ void line(std::string& s, std::string_view k, const std::string& v) {
 template <typename T>
 void line(std::string& s, std::string_view k, T v) { line(s, k, std::to_string(v)); }
 
+// Redis 7.0's fields, in its order; the fork-related ones are 0 (no fork here).
+void append_info_persistence(ServerState& srv, std::string& s) {
+  persist::PersistenceStatus p;
+  if (srv.persister) p = srv.persister->status();
+  line(s, "loading", 0);
+  line(s, "async_loading", 0);
+  line(s, "current_cow_peak", 0);
+  line(s, "current_cow_size", 0);
+  line(s, "current_cow_size_age", 0);
+  line(s, "current_fork_perc", std::string("0.00"));
+  line(s, "current_save_keys_processed", p.current_save_keys_processed);
+  line(s, "current_save_keys_total", p.current_save_keys_total);
+  line(s, "rdb_changes_since_last_save", p.changes_since_last_save);
+  line(s, "rdb_bgsave_in_progress", p.bgsave_in_progress ? 1 : 0);
+  line(s, "rdb_last_save_time", p.last_save_time);
+  line(s, "rdb_last_bgsave_status", std::string(p.last_bgsave_ok ? "ok" : "err"));
+  line(s, "rdb_last_bgsave_time_sec", p.last_bgsave_time_sec);
+  line(s, "rdb_current_bgsave_time_sec", p.current_bgsave_time_sec);
+  line(s, "rdb_saves", p.saves);
+  line(s, "rdb_last_cow_size", 0);
+  line(s, "rdb_last_load_keys_expired", p.last_load_keys_expired);
+  line(s, "rdb_last_load_keys_loaded", p.last_load_keys_loaded);
+  line(s, "aof_enabled", 0);
+  line(s, "aof_rewrite_in_progress", 0);
+  line(s, "aof_rewrite_scheduled", 0);
+  line(s, "aof_last_rewrite_time_sec", -1);
+  line(s, "aof_current_rewrite_time_sec", -1);
+  line(s, "aof_last_bgrewrite_status", std::string("ok"));
+  line(s, "aof_rewrites", 0);
+  line(s, "aof_rewrites_consecutive_failures", 0);
+  line(s, "aof_last_write_status", std::string("ok"));
+  line(s, "aof_last_cow_size", 0);
+  line(s, "module_fork_in_progress", 0);
+  line(s, "module_fork_last_cow_size", 0);
+}
+
 std::string info_text(CmdContext& ctx, std::string_view section) {
   auto want = [&](std::string_view name) {
     return section.empty() || iequals(section, "all") || iequals(section, "everything") ||
@@ -50,8 +87,8 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
   auto section_header = [&](std::string_view h) { if (!s.empty()) s += "\r\n"; s.append("# ").append(h).append("\r\n"); };
   if (want("server")) {
     section_header("Server");
-    line(s, "redis_version", std::string("7.2.0"));
-    line(s, "shardcache_version", std::string("0.1.0"));
+    line(s, "redis_version", std::string(kRedisCompatVersion));
+    line(s, "shardcache_version", std::string(kShardcacheVersion));
     line(s, "redis_mode", std::string("standalone"));
     line(s, "os", std::string("Linux"));
     line(s, "arch_bits", 64);
@@ -84,9 +121,7 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
   }
   if (want("persistence")) {
     section_header("Persistence");
-    line(s, "loading", 0);
-    line(s, "rdb_changes_since_last_save", 0);
-    line(s, "aof_enabled", 0);
+    append_info_persistence(srv, s);
   }
   if (want("stats")) {
     section_header("Stats");
@@ -257,15 +292,50 @@ void CmdTime(CmdContext& ctx, Args, ReplySink& out) {
 
 void CmdMemory(CmdContext& ctx, Args args, ReplySink& out) { memory_command(ctx, args, out); }
 
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE]: the final save as Redis's finishShutdown makes it;
+// when it fails (and no FORCE), the server keeps running and the caller gets Redis's error.
 void CmdShutdown(CmdContext& ctx, Args args, ReplySink& out) {
+  bool save = false, nosave = false, force = false;
   for (size_t i = 1; i < args.size(); ++i) {
-    if (!iequals(args[i], "nosave") && !iequals(args[i], "save") && !iequals(args[i], "now") &&
-        !iequals(args[i], "force"))
-      return out.error(kErrSyntax);
+    if (iequals(args[i], "nosave")) nosave = true;
+    else if (iequals(args[i], "save")) save = true;
+    else if (iequals(args[i], "force")) force = true;
+    else if (!iequals(args[i], "now")) return out.error(kErrSyntax);
+  }
+  if (save && nosave) return out.error(kErrSyntax);
+  std::string err;
+  if (ctx.server.persister && !ctx.server.persister->save_for_shutdown(save, nosave, err)) {
+    if (!force) return out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+    spdlog::warn("Error trying to save the DB. Exit anyway.");
   }
   if (ctx.server.request_shutdown) ctx.server.request_shutdown();
   ctx.client.close_after_reply = true;
   out.simple("OK");
+}
+
+void CmdSave(CmdContext& ctx, Args, ReplySink& out) {
+  std::string err;
+  if (!ctx.server.persister) return out.error("ERR persistence is not available");
+  if (!ctx.server.persister->save(err)) return out.error(err == "ERR" ? err : "ERR " + err);
+  out.simple("OK");
+}
+
+void CmdBgsave(CmdContext& ctx, Args args, ReplySink& out) {
+  bool schedule = false;
+  if (args.size() > 1) {
+    if (args.size() == 2 && iequals(args[1], "schedule")) schedule = true;
+    else return out.error(kErrSyntax);
+  }
+  if (!ctx.server.persister) return out.error("ERR persistence is not available");
+  switch (ctx.server.persister->bgsave(schedule)) {
+    case persist::Persister::BgStart::Started: return out.simple("Background saving started");
+    case persist::Persister::BgStart::Scheduled: return out.simple("Background saving scheduled");
+    case persist::Persister::BgStart::InProgress: return out.error("ERR Background save already in progress");
+  }
+}
+
+void CmdLastsave(CmdContext& ctx, Args, ReplySink& out) {
+  out.integer(ctx.server.persister ? ctx.server.persister->lastsave() : ctx.server.start_ms / 1000);
 }
 
 }  // namespace
@@ -280,7 +350,12 @@ void register_server(CommandTable& t) {
   t.add({"time", 1, kFast, 0, 0, 0, CmdTime, g, "", "Returns the server time (seconds, microseconds)."});
   t.add({"memory", -2, kReadonly | kSubcommands, 0, 0, 0, CmdMemory, g, "USAGE key [SAMPLES count] | STATS | DOCTOR | PURGE | MALLOC-STATS | HELP",
          "Reports memory used by a key, the memory breakdown (STATS) and allocator state."});
-  t.add({"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, CmdShutdown, g, "[NOSAVE | SAVE] [NOW] [FORCE]", "Stops the server."});
+  t.add({"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, CmdShutdown, g, "[NOSAVE | SAVE] [NOW] [FORCE]",
+         "Stops the server, saving a snapshot first when save points are set (or SAVE); a failed save keeps it running unless FORCE."});
+  t.add({"save", 1, kAdmin | kNoMulti, 0, 0, 0, CmdSave, g, "", "Writes an RDB snapshot to dir/dbfilename and waits for it (clients keep being served)."});
+  t.add({"bgsave", -1, kAdmin, 0, 0, 0, CmdBgsave, g, "[SCHEDULE]",
+         "Writes an RDB snapshot in the background; SCHEDULE queues one behind a save already running."});
+  t.add({"lastsave", 1, kFast, 0, 0, 0, CmdLastsave, g, "", "Returns the unix time of the last successful snapshot."});
 }
 
 }  // namespace shardcache::commands

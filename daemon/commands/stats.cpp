@@ -47,6 +47,7 @@ void server_cron(ServerState& s) {
   using namespace std::chrono;
   int64_t now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
   s.ops.sample(total_commands(s), now);
+  if (s.persister) s.persister->cron();
 }
 
 }  // namespace shardcache::commands

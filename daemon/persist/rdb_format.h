@@ -71,6 +71,7 @@ class RdbEncoder {
 /// default); a longer one is refused before anything is allocated.
 inline constexpr uint64_t kMaxLzfLength = 512ULL * 1024 * 1024;
 
+
 /// Where and why a file could not be read.
 struct RdbError {
   size_t offset = 0;  ///< byte offset of the item (or field) that is wrong

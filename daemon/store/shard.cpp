@@ -141,6 +141,11 @@ void Shard::volatile_remove(Entry* e) {
 }
 
 Entry* Shard::set_expire_locked(Entry* e, int64_t expire_ms) {
+  count_change_locked();
+  return apply_expire_locked(e, expire_ms);
+}
+
+Entry* Shard::apply_expire_locked(Entry* e, int64_t expire_ms) {
   if (expire_ms != 0 && !e->has_ttl_block()) {
     // EXPIRE is not refused for memory: make what room the policy can, then move.
     size_t grow = entry_alloc_size(e->klen(), e->vlen(), true) - entry_bytes_of(e);
@@ -187,7 +192,7 @@ Entry* Shard::find_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
     }
   }
   if (e && e->expired(now_ms)) {
-    erase_locked(e);
+    remove_locked(e);
     ++stats_.expired;
     return nullptr;
   }
@@ -218,6 +223,11 @@ void Shard::unlink_locked(Entry* e) {
 }
 
 void Shard::erase_locked(Entry* e) {
+  count_change_locked();
+  remove_locked(e);
+}
+
+void Shard::remove_locked(Entry* e) {
   unlink_locked(e);
   free_entry(e);
   publish_used();
@@ -316,9 +326,10 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
     index_.insert(e);
   }
   lru_link_front(e);
-  if (expire_ms) e = set_expire_locked(e, expire_ms);  // e has its TTL block: it does not move
+  if (expire_ms) e = apply_expire_locked(e, expire_ms);  // e has its TTL block: it does not move
   if (!marks_.empty()) note_created_locked(e);
   if (budget_ && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
+  count_change_locked();
   publish_used();
   return e;
 }
@@ -349,9 +360,10 @@ Entry* Shard::overwrite_in_place_locked(Entry* e, std::string_view value, int64_
     lru_unlink(e);
     lru_link_front(e);
   }
-  if (expire_ms != 0 || e->vol_idx() != kNotVolatile) set_expire_locked(e, expire_ms);  // never moves here
+  if (expire_ms != 0 || e->vol_idx() != kNotVolatile) apply_expire_locked(e, expire_ms);  // never moves here
   else if (e->has_ttl_block()) e->set_expire(0);
   if (!marks_.empty()) note_created_locked(e);
+  count_change_locked();
   publish_used();
   return e;
 }
@@ -365,6 +377,7 @@ Entry* Shard::resize_value_locked(Entry* e, size_t new_len) {
   Entry* n = relocate_locked(e, new_len, false);
   if (!n) return nullptr;
   touch_locked(n);  // a write is a use
+  count_change_locked();
   publish_used();
   return n;
 }
@@ -378,7 +391,7 @@ size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry*
       reap_locked(victim, *m);  // already invalidated: counts for the invalidation, not as evicted
       continue;
     }
-    erase_locked(victim);
+    remove_locked(victim);
     ++stats_.evicted;
     ++n;
   }
@@ -393,7 +406,7 @@ size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
       if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(e)) {
         reap_locked(e, *m);  // counts as expired or invalidated by the mark's start time
       } else {
-        erase_locked(e);
+        remove_locked(e);
         ++stats_.expired;
       }
       ++deleted;
@@ -403,6 +416,7 @@ size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
 }
 
 void Shard::clear_locked() {
+  count_change_locked(table_.size());
   for (uint32_t h = lru_head_; h;) {
     Entry* e = at(h);
     h = e->older;

@@ -60,7 +60,7 @@ class Shard {
   /// Reallocates `e` for a value of new_len bytes keeping min(old,new) bytes of its value;
   /// returns the moved entry (or nullptr on OOM, leaving `e` intact).
   Entry* resize_value_locked(Entry* e, size_t new_len);
-  /// Deletes `e`.
+  /// Deletes `e` (a command's delete: counts as a change; expiry and eviction do not).
   void erase_locked(Entry* e);
   /// Sets or clears (0) the expiry of `e`. Returns the entry, which moves (like
   /// resize_value_locked, keeping its tags and index position) the first time an entry created
@@ -95,6 +95,17 @@ class Shard {
   void prefetch_use(const Entry* e, std::string_view key) const;
 
   size_t size_locked() const { return table_.size(); }
+  /// Appends to `out` at most `max` entries in key order, those after `*after` when given (all
+  /// from the first otherwise), expired or invalidated ones included (filter with
+  /// visible_locked). Returns true when no entry follows: a snapshot walks a shard in slices
+  /// this way, taking the lock once a slice, and sees each key at most once.
+  bool collect_ordered_locked(const std::string* after, size_t max, std::vector<Entry*>& out) const {
+    return index_.collect_prefix({}, after, max, out);
+  }
+  /// Writes to this shard's keys so far (sets, deletes, expiry changes, keys removed by
+  /// INVALIDATE or FLUSH), for INFO's rdb_changes_since_last_save and the save points. Expiry
+  /// and eviction are not changes, as in Redis. Readable without the lock.
+  uint64_t changes() const { return changes_.load(std::memory_order_relaxed); }
   size_t volatile_count_locked() const { return volatile_.size(); }
   HashTable& table_locked() { return table_; }
   ShardStats& stats_locked() { return stats_; }
@@ -178,6 +189,11 @@ class Shard {
   Entry* sieve_victim_locked();
   void unlink_locked(Entry* e);
   void unlink_but_index_locked(Entry* e);
+  /// erase_locked without counting a change (lazy and active expiry, eviction, reaping).
+  void remove_locked(Entry* e);
+  Entry* apply_expire_locked(Entry* e, int64_t expire_ms);
+  /// Only ever written under the lock: a plain load and store, no locked instruction.
+  void count_change_locked(uint64_t n = 1) { changes_.store(changes_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
   /// xorshift64*: cheap, per shard, no global state.
   uint64_t next_rand() {
     rng_ ^= rng_ >> 12;
@@ -217,6 +233,7 @@ class Shard {
   std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
   std::vector<Entry*> batch_, dead_;               // scratch for reclaim steps
   std::atomic<size_t> published_used_{0};
+  std::atomic<uint64_t> changes_{0};      // count_change_locked
   size_t over_share_ = 0;      // bytes over budget_ last reported to the store
   Store* store_ = nullptr;
 };

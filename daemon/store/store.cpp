@@ -132,6 +132,12 @@ StoreStats Store::stats() {
   return t;
 }
 
+uint64_t Store::changes() const {
+  uint64_t n = 0;
+  for (const auto& s : shards_) n += s->changes();
+  return n;
+}
+
 void Store::reset_stats() {
   for (auto& s : shards_) {
     std::lock_guard g(s->mutex());

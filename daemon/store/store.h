@@ -63,6 +63,8 @@ class Store {
   size_t cron_step(int64_t now_ms, int budget_us);
 
   StoreStats stats();
+  /// Sum of Shard::changes(): writes to the keyspace since start (lock-free, approximate).
+  uint64_t changes() const;
   void reset_stats();
   /// Counts one INVALIDATE / INVALIDATETAG call (InvalidationJob does it).
   void count_invalidation_call() { invalidation_calls_.fetch_add(1, std::memory_order_relaxed); }

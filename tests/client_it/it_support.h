@@ -92,7 +92,7 @@ class Daemon {
   uint16_t port() const { return port_; }
   void start() {
     const std::string bin = env("SHARDCACHED");
-    std::vector<std::string> args{bin, "--bind", "127.0.0.1", "--port", std::to_string(port_), "--http-port", "0",
+    std::vector<std::string> args{bin, "--bind", "127.0.0.1", "--port", std::to_string(port_), "--http-port", "0", "--save", "",
                                   "--threads", "1"};
     args.insert(args.end(), extra_.begin(), extra_.end());
     std::vector<char*> argv;  // built before fork: the child may only exec

@@ -6,6 +6,7 @@ IT_PASS=0
 IT_FAIL=0
 IT_PIDS=()
 IT_LOGS=()
+IT_DIRS=()
 SHARDCACHED=${SHARDCACHED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/daemon/shardcached}
 PY=/usr/bin/python3   # Debian's python (sees python3-redis); the python3 on PATH does not
 
@@ -31,7 +32,11 @@ start_daemon() {
   SC_PORT=$(free_port)
   SC_HTTP_PORT=$(free_port)
   SC_LOG=$(mktemp /tmp/shardcached-it.XXXXXX.log)
-  ${SC_WRAP:-} "$SHARDCACHED" --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" "$@" >"$SC_LOG" 2>&1 &
+  # No save points and a directory of its own: a test daemon never writes or loads a snapshot
+  # unless the test asks (its own --save / --dir come later and win).
+  SC_DIR=$(mktemp -d /tmp/shardcached-it.XXXXXX.dir)
+  IT_DIRS+=("$SC_DIR")
+  ${SC_WRAP:-} "$SHARDCACHED" --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" --save "" --dir "$SC_DIR" "$@" >"$SC_LOG" 2>&1 &
   SC_PID=$!
   IT_PIDS+=("$SC_PID")
   IT_LOGS+=("$SC_LOG")
@@ -54,6 +59,7 @@ stop_daemon() {
 it_cleanup() {
   local p
   for p in "${IT_PIDS[@]}"; do stop_daemon "$p"; done
+  [ "${#IT_DIRS[@]}" -gt 0 ] && rm -rf "${IT_DIRS[@]}"
   [ "$IT_FAIL" -eq 0 ] && rm -f "${IT_LOGS[@]}"
 }
 trap it_cleanup EXIT

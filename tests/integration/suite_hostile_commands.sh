@@ -150,15 +150,15 @@ healthy "failed-auth probes"
 # --- --bind forms: ::1 serves (and ::1 is loopback for protected mode); several addresses or an
 # unknown name are refused with a reason (exit 2)
 V6_PORT=$(free_port)
-"$SHARDCACHED" --bind ::1 --port "$V6_PORT" --http-port 0 >/dev/null 2>&1 &
+"$SHARDCACHED" --bind ::1 --port "$V6_PORT" --save "" --http-port 0 >/dev/null 2>&1 &
 V6_PID=$!; IT_PIDS+=("$V6_PID")
 v6=""; for _ in $(seq 1 100); do v6=$(timeout 2 redis-cli -h ::1 -p "$V6_PORT" ping 2>/dev/null) && [ "$v6" = PONG ] && break; sleep 0.05; done
 expect_eq "--bind ::1 answers PING (no password, protected mode on)" "$v6" "PONG"
 stop_daemon "$V6_PID"
-out=$(timeout 5 "$SHARDCACHED" --bind "127.0.0.1 ::1" --port 0 --http-port 0 2>&1); rc=$?
+out=$(timeout 5 "$SHARDCACHED" --bind "127.0.0.1 ::1" --port 0 --save "" --http-port 0 2>&1); rc=$?
 expect_eq "--bind with two addresses exits 2" "$rc" "2"
 echo "$out" | grep -q "one address only" && pass "--bind with two addresses says why" || fail "two-address message" "$out"
-out=$(timeout 5 "$SHARDCACHED" --bind nosuchhost.invalid --port 0 --http-port 0 2>&1); rc=$?
+out=$(timeout 5 "$SHARDCACHED" --bind nosuchhost.invalid --port 0 --save "" --http-port 0 2>&1); rc=$?
 expect_eq "--bind with an unknown name exits 2" "$rc" "2"
 
 finish

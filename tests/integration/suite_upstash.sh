@@ -69,7 +69,7 @@ stop_daemon
 # --- protected mode: a non-loopback bind without a password refuses to start and says how to fix it
 PM_LOG=$(mktemp /tmp/shardcached-pm.XXXXXX.log)
 for bind in 0.0.0.0 127.0.0.2; do
-  timeout 5 "$SHARDCACHED" --bind "$bind" --port "$(free_port)" --http-port "$(free_port)" >"$PM_LOG" 2>&1
+  timeout 5 "$SHARDCACHED" --bind "$bind" --port "$(free_port)" --save "" --http-port "$(free_port)" >"$PM_LOG" 2>&1
   rc=$?
   expect_eq "protected mode: --bind $bind without a password exits 1" "$rc" "1"
   grep -q "refusing to start.*no --requirepass is set (protected mode).*Set a password, or bind 127.0.0.1" "$PM_LOG" \
@@ -77,7 +77,7 @@ for bind in 0.0.0.0 127.0.0.2; do
 done
 # With a password it starts on that address (127.0.0.2: loopback, but not 127.0.0.1), REST included.
 PM_PORT=$(free_port); PM_HTTP=$(free_port)
-"$SHARDCACHED" --bind 127.0.0.2 --port "$PM_PORT" --http-port "$PM_HTTP" --requirepass pw2 >"$PM_LOG" 2>&1 &
+"$SHARDCACHED" --bind 127.0.0.2 --port "$PM_PORT" --save "" --http-port "$PM_HTTP" --requirepass pw2 >"$PM_LOG" 2>&1 &
 PM_PID=$!; IT_PIDS+=("$PM_PID")
 ok=0; for _ in $(seq 1 100); do
   [ "$(curl -s -m 1 "http://127.0.0.2:$PM_HTTP/healthz" | head -c 15)" = '{"status":"ok",' ] && { ok=1; break; }
@@ -92,7 +92,7 @@ stop_daemon "$PM_PID"
 
 # --- --http-port 0 disables HTTP; RESP still serves
 OFF_PORT=$(free_port)
-"$SHARDCACHED" --bind 127.0.0.1 --port "$OFF_PORT" --http-port 0 >"$PM_LOG" 2>&1 &
+"$SHARDCACHED" --bind 127.0.0.1 --port "$OFF_PORT" --save "" --http-port 0 >"$PM_LOG" 2>&1 &
 OFF_PID=$!; IT_PIDS+=("$OFF_PID")
 wait_port "$OFF_PORT" && expect_eq "--http-port 0: RESP serves" "$(timeout 5 redis-cli -p "$OFF_PORT" ping)" "PONG"
 ! grep -q "HTTP (Upstash REST" "$PM_LOG" && pass "--http-port 0: no HTTP listener" || fail "--http-port 0 started HTTP"

@@ -46,7 +46,7 @@ measure() {
     "$REDIS" --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$TMP/$name.log" 2>&1 &
     marker=redis_version
   else
-    "$BIN" --bind 127.0.0.1 --port "$port" --http-port 0 --maxmemory 0 ${EXTRA_ARGS:-} >"$TMP/$name.log" 2>&1 &
+    "$BIN" --bind 127.0.0.1 --port "$port" --save "" --http-port 0 --maxmemory 0 ${EXTRA_ARGS:-} >"$TMP/$name.log" 2>&1 &
     marker=shardcache_version
   fi
   pid=$!

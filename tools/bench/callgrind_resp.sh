@@ -27,7 +27,7 @@ sc_install_pkgs valgrind redis-server redis-tools || exit 1
 [ -x "$SC_BIN" ] || [ "$TARGET" = redis ] || { echo "callgrind_resp: no daemon at $SC_BIN (run tools/bench/resp_bench.sh once to build it)"; exit 1; }
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 case "$TARGET" in
-  shardcached) CMD=("$SC_BIN" --bind 127.0.0.1 --port "$PORT" --http-port 0 --threads "${CG_THREADS:-1}" --loglevel warn) ;;
+  shardcached) CMD=("$SC_BIN" --bind 127.0.0.1 --port "$PORT" --save "" --http-port 0 --threads "${CG_THREADS:-1}" --loglevel warn) ;;
   redis) CMD=(redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no) ;;
   *) echo "usage: $0 [shardcached|redis] [out-dir]"; exit 2 ;;
 esac

@@ -33,7 +33,7 @@ rm -f "$log"
 
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 DLOG=$(mktemp /tmp/client_bench_daemon.XXXXXX.log)
-"$BUILD/daemon/shardcached" --bind 127.0.0.1 --port "$PORT" --http-port 0 --threads "${BENCH_SERVER_THREADS:-2}" >"$DLOG" 2>&1 &
+"$BUILD/daemon/shardcached" --bind 127.0.0.1 --port "$PORT" --save "" --http-port 0 --threads "${BENCH_SERVER_THREADS:-2}" >"$DLOG" 2>&1 &
 DPID=$!
 cleanup() {
   kill -TERM "$DPID" 2>/dev/null || true

@@ -11,7 +11,7 @@ cpu() { awk '{ print $14 + $15 }' /proc/$1/stat; }
 TCK=$(getconf CLK_TCK)
 for bin in "$@"; do
   port=$(free_port); hport=$(free_port)
-  "$bin" --bind 127.0.0.1 --port "$port" --http-port "$hport" --threads 2 --maxmemory 2gb >/dev/null 2>&1 &
+  "$bin" --bind 127.0.0.1 --port "$port" --save "" --http-port "$hport" --threads 2 --maxmemory 2gb >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
   [ "$(redis-cli -p "$port" info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')" = "$pid" ] || { echo "port not ours"; kill $pid; exit 1; }

@@ -103,7 +103,7 @@ def start_server(kind, policy, budget, port, log):
         marker = b"redis_version"
     else:
         argv = [os.environ.get("SHARDCACHED", os.path.join(ROOT, "build/daemon/shardcached")), "--bind", "127.0.0.1",
-                "--port", str(port), "--http-port", "0", "--maxmemory", str(budget), "--maxmemory-policy", policy]
+                "--port", str(port), "--http-port", "0", "--save", "", "--maxmemory", str(budget), "--maxmemory-policy", policy]
         marker = b"shardcache_version"
     proc = subprocess.Popen(argv, stdout=log, stderr=log)
     for _ in range(100):

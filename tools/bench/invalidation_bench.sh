@@ -21,7 +21,7 @@ wait_port() {
 RPORT=$(free_port); SPORT=$(free_port); HPORT=$(free_port)
 redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/tmp/inv-bench-redis.log 2>&1 &
 RPID=$!
-"$BUILD/daemon/shardcached" --port "$SPORT" --http-port "$HPORT" --threads "$THREADS" --maxmemory 2gb >/tmp/inv-bench-sc.log 2>&1 &
+"$BUILD/daemon/shardcached" --port "$SPORT" --save "" --http-port "$HPORT" --threads "$THREADS" --maxmemory 2gb >/tmp/inv-bench-sc.log 2>&1 &
 SPID=$!
 trap 'kill $RPID $SPID 2>/dev/null; wait $RPID $SPID 2>/dev/null || true' EXIT
 wait_port "$RPORT" && wait_port "$SPORT"

@@ -61,7 +61,7 @@ for round in $(seq 1 "$ROUNDS"); do
     case $server in
       redis) redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no >"$WORK/$server.log" 2>&1 & ;;
       floor) "$FLOOR" "$port" 1 >"$WORK/$server.log" 2>&1 & ;;
-      sc-t*) "$SC_BIN" --bind 127.0.0.1 --port "$port" --http-port 0 --threads "${server#sc-t}" --loglevel warn >"$WORK/$server.log" 2>&1 & ;;
+      sc-t*) "$SC_BIN" --bind 127.0.0.1 --port "$port" --save "" --http-port 0 --threads "${server#sc-t}" --loglevel warn >"$WORK/$server.log" 2>&1 & ;;
     esac
     PID=$!
     wait_port "$port" || { echo "pipeline1_floor: $server did not start"; cat "$WORK/$server.log"; exit 1; }

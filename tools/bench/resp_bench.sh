@@ -96,7 +96,7 @@ PORT=$(free_port)
 start_server redis redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no --daemonize no
 for t in $THREADS; do
   PORT=$(free_port)
-  start_server "sc-t$t" "$SC_BIN" --bind 127.0.0.1 --port "$PORT" --http-port 0 --threads "$t" --loglevel warn
+  start_server "sc-t$t" "$SC_BIN" --bind 127.0.0.1 --port "$PORT" --save "" --http-port 0 --threads "$t" --loglevel warn
 done
 
 ALL_CPUS="0-$((NCPU - 1))"

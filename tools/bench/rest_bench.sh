@@ -27,7 +27,7 @@ done
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 WORK=$(mktemp -d /tmp/rest-bench.XXXXXX)
 PORT=$(free_port); HTTP=$(free_port)
-"$BIN" --bind 127.0.0.1 --port "$PORT" --http-port "$HTTP" --threads "$THREADS" --requirepass "$TOKEN" \
+"$BIN" --bind 127.0.0.1 --port "$PORT" --save "" --http-port "$HTTP" --threads "$THREADS" --requirepass "$TOKEN" \
   --maxmemory 1gb --loglevel warn >"$WORK/daemon.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT

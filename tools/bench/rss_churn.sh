@@ -28,7 +28,7 @@ for b in "${BUDGETS[@]}"; do
   bytes=$(to_bytes "$b")
   port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
   log=$(mktemp /tmp/rss_churn.XXXXXX.log)
-  "$BIN" --bind 127.0.0.1 --port "$port" --http-port 0 --maxmemory "$b" ${EXTRA_ARGS:-} >"$log" 2>&1 &
+  "$BIN" --bind 127.0.0.1 --port "$port" --save "" --http-port 0 --maxmemory "$b" ${EXTRA_ARGS:-} >"$log" 2>&1 &
   pid=$!
   ok=0
   for _ in $(seq 1 100); do

@@ -11,7 +11,7 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 for round in $(seq 1 "$ROUNDS"); do
   for bin in "$@"; do
     port=$(free_port); hport=$(free_port)
-    "$bin" --port "$port" --http-port "$hport" --threads 2 --maxmemory 2gb >/dev/null 2>&1 &
+    "$bin" --port "$port" --save "" --http-port "$hport" --threads 2 --maxmemory 2gb >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
     rps=$(timeout 300 redis-benchmark -p "$port" -t set -n 2000000 -r 1000000 -d 60 -c 50 -P "${PIPELINE:-16}" --csv | tail -1 | cut -d, -f2 | tr -d '"')
