@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tools/fuzz.sh HOURS: a long fuzzing run (not part of tools/test, whose fuzz pass is 30 s per
 # target). Builds the libFuzzer targets as tools/test does (clang-14, build-fuzz/, ASan+UBSan),
-# then runs each target in turn for HOURS / 4 (HOURS is the total, split evenly across the four
-# targets: fuzz_request_parser, fuzz_reply_reader, fuzz_http_request, fuzz_glob). Each target
+# then runs each target in turn for HOURS / 5 (HOURS is the total, split evenly across the five
+# targets: fuzz_request_parser, fuzz_reply_reader, fuzz_http_request, fuzz_glob, fuzz_rdb_loader). Each target
 # works on a persistent corpus, ${FUZZ_CORPUS:-$HOME/.cache/shardcache-fuzz}/<corpus>, seeded
 # from tests/fuzz/corpus/ (the checked-in corpus is never modified), so runs build on each other.
 # A crash is kept in <corpus dir>/artifacts/ and the target is restarted for its remaining time
@@ -15,7 +15,7 @@ cd "$SC_ROOT"
 
 hours=${1:-}
 awk -v h="$hours" 'BEGIN { exit !(h + 0 > 0) }' || { echo "usage: tools/fuzz.sh HOURS (total, e.g. 0.05 or 2)"; exit 2; }
-targets="fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_request:http fuzz_glob:glob"
+targets="fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_request:http fuzz_glob:glob fuzz_rdb_loader:rdb"
 if [ -n "${FUZZ_TARGETS:-}" ]; then
   chosen=""
   for pair in $targets; do
@@ -32,7 +32,7 @@ mkdir -p "$store/artifacts"
 
 sc_install_pkgs clang-14 libfuzzer-14-dev libclang-rt-14-dev $SC_BUILD_PKGS || exit 1
 echo "== fuzz build (clang-14, libFuzzer, ASan+UBSan) in build-fuzz/"
-CXX=clang++-14 SC_TARGETS="tests/fuzz/fuzz_request_parser tests/fuzz/fuzz_reply_reader tests/fuzz/fuzz_http_request tests/fuzz/fuzz_glob" \
+CXX=clang++-14 SC_TARGETS="tests/fuzz/fuzz_request_parser tests/fuzz/fuzz_reply_reader tests/fuzz/fuzz_http_request tests/fuzz/fuzz_glob tests/fuzz/fuzz_rdb_loader" \
   sc_build build-fuzz --buildtype=debugoptimized -Dfuzz=true -Djemalloc=false || exit 1
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}

@@ -433,7 +433,10 @@ bool RdbDecoder::header(RdbError& err) {
 bool RdbDecoder::next(RdbItem& item, RdbError& err, bool decode) {
   item = RdbItem{};
   item.offset = done_ ? end_offset_ : pos_;
-  if (done_) return true;  // End again
+  if (done_) {  // End again
+    item.type = kOpEof;
+    return true;
+  }
   RdbCursor c(data_, pos_, err);
   bool prefixed = false;  // an expiry, IDLE or FREQ was read: a key must follow
   for (;;) {

@@ -116,9 +116,10 @@ class RdbDecoder {
   int version() const { return version_; }
   /// The next item. False with `err` set when the file is malformed or truncated (an item may
   /// not run past the end of the data), never reading outside `data`. After End, further calls
-  /// return End again. `decode` false walks over a StringKey without decompressing or
-  /// materialising it (key and value are then empty) — for a quick pass that only finds
-  /// item boundaries.
+  /// return End again. `decode` false walks over a StringKey or OtherKey without decompressing
+  /// or materialising it (key and value are then empty; AUX fields are still decoded) — for a
+  /// quick pass that only finds item boundaries. An expiry, IDLE or FREQ must be followed by a
+  /// key (Redis writes them only there); before any other opcode it is an error.
   bool next(RdbItem& item, RdbError& err, bool decode = true);
   /// Byte offset of the next item.
   size_t offset() const { return pos_; }

@@ -16,7 +16,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 passed=0
 failed=0
-for pair in fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_request:http fuzz_glob:glob; do
+for pair in fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_request:http fuzz_glob:glob fuzz_rdb_loader:rdb; do
   target=${pair%%:*}
   corpus=${pair##*:}
   bin=$(find "$build" -type f -name "$target" -perm -u+x 2>/dev/null | head -n 1)
