@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
       if (final_save.joinable()) final_save.join();
       final_save = std::thread([&] {
         std::string err;
-        if (persister.save_for_shutdown(false, false, err)) server.stop();
+        if (persister.save_for_shutdown(false, false, err)) asio::post(server.context(0), [&server] { server.stop(); });
         else spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
         saving = false;
       });
