@@ -239,8 +239,17 @@ void CmdDbsize(CmdContext& ctx, Args, ReplySink& out) {
 void CmdFlush(CmdContext& ctx, Args args, ReplySink& out) {
   if (args.size() > 2) return out.error(kErrSyntax);
   if (args.size() == 2 && !iequals(args[1], "sync") && !iequals(args[1], "async")) return out.error(kErrSyntax);
-  AllShardsLock lock(ctx);
-  for (size_t i = 0; i < ctx.store().shard_count(); ++i) ctx.store().shard(i).clear_locked();
+  {
+    AllShardsLock lock(ctx);
+    for (size_t i = 0; i < ctx.store().shard_count(); ++i) ctx.store().shard(i).clear_locked();
+  }
+  // As Redis 7.0's FLUSHALL: with save points set, save the empty keyspace at once, so a crash
+  // does not bring the flushed keys back (not inside EXEC, which holds every shard lock).
+  auto* p = ctx.server.persister;
+  if (iequals(args[0], "flushall") && p && !ctx.all_locked && p->would_save_on_shutdown(false, false)) {
+    std::string err;
+    p->save(err);  // a failure is logged; FLUSHALL still succeeded
+  }
   out.simple("OK");
 }
 

@@ -171,6 +171,18 @@ TEST_CASE("SHUTDOWN saves when save points are set or SAVE is given") {
   CHECK(fs::exists(h2.file()));
 }
 
+TEST_CASE("FLUSHALL with save points saves the empty keyspace") {
+  PHarness h("3600 1");
+  CHECK(h.Run({"set", "a", "1"}).ok());
+  CHECK(h.Run({"save"}).ok());
+  CHECK(h.Run({"flushall"}).ok());
+  shardcache::store::Store fresh(8);
+  auto r = load_into(fresh, h.file());
+  REQUIRE(r.ok);
+  CHECK(r.loaded == 0);
+  CHECK(has_line(h.info(), "rdb_saves:2"));
+}
+
 TEST_CASE("a save point starts a background save when its time and changes have come") {
   PHarness h("1 2");
   CHECK(h.Run({"set", "a", "1"}).ok());
