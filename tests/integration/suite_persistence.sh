@@ -104,6 +104,8 @@ RC "$REF_PORT" RPUSH l a b >/dev/null
 RC "$REF_PORT" SADD s a >/dev/null
 RC "$REF_PORT" ZADD z 1 a >/dev/null
 expect_eq "reference SAVE" "$(RC "$REF_PORT" SAVE)" OK
+M=$(mktemp -d /tmp/shardcached-it.XXXXXX.dir); IT_DIRS+=("$M")
+timeout 20 redis-cli -h 127.0.0.1 -p "$REF_PORT" --rdb "$M/dump.rdb" >/dev/null 2>&1
 stop_ref
 sleep 1.6
 start_daemon --dir "$R" || exit 1
@@ -121,6 +123,11 @@ log=$(mktemp /tmp/shardcached-it.XXXXXX.log); IT_LOGS+=("$log")
   --rdb-skip-unsupported-types no >"$log" 2>&1 &
 wait_exit $!; expect_eq "skip-unsupported no: exit 1" "$WAIT_RC" 1
 grep -q "offset" "$log" && pass "skip-unsupported no: error names offset" || fail "error names offset" "$(tail -2 "$log")"
+
+start_daemon --dir "$M" || exit 1
+expect_eq "redis-cli --rdb file: lzf" "$(RC "$SC_PORT" GET lzf)" "$big"
+expect_eq "redis-cli --rdb file: bigint" "$(RC "$SC_PORT" GET bigint)" 123456789012345678901234567890
+stop_daemon
 
 # --- 5. corrupt / truncated file ---
 C=$(mktemp -d /tmp/shardcached-it.XXXXXX.dir); IT_DIRS+=("$C")
@@ -148,6 +155,32 @@ expect_eq "BGSAVE" "$(RC "$SC_PORT" BGSAVE)" "Background saving started"
 for i in $(seq 1 50); do [ "$(info_field "$SC_PORT" rdb_bgsave_in_progress)" == 0 ] && break; sleep 0.1; done
 expect_eq "rdb_last_bgsave_status" "$(info_field "$SC_PORT" rdb_last_bgsave_status)" ok
 [ "$(info_field "$SC_PORT" rdb_saves)" -gt "$saves" ] && pass "rdb_saves moved" || fail "rdb_saves moved"
+# gen_pipe N FILE: N SETs (15-byte keys, 100-byte values) in RESP for redis-cli --pipe.
+gen_pipe() {
+  $PY - "$1" "$2" <<'PYEOF'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+v = b"v" * 100
+with open(path, "wb") as f:
+    f.write(b"".join(b"*3\r\n$3\r\nSET\r\n$15\r\nkey:%011d\r\n$100\r\n%s\r\n" % (i, v) for i in range(n)))
+PYEOF
+}
+PIPE=$(mktemp /tmp/shardcached-it.XXXXXX.resp); IT_LOGS+=("$PIPE")
+gen_pipe 300000 "$PIPE"
+timeout 60 redis-cli -h 127.0.0.1 -p "$SC_PORT" --pipe <"$PIPE" >/dev/null 2>&1
+expect_eq "--pipe loaded 300k keys" "$(RC "$SC_PORT" DBSIZE)" 300001
+[ "$(info_field "$SC_PORT" rdb_changes_since_last_save)" -ge 300000 ] && pass "rdb_changes_since_last_save counts writes" || fail "rdb_changes_since_last_save"
+# One connection, back to back, so the three replies see the same running save (redis-cli prints
+# a blank line after an error reply: dropped).
+mapfile -t rr < <(printf 'BGSAVE\nBGSAVE\nBGSAVE SCHEDULE\n' | RC "$SC_PORT" 2>&1 | grep -v '^$')
+r1=${rr[0]:-}; r2=${rr[1]:-}; r3=${rr[2]:-}; ip=$(info_field "$SC_PORT" rdb_bgsave_in_progress)
+expect_eq "BGSAVE (big)" "$r1" "Background saving started"
+expect_eq "BGSAVE while one runs" "$r2" "ERR Background save already in progress"
+expect_eq "rdb_bgsave_in_progress:1" "$ip" 1
+expect_eq "BGSAVE SCHEDULE while one runs" "$r3" "Background saving scheduled"
+for i in $(seq 1 300); do [ "$(info_field "$SC_PORT" rdb_bgsave_in_progress)" == 0 ] && break; sleep 0.1; done
+for i in $(seq 1 300); do grep -c "Background saving started" "$SC_LOG" | grep -q '^[4-9]' && [ "$(info_field "$SC_PORT" rdb_bgsave_in_progress)" == 0 ] && break; sleep 0.1; done
+expect_eq "scheduled BGSAVE ran after" "$(grep -c 'Background saving terminated with success' "$SC_LOG")" 4
 ls=$(RC "$SC_PORT" LASTSAVE); now=$(date +%s)
 [ $((now - ls)) -le 5 ] && pass "LASTSAVE recent" || fail "LASTSAVE" "$ls vs $now"
 stop_daemon
@@ -163,5 +196,24 @@ RC "$SC_PORT" SET k v >/dev/null
 RC "$SC_PORT" SHUTDOWN SAVE >/dev/null 2>&1
 wait_exit "$SC_PID"
 [ -s "$SC_DIR/dump.rdb" ] && pass "SHUTDOWN SAVE writes dump.rdb" || fail "SHUTDOWN SAVE writes dump.rdb"
+
+# --- 8. failing disk: the --dir directory is removed while the daemon runs ---
+start_daemon --save "3600 1" || exit 1
+RC "$SC_PORT" SET k v >/dev/null
+rm -rf "$SC_DIR"
+RC "$SC_PORT" BGSAVE >/dev/null
+for i in $(seq 1 50); do [ "$(info_field "$SC_PORT" rdb_last_bgsave_status)" == err ] && break; sleep 0.1; done
+expect_eq "failing disk: rdb_last_bgsave_status" "$(info_field "$SC_PORT" rdb_last_bgsave_status)" err
+out=$(RC "$SC_PORT" SET k2 v 2>&1)
+grep -q "^MISCONF .*unable to persist to disk" <<<"$out" && pass "failing disk: SET gets MISCONF" || fail "SET gets MISCONF" "$out"
+expect_eq "failing disk: SHUTDOWN refused" "$(RC "$SC_PORT" SHUTDOWN 2>&1)" "ERR Errors trying to SHUTDOWN. Check logs."
+expect_eq "failing disk: still running after SHUTDOWN" "$(RC "$SC_PORT" PING)" PONG
+kill -TERM "$SC_PID"
+for i in $(seq 1 40); do grep -q "can't exit" "$SC_LOG" && break; sleep 0.05; done
+expect_eq "failing disk: still running after SIGTERM" "$(RC "$SC_PORT" PING)" PONG
+grep -q "Error trying to save the DB, can't exit" "$SC_LOG" && pass "failing disk: log says it cannot exit" || fail "log says it cannot exit"
+RC "$SC_PORT" CONFIG SET save "" >/dev/null
+RC "$SC_PORT" SHUTDOWN >/dev/null 2>&1
+wait_exit "$SC_PID"; expect_eq "failing disk: SHUTDOWN after CONFIG SET save ''" "$WAIT_RC" 0
 
 finish
