@@ -76,7 +76,8 @@ std::string apply_persistence_flags(Config& cfg, const std::string& save, const 
   cfg.stop_writes_on_bgsave_error = v[2];
   cfg.rdb_skip_unsupported_types = v[3];
   cfg.rdb_start_empty_on_error = v[4];
-  if (const auto* p = shardcache::make_config_registry(cfg, nullptr).find("save"); p) {
+  const auto registry = shardcache::make_config_registry(cfg, nullptr);  // outlives the param it finds
+  if (const auto* p = registry.find("save"); p) {
     if (std::string err = p->set(save); !err.empty()) return "--save: " + err;
   }
   if (cfg.dbfilename.empty() || cfg.dbfilename.find('/') != std::string::npos)
