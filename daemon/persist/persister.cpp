@@ -148,14 +148,19 @@ void Persister::start_bgsave_locked() {
     SnapshotResult r = write(true);
     std::lock_guard g(mu_);
     bg_result_ = std::move(r);
+    finish_bgsave_locked();  // the status is whole before bg_running_ drops
     bg_running_ = false;
   });
 }
 
-// Collects a finished BGSAVE's result (mu_ held).
+// Joins a finished BGSAVE's thread (mu_ held; the thread has done its last locked step).
 void Persister::reap_locked() {
   if (bg_running_ || !bg_.joinable()) return;
   bg_.join();
+}
+
+// Records a BGSAVE's result (mu_ held, on the save's own thread).
+void Persister::finish_bgsave_locked() {
   last_bgsave_time_sec_ = (store::unix_ms() - bg_start_ms_) / 1000;
   if (bg_result_.ok) {
     spdlog::info("Background saving terminated with success ({} keys, {} bytes)", bg_result_.keys, bg_result_.bytes);

@@ -78,6 +78,7 @@ class Persister {
   SnapshotResult write(bool background);
   void start_bgsave_locked();
   void reap_locked();
+  void finish_bgsave_locked();
   void update_denied_locked();
   std::vector<SavePoint> save_points() const;
 
