@@ -142,7 +142,7 @@ void load_segment(store::Store& store, std::string_view data, const Segment& seg
 
 /// Walks the whole file without decoding values, handing segments to `q`; checks structure,
 /// types and (at End) the checksum. Fills r's skipped types and AUX facts.
-void walk(std::string_view data, RdbDecoder& dec, const LoadOptions& o, SegmentQueue& q, FirstError& errors,
+void walk(RdbDecoder& dec, const LoadOptions& o, SegmentQueue& q, FirstError& errors,
           LoadResult& r) {
   RdbItem item;
   RdbError err;
@@ -181,7 +181,6 @@ void walk(std::string_view data, RdbDecoder& dec, const LoadOptions& o, SegmentQ
         break;
     }
   }
-  (void)data;
 }
 
 void clear_store(store::Store& store) {
@@ -257,7 +256,7 @@ LoadResult load_snapshot(store::Store& store, const LoadOptions& o) {
       while (auto seg = q.pop())
         if (!errors.failed()) load_segment(store, data, *seg, now, c, errors);
     });
-  walk(data, dec, o, q, errors, r);
+  walk(dec, o, q, errors, r);
   q.close();
   for (auto& t : loaders) t.join();
   if (errors.failed()) {
