@@ -17,8 +17,8 @@ run_badinput() {
   if [ -n "$line" ]; then add_counts "$line"; else fail "$1: badinput.py ran to the end"; fi
 }
 
-# shardcached: a plain one (maxmemory 1gb: a 10 MB value must fit one shard's share of the
-# budget, see docs/testing.md), one with a password, one with --maxclients 2.
+# shardcached: a plain one (maxmemory 1gb, room for the 10 MB round trip beside the other
+# probes), one with a password, one with --maxclients 2.
 start_daemon --maxmemory 1gb || { fail "daemon starts"; finish; exit 1; }
 MAIN_PORT=$SC_PORT MAIN_PID=$SC_PID
 start_daemon --requirepass "$PASSWORD" || { fail "daemon with --requirepass starts"; finish; exit 1; }

@@ -35,7 +35,7 @@ echo "$metrics_out" | sed 's/^/  metrics: /'
 line=$(echo "$metrics_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 if [ -n "$line" ]; then add_counts "$line"; else fail "metrics_check.py ran" "$metrics_out"; fi
 
-# --- RESP auth with --requirepass (issue 7: NOAUTH, WRONGPASS, AUTH forms, HELLO 3 AUTH)
+# --- RESP auth with --requirepass (NOAUTH, WRONGPASS, AUTH forms, HELLO 3 AUTH)
 cli() { timeout 5 redis-cli -p "$SC_PORT" "$@" 2>/dev/null; }
 expect_eq "RESP without AUTH: NOAUTH" "$(cli get k)" "NOAUTH Authentication required."
 expect_eq "RESP AUTH wrong password: WRONGPASS" "$(cli auth wrong)" \

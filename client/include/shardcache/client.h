@@ -135,7 +135,7 @@ class KeyScan {
 class Pipeline {
  public:
   explicit Pipeline(Client& client) : client_(&client) {}
-  /// Adds any command, e.g. add("HSET", "h", "f", 1).
+  /// Adds any command, e.g. add("EXPIRE", "k", 60).
   template <class... A>
   Pipeline& add(const A&... args) { return command({detail::to_arg(args)...}); }
   Pipeline& command(const std::vector<std::string>& args);
