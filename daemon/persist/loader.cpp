@@ -142,7 +142,7 @@ void load_segment(store::Store& store, std::string_view data, const Segment& seg
 
 /// Walks the whole file without decoding values, handing segments to `q`; checks structure,
 /// types and (at End) the checksum. Fills r's skipped types and AUX facts.
-void walk(RdbDecoder& dec, const LoadOptions& o, SegmentQueue& q, FirstError& errors,
+void walk(store::Store& store, size_t file_bytes, RdbDecoder& dec, const LoadOptions& o, SegmentQueue& q, FirstError& errors,
           LoadResult& r) {
   RdbItem item;
   RdbError err;
@@ -169,6 +169,11 @@ void walk(RdbDecoder& dec, const LoadOptions& o, SegmentQueue& q, FirstError& er
         break;
       case RdbItem::Kind::SelectDb:
         db = item.db;
+        break;
+      case RdbItem::Kind::ResizeDb:
+        // Comes before db 0's keys, so before the first segment reaches a loader thread. The hint
+        // is the file's word: a key takes at least 4 bytes of it, which caps a crafted count.
+        if (db == 0 && !seg_has_keys) store.reserve(std::min<uint64_t>(item.keys, file_bytes / 4));
         break;
       case RdbItem::Kind::Aux:
         if (item.key == "redis-ver") r.redis_ver = std::string(item.value);
@@ -256,7 +261,7 @@ LoadResult load_snapshot(store::Store& store, const LoadOptions& o) {
       while (auto seg = q.pop())
         if (!errors.failed()) load_segment(store, data, *seg, now, c, errors);
     });
-  walk(dec, o, q, errors, r);
+  walk(store, map.n, dec, o, q, errors, r);
   q.close();
   for (auto& t : loaders) t.join();
   if (errors.failed()) {

@@ -144,6 +144,15 @@ void HashTable::maybe_grow() {
   }
 }
 
+void HashTable::reserve(size_t n) {
+  if (size_ != 0 || rehashing()) return;
+  size_t target = kInitialBuckets;
+  while (target * kMaxLoad < n) target *= 2;
+  if (target <= t_[0].size()) return;
+  t_[0].assign(target);
+  publish_view();
+}
+
 bool HashTable::maybe_shrink() {
   if (rehashing() || t_[0].size() <= kInitialBuckets || size_ * 8 >= t_[0].size()) return false;
   size_t target = kInitialBuckets;

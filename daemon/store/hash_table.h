@@ -108,6 +108,9 @@ class HashTable {
   bool maybe_shrink();
   /// Move up to `buckets` buckets to the new table (called per operation and by a cron step).
   void rehash_step(size_t buckets);
+  /// Sizes an empty table for `n` entries at once (a snapshot load knows its key count), so that
+  /// filling it never rehashes. Does nothing to a table that holds entries or is rehashing.
+  void reserve(size_t n);
 
   /// Lock-free hints for a lookup of `hash` that will happen soon (a pipelined request not yet
   /// run): the bucket's cache line. Never reads the table's memory, never faults.

@@ -268,6 +268,11 @@ void Shard::table_step_locked(size_t buckets) {
   publish_used();
 }
 
+void Shard::reserve_locked(size_t keys) {
+  table_.reserve(keys);
+  publish_used();
+}
+
 void Shard::publish_used() {
   size_t used = used_bytes();
   published_used_.store(used, std::memory_order_relaxed);

@@ -81,6 +81,8 @@ class Shard {
   void table_step_locked(size_t buckets);
   /// Remove everything.
   void clear_locked();
+  /// HashTable::reserve for `keys` keys (an empty shard about to be filled by a snapshot load).
+  void reserve_locked(size_t keys);
 
   /// HashTable::prefetch_bucket / prefetch_head on this shard's table; no lock needed.
   void prefetch_bucket(uint64_t hash) const { table_.prefetch_bucket(hash); }

@@ -62,6 +62,17 @@ void Store::unlock_all() {
   for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) (*it)->mutex().unlock();
 }
 
+void Store::reserve(uint64_t keys) {
+  // No key costs less than 64 bytes (entry header, key, table slot), so a budget caps the count.
+  if (size_t budget = maxmemory()) keys = std::min<uint64_t>(keys, budget / 64);
+  // Keys spread over shards by hash: an eighth more than the mean covers a shard's deviation.
+  const uint64_t per = keys / shards_.size();
+  for (auto& s : shards_) {
+    std::lock_guard g(s->mutex());
+    s->reserve_locked(per + per / 8);
+  }
+}
+
 void Store::set_maxmemory(size_t bytes) {
   maxmemory_.store(bytes, std::memory_order_relaxed);
   size_t share = bytes == 0 ? 0 : std::max<size_t>(1, bytes / shards_.size());

@@ -52,6 +52,10 @@ class Store {
   void lock_all();
   void unlock_all();
 
+  /// Sizes every empty shard's table for its share of `keys` (the snapshot loader, from the file's
+  /// RESIZEDB hint), capped by what maxmemory could hold, so that loading never rehashes.
+  void reserve(uint64_t keys);
+
   /// Sets total budget (0 = unlimited) and policy; each shard gets an equal share.
   void set_maxmemory(size_t bytes);
   size_t maxmemory() const { return maxmemory_.load(std::memory_order_relaxed); }

@@ -21,6 +21,23 @@ Entry* put(Shard& s, const std::string& k, const std::string& v, int64_t exp = 0
 Entry* find(Shard& s, const std::string& k, int64_t now = 1000) { return s.find_locked(k, Store::hash(k), now); }
 }  // namespace
 
+TEST_CASE("store: a table reserved for n keys takes them without rehashing, and counts its slots") {
+  Shard s;
+  const size_t before = s.table_locked().slot_bytes();
+  s.reserve_locked(3000);
+  const size_t reserved = s.table_locked().slot_bytes();
+  CHECK(reserved >= 3000 / HashTable::kMaxLoad * 4);
+  CHECK(s.used_bytes() == reserved);
+  for (int i = 0; i < 3000; ++i) {
+    put(s, "key:" + std::to_string(i), "v");
+    REQUIRE_FALSE(s.table_locked().rehashing());
+  }
+  CHECK(s.table_locked().slot_bytes() == reserved);
+  s.reserve_locked(100000);  // a table that holds entries is left alone
+  CHECK(s.table_locked().slot_bytes() == reserved);
+  CHECK(before < reserved);
+}
+
 TEST_CASE("store: put, find, replace and erase") {
   Shard s;
   put(s, "a", "1");
