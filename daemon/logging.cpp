@@ -119,7 +119,7 @@ std::string setup(const Options& opts) {
   // Lines without spdlog's time and level prefix: syslog adds its own, with the priority.
   if (opts.syslog_enabled)
     sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>(opts.syslog_ident, LOG_PID, *facility, false));
-  auto logger = std::make_shared<spdlog::logger>("shardcached", sinks.begin(), sinks.end());
+  auto logger = std::make_shared<spdlog::logger>("", sinks.begin(), sinks.end());  // no name: no [name] field in lines
   logger->set_level(*level);
   logger->flush_on(spdlog::level::trace);
   {
