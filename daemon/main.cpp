@@ -1,4 +1,4 @@
-// daemon/main.cpp: shardcached entry point: flags (CLI11, Redis option names), logging, the
+// daemon/main.cpp: shardcached entry point: flags (CLI11, Redis option names), --version, the
 // store, the RESP server, signals. Everything else lives in store/, commands/, net/.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -14,9 +14,11 @@
 #include "daemon/commands/command_table.h"
 #include "daemon/config.h"
 #include "daemon/http/server.h"
+#include "daemon/logging.h"
 #include "daemon/net/accept_limits.h"
 #include "daemon/net/server.h"
 #include "daemon/persist/persister.h"
+#include "daemon/store/alloc.h"
 #include "daemon/store/store.h"
 
 namespace {
@@ -90,6 +92,12 @@ std::string apply_persistence_flags(Config& cfg, const std::string& save, const 
   return {};
 }
 
+/// The --version line, in redis-server -v's shape.
+std::string version_line() {
+  return fmt::format("shardcached v={} redis-compat={} malloc={} bits={}", shardcache::kShardcacheVersion,
+                     shardcache::kRedisCompatVersion, shardcache::store::allocator_stats().name, sizeof(void*) * 8);
+}
+
 /// Parses flags into cfg; returns an exit code >= 0 when the program should exit now.
 int parse_flags(int argc, char** argv, Config& cfg) {
   CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon"};
@@ -133,7 +141,14 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--maxmemory-clients", maxmemory_clients,
                  "memory all clients' buffers may use before the biggest are closed (bytes or % of maxmemory; 0 = none)")
       ->capture_default_str();
-  app.add_option("--loglevel", cfg.loglevel, "trace, debug, info, warn, error")->capture_default_str();
+  std::string syslog_enabled = "no";
+  app.set_version_flag("-v,--version", version_line(), "print the version and exit");
+  app.add_option("--loglevel", cfg.log.level, "debug, verbose, notice, warning, nothing (or spdlog's trace, info, warn, error, critical, off)")
+      ->capture_default_str();
+  app.add_option("--logfile", cfg.log.logfile, "append the log to this file (\"\" = stderr); SIGHUP reopens it");
+  app.add_option("--syslog-enabled", syslog_enabled, "yes: also send the log to syslog")->capture_default_str();
+  app.add_option("--syslog-ident", cfg.log.syslog_ident, "syslog identity")->capture_default_str();
+  app.add_option("--syslog-facility", cfg.log.syslog_facility, "syslog facility: user, local0 ... local7")->capture_default_str();
   app.add_option("--save", save, "RDB save points \"seconds changes ...\" (\"\" = none; a final save on SIGTERM/SHUTDOWN when set)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->capture_default_str();
   app.add_option("--dir", dir, "directory of the RDB snapshot (default: the working directory)")
@@ -196,6 +211,12 @@ int parse_flags(int argc, char** argv, Config& cfg) {
     return 2;
   }
   cfg.protected_mode = protected_mode == "yes";
+  if (auto b = yes_no(syslog_enabled); b) {
+    cfg.log.syslog_enabled = *b;
+  } else {
+    spdlog::error("--syslog-enabled: argument must be 'yes' or 'no'");
+    return 2;
+  }
   if (std::string err = apply_persistence_flags(cfg, save, dir, {rdbcompression, rdbchecksum, stop_writes, skip_unsupported, start_empty});
       !err.empty()) {
     spdlog::error("{}", err);
@@ -218,8 +239,13 @@ int parse_flags(int argc, char** argv, Config& cfg) {
 
 int main(int argc, char** argv) {
   Config cfg;
+  (void)shardcache::logging::setup({});  // stderr at notice until the flags say otherwise
+  std::signal(SIGHUP, SIG_IGN);  // until the server's handler reopens the log file on it
   if (int rc = parse_flags(argc, argv, cfg); rc >= 0) return rc;
-  spdlog::set_level(spdlog::level::from_str(cfg.loglevel));
+  if (std::string err = shardcache::logging::setup(cfg.log); !err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
   if (cfg.protected_mode && !is_loopback(cfg.listen_addr) && cfg.requirepass.empty()) {
     spdlog::error("refusing to start: --bind {} is not a loopback address and no --requirepass is set "
                   "(protected mode). Set a password, or bind 127.0.0.1 (or --protected-mode no).", cfg.bind);
@@ -279,6 +305,14 @@ int main(int argc, char** argv) {
       });
     };
     signals.async_wait(on_signal);
+    // SIGHUP: reopen the log file (logrotate); the daemon keeps running.
+    asio::signal_set hup(server.context(0), SIGHUP);
+    std::function<void(std::error_code, int)> on_hup = [&](std::error_code ec, int) {
+      if (ec) return;
+      shardcache::logging::reopen();
+      hup.async_wait(on_hup);
+    };
+    hup.async_wait(on_hup);
     std::signal(SIGPIPE, SIG_IGN);
     std::unique_ptr<shardcache::http::HttpServer> http;  // declared after server: destroyed first
     if (cfg.http_port != 0) {
