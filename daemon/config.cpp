@@ -210,6 +210,7 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(const_param("bind", cfg.bind));
   r.add(const_param("port", std::to_string(cfg.port)));
   r.add(const_param("http-port", std::to_string(cfg.http_port)));
+  r.add(const_param("http-max-body", std::to_string(cfg.http_max_body)));
   r.add(const_param("io-threads", std::to_string(cfg.threads)));
   r.add(const_param("shards", std::to_string(cfg.shards)));
   r.add(const_param("databases", "1"));
