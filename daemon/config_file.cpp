@@ -399,6 +399,13 @@ const std::vector<Directive>& config_directives() {
       {"databases", "", "1", K::Databases, false, "one database; only 1 is accepted"},
       // Security
       {"requirepass", "--requirepass", "", K::String, true, "password for AUTH / HELLO AUTH and the REST bearer token (empty = none)"},
+      // Logging
+      {"loglevel", "--loglevel", "notice", K::Enum, true,
+       "debug, verbose, notice, warning, nothing (Redis's names) or spdlog's trace, info, warn, error, critical, off"},
+      {"logfile", "--logfile", "", K::String, false, "append the log to this file (empty = stderr); SIGHUP reopens it"},
+      {"syslog-enabled", "--syslog-enabled", "no", K::YesNo, false, "yes: send every log line to syslog as well"},
+      {"syslog-ident", "--syslog-ident", "shardcached", K::String, false, "syslog identity"},
+      {"syslog-facility", "--syslog-facility", "local0", K::Enum, false, "syslog facility: user, local0 ... local7"},
       // Persistence
       {"save", "--save", "3600 1 300 100 60 10000", K::Save, true,
        "RDB save points: a background save after N seconds if at least M keys changed; lines accumulate, `save \"\"` = none; "
@@ -426,12 +433,6 @@ const Directive* find_directive(std::string_view name) {
 
 const std::vector<IgnoredDirective>& ignored_directives() {
   static const std::vector<IgnoredDirective> table = {
-      // Logging: wired by svc-log (loglevel names, logfile, syslog). Until then accepted and ignored.
-      {"loglevel", "", "logging directives are not read from the file yet (use --loglevel)"},
-      {"logfile", "", "logging directives are not read from the file yet"},
-      {"syslog-enabled", "", "logging directives are not read from the file yet"},
-      {"syslog-ident", "", "logging directives are not read from the file yet"},
-      {"syslog-facility", "", "logging directives are not read from the file yet"},
       // Harmless Redis directives with nothing to do here.
       {"daemonize", "no", "shardcached runs in the foreground (use systemd)"},
       {"supervised", "", "shardcached needs no supervision mode"},
