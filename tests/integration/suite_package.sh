@@ -4,8 +4,9 @@
 # also installs the .deb with apt-get, runs the daemon as the unit's ExecStart and User= say
 # (systemd is not PID 1 there: runuser), talks to it with redis-cli, stops it (the snapshot
 # lands in /var/lib/shardcache and a restart loads it), and purges the package.
-# SC_PACKAGE_BUILD: the build directory tools/package uses (default build-release, a release
-# build configured with --prefix=/usr; only the installed targets are built).
+# SC_PACKAGE_BUILD: the build directory (under the repository) tools/package uses. Default: the
+# one holding $SHARDCACHED when it was configured with --prefix=/usr (tools/test's build-test is,
+# so the suite builds nothing), else build-release (a release build of the installed targets).
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d /tmp/shardcache-package.XXXXXX)
@@ -18,9 +19,17 @@ trap cleanup_all EXIT
 VERSION=$(sed -n "s/^ *version *: *'\([^']*\)'.*/\1/p" "$ROOT/meson.build" | head -1)
 ARCH=$(dpkg --print-architecture)
 
-echo "== tools/package"
+if [ -z "${SC_PACKAGE_BUILD:-}" ]; then
+  SC_PACKAGE_BUILD=build-release
+  DAEMON_BUILD=$(cd "$(dirname "$SHARDCACHED")/.." && pwd)
+  if [ "$(dirname "$DAEMON_BUILD")" = "$ROOT" ] && [ "$(meson introspect "$DAEMON_BUILD" --buildoptions \
+      | $PY -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"))')" = /usr ]; then
+    SC_PACKAGE_BUILD=$(basename "$DAEMON_BUILD")
+  fi
+fi
+echo "== tools/package --build $SC_PACKAGE_BUILD"
 t0=$(date +%s)
-if "$ROOT/tools/package" --build "${SC_PACKAGE_BUILD:-build-release}" --out "$TMP/out" >"$TMP/package.log" 2>&1; then
+if "$ROOT/tools/package" --build "$SC_PACKAGE_BUILD" --out "$TMP/out" >"$TMP/package.log" 2>&1; then
   pass "tools/package ($(( $(date +%s) - t0 )) s)"
 else
   fail "tools/package" "$(tail -20 "$TMP/package.log")"; finish; exit 1
