@@ -104,24 +104,14 @@ systemd-analyze verify /lib/systemd/system/shardcached.service >"$TMP/verify-ins
 man -w shardcached 2>/dev/null | grep -q shardcached.8 && pass "man shardcached finds the page" || fail "man shardcached"
 
 # run_as_unit LOG [flags...]: the unit's ExecStart as its User= in its WorkingDirectory; sets
-# SC_PORT, DPID (the daemon) and RUNUSER_PID. Until the daemon takes the configuration file as
-# its first argument it starts without it (printed as a SKIP).
+# SC_PORT, DPID (the daemon) and RUNUSER_PID.
 run_as_unit() {
   local log=$1 i; shift
   SC_PORT=$(free_port)
   local args=(/etc/shardcache/shardcached.conf "$@")
   (cd /var/lib/shardcache && exec runuser -u shardcache -- /usr/bin/shardcached "${args[@]}" --port "$SC_PORT" --http-port 0) >"$log" 2>&1 &
   RUNUSER_PID=$!
-  if ! wait_port "$SC_PORT"; then
-    if grep -q "not expected" "$log"; then
-      echo "SKIP the configuration file argument: this daemon does not take one yet; started with flags"
-      (cd /var/lib/shardcache && exec runuser -u shardcache -- /usr/bin/shardcached "$@" --port "$SC_PORT" --http-port 0) >"$log" 2>&1 &
-      RUNUSER_PID=$!
-      wait_port "$SC_PORT" || { fail "the daemon starts as shardcache" "$(cat "$log")"; return 1; }
-    else
-      fail "the daemon starts as shardcache" "$(cat "$log")"; return 1
-    fi
-  fi
+  wait_port "$SC_PORT" || { fail "the daemon starts as shardcache from the shipped configuration file" "$(cat "$log")"; return 1; }
   DPID=""
   # runuser forks the command (its child) unless it exec'd it in place.
   for i in $(seq 1 50); do
