@@ -152,11 +152,14 @@ TEST_CASE("config file errors: Redis's FATAL CONFIG FILE ERROR with file and lin
 }
 
 TEST_CASE("config file: harmless Redis directives are accepted with a warning, others refused") {
-  auto r = load_config_text("daemonize no\nalways-show-logo yes\nappendonly no\nloglevel notice\n", "t.conf");
+  auto r = load_config_text("daemonize no\nalways-show-logo yes\nappendonly no\n", "t.conf");
   REQUIRE(!r.error);
   CHECK(r.settings.flags.empty());
-  REQUIRE(r.settings.warnings.size() == 4);
+  REQUIRE(r.settings.warnings.size() == 3);
   CHECK(r.settings.warnings[0].rfind("t.conf:1: 'daemonize no' is accepted and ignored: ", 0) == 0);
+  CHECK(flags_of("loglevel warning\nlogfile /tmp/x.log\nsyslog-enabled yes\n") ==
+        Args{"--loglevel=warning", "--logfile=/tmp/x.log", "--syslog-enabled=yes"});
+  CHECK(error_of("loglevel loud\n").reason.rfind("argument(s) must be one of the following: debug", 0) == 0);
   CHECK(error_of("daemonize yes\n").reason == "shardcached does not implement this; the only value accepted is 'no'");
   CHECK(error_of("\nappendonly yes\n").line == 2);
 }
