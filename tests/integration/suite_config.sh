@@ -86,7 +86,7 @@ printf '# comment\nport 7000\nmaxmemroy 1gb\n' >"$WORK/bad.conf"
 timeout 10 "$SHARDCACHED" "$WORK/bad.conf" >"$WORK/bad.out" 2>"$WORK/bad.err"
 expect_eq "bad directive: exit 1" "$?" "1"
 expected=$(printf '\n*** FATAL CONFIG FILE ERROR (shardcached %s) ***\nReading the configuration file %s, at line 3\n>>> %s\nBad directive or wrong number of arguments' \
-  "$(grep -o 'kShardcacheVersion = "[^"]*"' daemon/config.h | cut -d'"' -f2)" "$WORK/bad.conf" "'maxmemroy 1gb'")
+  "$("$SHARDCACHED" --version | sed -n 's/^shardcached v=\([^ ]*\).*/\1/p')" "$WORK/bad.conf" "'maxmemroy 1gb'")
 expect_eq "bad directive: Redis's report with file and line on stderr" "$(cat "$WORK/bad.err")" "$expected"
 printf 'port 7000\ninclude %s\n' "$WORK/badval.conf" >"$WORK/incbad.conf"
 printf '\n\nmaxmemory 12parsecs\n' >"$WORK/badval.conf"
