@@ -210,6 +210,7 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(const_param("bind", cfg.bind));
   r.add(const_param("port", std::to_string(cfg.port)));
   r.add(const_param("http-port", std::to_string(cfg.http_port)));
+  r.add(const_param("http-max-body", std::to_string(cfg.http_max_body)));
   r.add(const_param("io-threads", std::to_string(cfg.threads)));
   r.add(const_param("shards", std::to_string(cfg.shards)));
   r.add(const_param("databases", "1"));
@@ -234,7 +235,20 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(const_param("rdb-start-empty-on-error", cfg.rdb_start_empty_on_error ? "yes" : "no"));
   r.add(const_param("rdb-save-threads", std::to_string(cfg.rdb_save_threads)));
   r.add(const_param("appendonly", "no"));
-  r.add(const_param("loglevel", cfg.loglevel));
+  r.add({"loglevel", [&cfg] { std::lock_guard g(cfg.mu); return cfg.log.level; },
+         [&cfg](std::string_view s) -> std::string {
+           if (std::string err = logging::set_level(s); !err.empty()) return err;
+           std::string name(s);
+           for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+           std::lock_guard g(cfg.mu);
+           cfg.log.level = name;
+           return {};
+         }});
+  // Immutable at run time, as in Redis (logfile and syslog-* are IMMUTABLE_CONFIG there).
+  r.add(const_param("logfile", cfg.log.logfile));
+  r.add(const_param("syslog-enabled", cfg.log.syslog_enabled ? "yes" : "no"));
+  r.add(const_param("syslog-ident", cfg.log.syslog_ident));
+  r.add(const_param("syslog-facility", cfg.log.syslog_facility));
   r.add({"hz", [&cfg] { return std::to_string(cfg.hz.load()); },
          [&cfg](std::string_view s) -> std::string {
            // Redis: any value in [0, INT_MAX] is accepted and clamped to [1, 500] (updateHZ).

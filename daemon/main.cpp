@@ -1,22 +1,28 @@
-// daemon/main.cpp: shardcached entry point: flags (CLI11, Redis option names), logging, the
+// daemon/main.cpp: shardcached entry point: flags (CLI11, Redis option names), --version, the
 // store, the RESP server, signals. Everything else lives in store/, commands/, net/.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <csignal>
 #include <random>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "daemon/commands/command_table.h"
 #include "daemon/config.h"
+#include "daemon/config_file.h"
 #include "daemon/http/server.h"
+#include "daemon/logging.h"
 #include "daemon/net/accept_limits.h"
 #include "daemon/net/server.h"
 #include "daemon/persist/persister.h"
+#include "daemon/store/alloc.h"
 #include "daemon/store/store.h"
 
 namespace {
@@ -90,9 +96,54 @@ std::string apply_persistence_flags(Config& cfg, const std::string& save, const 
   return {};
 }
 
-/// Parses flags into cfg; returns an exit code >= 0 when the program should exit now.
-int parse_flags(int argc, char** argv, Config& cfg) {
-  CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon"};
+/// The --version line, in redis-server -v's shape.
+std::string version_line() {
+  return fmt::format("shardcached v={} redis-compat={} malloc={} bits={}", shardcache::kShardcacheVersion,
+                     shardcache::kRedisCompatVersion, shardcache::store::allocator_stats().name, sizeof(void*) * 8);
+}
+
+/// The configuration file named on the command line (`shardcached FILE [flags]`), as read.
+struct StartupFile {
+  std::string path;  ///< absolute; empty = started without a file
+  std::vector<std::pair<std::string, std::string>> params;  ///< directives with no flag (set through the registry)
+};
+
+/// Parses `[FILE] [flags]` into cfg: the file's directives become flags placed before the
+/// command line's, so those win (each flag takes its last value). Returns an exit code >= 0
+/// when the program should exit now (1: a bad configuration file, as Redis).
+int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
+  std::vector<std::string> file_flags;
+  int first_flag = 1;
+  if (argc > 1 && argv[1][0] != '-') {  // the first argument, when not a flag, is the config file (as redis-server)
+    first_flag = 2;
+    auto loaded = shardcache::load_config_file(argv[1]);
+    if (loaded.error) {
+      std::fputs(loaded.error->report().c_str(), stderr);
+      return 1;
+    }
+    for (const auto& w : loaded.settings.warnings) spdlog::warn("{}", w);
+    file_flags = std::move(loaded.settings.flags);
+    file.params = std::move(loaded.settings.params);
+    std::error_code ec;
+    file.path = std::filesystem::absolute(argv[1], ec).string();
+  }
+  std::vector<std::string> empty_flags;  // "--save=" reads as no value to CLI11: "--save" "" instead
+  for (const auto& f : file_flags)
+    if (f.back() == '=') empty_flags.push_back(f.substr(0, f.size() - 1));
+  std::vector<const char*> args{argv[0]};
+  size_t next_empty = 0;
+  for (const auto& f : file_flags) {
+    if (f.back() == '=') {
+      args.push_back(empty_flags[next_empty++].c_str());
+      args.push_back("");
+    } else {
+      args.push_back(f.c_str());
+    }
+  }
+  for (int i = first_flag; i < argc; ++i) args.push_back(argv[i]);
+  CLI::App app{"shardcached: a multi-threaded, Redis-compatible cache daemon\n"
+               "Usage: shardcached [/path/to/shardcached.conf] [flags]  (flags override the file)"};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the file's value, then the command line's
   std::string maxmemory = "256mb", policy = cfg.maxmemory_policy, bulk = "512mb", http_body = "64mb";
   uint64_t maxclients = cfg.maxclients, timeout = 0, http_idle = cfg.http_idle_timeout, http_header = cfg.http_header_timeout,
            http_body_time = cfg.http_body_timeout;
@@ -119,7 +170,7 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--http-max-inflight-body", http_inflight, "REST request body bytes all connections may be receiving at once (503 above)")
       ->capture_default_str();
   app.add_option("--timeout", timeout, "close RESP clients idle for this many seconds (0 = never)")->capture_default_str();
-  app.add_option("--threads", cfg.threads, "io threads (default: core count)");
+  app.add_option("--io-threads,--threads", cfg.threads, "io threads (default: core count)");
   app.add_option("--shards", cfg.shards, "keyspace shards, a power of two")->capture_default_str();
   app.add_option("--maxmemory", maxmemory, "memory budget for data (Redis syntax: 256mb, 1gb; 0 = none)")->capture_default_str();
   app.add_option("--maxmemory-policy", policy, "allkeys-lru, volatile-lru, allkeys-random, volatile-random, volatile-ttl, noeviction, allkeys-sieve (docs/operations.md)")
@@ -133,7 +184,14 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--maxmemory-clients", maxmemory_clients,
                  "memory all clients' buffers may use before the biggest are closed (bytes or % of maxmemory; 0 = none)")
       ->capture_default_str();
-  app.add_option("--loglevel", cfg.loglevel, "trace, debug, info, warn, error")->capture_default_str();
+  std::string syslog_enabled = "no";
+  app.set_version_flag("-v,--version", version_line(), "print the version and exit");
+  app.add_option("--loglevel", cfg.log.level, "debug, verbose, notice, warning, nothing (or spdlog's trace, info, warn, error, critical, off)")
+      ->capture_default_str();
+  app.add_option("--logfile", cfg.log.logfile, "append the log to this file (\"\" = stderr); SIGHUP reopens it");
+  app.add_option("--syslog-enabled", syslog_enabled, "yes: also send the log to syslog")->capture_default_str();
+  app.add_option("--syslog-ident", cfg.log.syslog_ident, "syslog identity")->capture_default_str();
+  app.add_option("--syslog-facility", cfg.log.syslog_facility, "syslog facility: user, local0 ... local7")->capture_default_str();
   app.add_option("--save", save, "RDB save points \"seconds changes ...\" (\"\" = none; a final save on SIGTERM/SHUTDOWN when set)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)->capture_default_str();
   app.add_option("--dir", dir, "directory of the RDB snapshot (default: the working directory)")
@@ -150,9 +208,8 @@ int parse_flags(int argc, char** argv, Config& cfg) {
   app.add_option("--rdb-start-empty-on-error", start_empty, "yes: start empty (with a warning) when the snapshot cannot be read; no: refuse to start")
       ->capture_default_str();
   app.add_option("--rdb-save-threads", cfg.rdb_save_threads, "threads encoding a snapshot or loading one (0 = core count)")->capture_default_str();
-  app.set_config("--config", "", "read these flags from a file (INI/TOML: `requirepass = \"secret\"`)");
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
@@ -196,6 +253,12 @@ int parse_flags(int argc, char** argv, Config& cfg) {
     return 2;
   }
   cfg.protected_mode = protected_mode == "yes";
+  if (auto b = yes_no(syslog_enabled); b) {
+    cfg.log.syslog_enabled = *b;
+  } else {
+    spdlog::error("--syslog-enabled: argument must be 'yes' or 'no'");
+    return 2;
+  }
   if (std::string err = apply_persistence_flags(cfg, save, dir, {rdbcompression, rdbchecksum, stop_writes, skip_unsupported, start_empty});
       !err.empty()) {
     spdlog::error("{}", err);
@@ -218,8 +281,14 @@ int parse_flags(int argc, char** argv, Config& cfg) {
 
 int main(int argc, char** argv) {
   Config cfg;
-  if (int rc = parse_flags(argc, argv, cfg); rc >= 0) return rc;
-  spdlog::set_level(spdlog::level::from_str(cfg.loglevel));
+  StartupFile file;
+  (void)shardcache::logging::setup({});  // stderr at notice until the flags say otherwise
+  std::signal(SIGHUP, SIG_IGN);  // until the server's handler reopens the log file on it
+  if (int rc = parse_flags(argc, argv, cfg, file); rc >= 0) return rc;
+  if (std::string err = shardcache::logging::setup(cfg.log); !err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
   if (cfg.protected_mode && !is_loopback(cfg.listen_addr) && cfg.requirepass.empty()) {
     spdlog::error("refusing to start: --bind {} is not a loopback address and no --requirepass is set "
                   "(protected mode). Set a password, or bind 127.0.0.1 (or --protected-mode no).", cfg.bind);
@@ -233,6 +302,24 @@ int main(int argc, char** argv) {
     store.set_policy(shardcache::store::policy_from_name(cfg.get_policy()).value_or(shardcache::store::EvictionPolicy::AllKeysLru));
   };
   state.config_params = shardcache::make_config_registry(cfg, apply_memory);
+  for (const auto& [name, value] : file.params) {  // directives without a flag (hz, client-query-buffer-limit)
+    if (const auto* p = state.config_params.find(name); p && p->set) {
+      if (std::string err = p->set(value); !err.empty()) {
+        spdlog::error("{} {}: {}", name, value, err);
+        return 1;
+      }
+    }
+  }
+  state.config_file = file.path;
+  {  // CONFIG REWRITE writes what differs from these: the values with no file and no flags
+    Config defaults;
+    StartupFile none;
+    char* argv0[] = {argv[0], nullptr};
+    if (parse_flags(1, argv0, defaults, none) < 0) {
+      const auto registry = shardcache::make_config_registry(defaults, nullptr);
+      for (const auto& p : registry.params()) state.config_defaults[p.name] = p.get();
+    }
+  }
   if (const auto* p = state.config_params.find("maxmemory-policy"); p) {
     if (std::string err = p->set(cfg.get_policy()); !err.empty()) {
       spdlog::error("--maxmemory-policy: {}", err);
@@ -279,6 +366,14 @@ int main(int argc, char** argv) {
       });
     };
     signals.async_wait(on_signal);
+    // SIGHUP: reopen the log file (logrotate); the daemon keeps running.
+    asio::signal_set hup(server.context(0), SIGHUP);
+    std::function<void(std::error_code, int)> on_hup = [&](std::error_code ec, int) {
+      if (ec) return;
+      shardcache::logging::reopen();
+      hup.async_wait(on_hup);
+    };
+    hup.async_wait(on_hup);
     std::signal(SIGPIPE, SIG_IGN);
     std::unique_ptr<shardcache::http::HttpServer> http;  // declared after server: destroyed first
     if (cfg.http_port != 0) {

@@ -124,6 +124,8 @@ struct ServerState {
   store::Store& store;
   Config& config;
   ConfigRegistry config_params;
+  std::string config_file;                  ///< the file the daemon was started with (CONFIG REWRITE); empty = none
+  std::map<std::string, std::string> config_defaults;  ///< parameter -> value with no file and no flags
   ClientRegistry clients;
   std::vector<std::unique_ptr<ThreadStats>> thread_stats;
   int64_t start_ms = store::unix_ms();

@@ -11,6 +11,7 @@
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/memory.h"
 #include "daemon/commands/util.h"
+#include "daemon/config_file.h"
 #include "daemon/store/glob.h"
 
 namespace shardcache::commands {
@@ -210,7 +211,16 @@ void CmdConfig(CmdContext& ctx, Args args, ReplySink& out) {
     ctx.server.ops.reset();
     return out.simple("OK");
   }
-  if (iequals(sub, "rewrite")) return out.error("ERR The server is running without a config file");
+  if (iequals(sub, "rewrite") && args.size() == 2) {
+    if (ctx.server.config_file.empty()) return out.error("ERR The server is running without a config file");
+    if (std::string err = rewrite_config_file(ctx.server.config_file, ctx.server.config_params, ctx.server.config_defaults);
+        !err.empty()) {
+      spdlog::warn("CONFIG REWRITE failed: {}", err);
+      return out.error("ERR Rewriting config file: " + err);
+    }
+    spdlog::warn("CONFIG REWRITE executed with success.");
+    return out.simple("OK");
+  }
   out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CONFIG HELP.");
 }
 
@@ -344,7 +354,7 @@ void register_server(CommandTable& t) {
   const char* g = "server";
   t.add({"info", -1, kStale, 0, 0, 0, CmdInfo, g, "[section [section ...]]", "Returns server information and statistics."});
   t.add({"config", -2, kAdmin | kSubcommands, 0, 0, 0, CmdConfig, g, "GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT | REWRITE",
-         "Reads or changes settings at run time."});
+         "Reads or changes settings at run time; REWRITE writes them back to the configuration file the daemon was started with."});
   t.add({"command", -1, kSubcommands, 0, 0, 0, CmdCommand, g, "[COUNT | LIST | INFO [command ...] | DOCS [command ...]]",
          "Describes the commands (built from the command table)."});
   t.add({"time", 1, kFast, 0, 0, 0, CmdTime, g, "", "Returns the server time (seconds, microseconds)."});

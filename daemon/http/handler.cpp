@@ -207,7 +207,7 @@ void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res)
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     } else {
       int64_t up = (store::unix_ms() - shared_.state.start_ms) / 1000;
-      text_ = "{\"status\":\"ok\",\"version\":\"0.1.0\",\"uptime_seconds\":" + std::to_string(up) + "}";
+      text_ = "{\"status\":\"ok\",\"version\":\"" + std::string(kShardcacheVersion) + "\",\"uptime_seconds\":" + std::to_string(up) + "}";
       res.content_type = "application/json";
     }
     res.body = text_;

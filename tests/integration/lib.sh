@@ -26,6 +26,7 @@ wait_port() {
 }
 
 # start_daemon [extra args...]: starts shardcached; sets SC_PORT, SC_HTTP_PORT, SC_PID, SC_LOG.
+# SC_CONF, if set, is a configuration file passed first (`shardcached FILE flags...`).
 # SC_WRAP, if set, is a command that execs the daemon with changed limits, e.g.
 # `SC_WRAP="prlimit --nofile=64:64" start_daemon ...` (prlimit execs it: SC_PID stays the daemon's).
 start_daemon() {
@@ -36,7 +37,7 @@ start_daemon() {
   # unless the test asks (its own --save / --dir come later and win).
   SC_DIR=$(mktemp -d /tmp/shardcached-it.XXXXXX.dir)
   IT_DIRS+=("$SC_DIR")
-  ${SC_WRAP:-} "$SHARDCACHED" --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" --save "" --dir "$SC_DIR" "$@" >"$SC_LOG" 2>&1 &
+  ${SC_WRAP:-} "$SHARDCACHED" ${SC_CONF:+"$SC_CONF"} --bind 127.0.0.1 --port "$SC_PORT" --http-port "$SC_HTTP_PORT" --save "" --dir "$SC_DIR" "$@" >"$SC_LOG" 2>&1 &
   SC_PID=$!
   IT_PIDS+=("$SC_PID")
   IT_LOGS+=("$SC_LOG")

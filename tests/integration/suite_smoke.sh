@@ -14,12 +14,12 @@ expect_eq "SIGTERM exits 0" "$rc" "0"
 if [ "$elapsed_ms" -lt 1500 ]; then pass "SIGTERM exits within a second (${elapsed_ms} ms)"; else fail "SIGTERM slow" "${elapsed_ms} ms"; fi
 grep -q "shardcached stopped" "$SC_LOG" && pass "shutdown is logged" || fail "shutdown is logged"
 
-# A config file (CLI11 INI/TOML) sets the same flags; here the password.
+# A config file (redis.conf syntax, the first argument) sets the same things as the flags; here the password.
 conf=$(mktemp /tmp/shardcached-conf.XXXXXX)
-printf 'requirepass = "conf-s3cret"\n' > "$conf"
-start_daemon --config "$conf" || fail "daemon starts with --config"
-expect_eq "--config requirepass: NOAUTH without AUTH" "$(cli get k)" "NOAUTH Authentication required."
-expect_eq "--config requirepass: AUTH works" "$(cli -a conf-s3cret --no-auth-warning set k v)" "OK"
+printf 'requirepass "conf-s3cret"\n' > "$conf"
+SC_CONF=$conf start_daemon || fail "daemon starts with a config file"
+expect_eq "config file requirepass: NOAUTH without AUTH" "$(cli get k)" "NOAUTH Authentication required."
+expect_eq "config file requirepass: AUTH works" "$(cli -a conf-s3cret --no-auth-warning set k v)" "OK"
 rm -f "$conf"
 # /metrics counts invalidations.
 expect_eq "INVALIDATE via redis-cli" "$(cli -a conf-s3cret --no-auth-warning invalidate 'k*')" "1"

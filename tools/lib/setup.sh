@@ -13,8 +13,13 @@ SC_BUILD_PKGS="g++ meson ninja-build pkg-config libasio-dev libxxhash-dev libcli
 SC_BUILD_PKGS="$SC_BUILD_PKGS nlohmann-json3-dev"  # libshardcache's JSON layer, its tests and examples/lms
 SC_BUILD_PKGS="$SC_BUILD_PKGS libhiredis-dev"  # tools/bench (-Dbench=true): parse_bench and client_bench compare with hiredis
 SC_BUILD_PKGS="$SC_BUILD_PKGS liblzf-dev"  # daemon/persist: LZF strings in RDB files
+SC_BUILD_PKGS="$SC_BUILD_PKGS scdoc"  # packaging/: the shardcached(8) man page
 # Packages the tests need (real clients, reference server, fuzzing toolchain).
 SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl wrk python3-prometheus-client"
+# suite_install / suite_package: systemd-analyze verify and security on the unit, logrotate --debug on
+# the snippet, dpkg-shlibdeps for
+# tools/package, lintian on the .deb.
+SC_TEST_PKGS="$SC_TEST_PKGS systemd dpkg-dev lintian logrotate"
 # Packages the benchmarks need (tools/bench/hit_ratio.py draws its plot with gnuplot).
 SC_BENCH_PKGS="gnuplot-nox"
 

@@ -7,3 +7,4 @@
 #include "shardcache/options.h"
 #include "shardcache/result.h"
 #include "shardcache/value.h"
+#include "shardcache/version.h"

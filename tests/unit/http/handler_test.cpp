@@ -242,7 +242,7 @@ TEST_CASE("/healthz, the dashboard, /metrics") {
   Fixture f;
   Resp r = f.call(HTTP_GET, "/healthz");
   CHECK(r.status == 200);
-  CHECK(r.body.rfind(R"({"status":"ok","version":"0.1.0","uptime_seconds":)", 0) == 0);
+  CHECK(r.body.rfind(R"({"status":"ok","version":")" SHARDCACHE_VERSION R"(","uptime_seconds":)", 0) == 0);
   r = f.call(HTTP_GET, "/");
   CHECK(r.type == "text/html; charset=utf-8");
   CHECK(r.body.find("fetch(\"metrics\"") != std::string::npos);
