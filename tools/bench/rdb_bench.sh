@@ -10,6 +10,7 @@
 #           and once with BGSAVE running, restarted until the run is covered: p99 and max latency.
 # Prints one table row per size and the ratios (shardcached keys/s / redis keys/s). The machine is
 # shared and small: compare the ratios, not the times. Loopback only; every wait is bounded.
+# SC_ARGS adds flags to shardcached's command line (e.g. SC_ARGS="--rdb-save-threads 1").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SC=${1:-build/daemon/shardcached}
@@ -61,7 +62,8 @@ start_redis() {
 # start_sc DIR: sets SPORT SPID (loads DIR/dump.rdb if present).
 start_sc() {
   SPORT=$(free_port)
-  "$SC" --port "$SPORT" --bind 127.0.0.1 --http-port 0 --save '' --dir "$1" --maxmemory 0 \
+  # shellcheck disable=SC2086 # SC_ARGS: extra flags, word-split on purpose
+  "$SC" --port "$SPORT" --bind 127.0.0.1 --http-port 0 --save '' --dir "$1" --maxmemory 0 ${SC_ARGS:-} \
     >"$1/shardcached.log" 2>&1 &
   SPID=$!; PIDS+=("$SPID")
 }
