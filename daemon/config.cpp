@@ -27,16 +27,6 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
-/// Redis's string2ll: optional '-', digits, no '+', spaces or leading zeros, fits in int64.
-std::optional<long long> parse_strict_ll(std::string_view s) {
-  if (s.empty() || s[0] == '+' || (s.size() > 1 && s[0] == '0') || (s.size() > 2 && s[0] == '-' && s[1] == '0'))
-    return std::nullopt;
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 std::string range_error(uint64_t lo, uint64_t hi) {
   return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " inclusive";
 }
@@ -81,6 +71,16 @@ ConfigParam const_param(std::string name, std::string value) {
   return {std::move(name), [value] { return value; }, nullptr};
 }
 }  // namespace
+
+/// Redis's string2ll: optional '-', digits, no '+', spaces or leading zeros, fits in int64.
+std::optional<long long> parse_strict_ll(std::string_view s) {
+  if (s.empty() || s[0] == '+' || (s.size() > 1 && s[0] == '0') || (s.size() > 2 && s[0] == '-' && s[1] == '0'))
+    return std::nullopt;
+  long long v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
 std::optional<uint64_t> parse_memory(std::string_view s) {
   static constexpr std::pair<std::string_view, uint64_t> units[] = {

@@ -23,6 +23,8 @@ inline constexpr std::string_view kShardcacheVersion = SHARDCACHE_VERSION;
 
 /// Parses Redis memory syntax: "1gb", "256mb", "100k", plain bytes. nullopt if invalid.
 std::optional<uint64_t> parse_memory(std::string_view s);
+/// Redis's string2ll: optional '-', digits, no '+', spaces or leading zeros, fits in int64.
+std::optional<long long> parse_strict_ll(std::string_view s);
 /// Formats bytes as Redis's *_human fields do ("1.50M").
 std::string human_bytes(uint64_t n);
 

@@ -46,18 +46,9 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, s.find_last_not_of(blanks) - b + 1);
 }
 
-/// Redis's string2ll-style strict integer.
-std::optional<long long> strict_ll(std::string_view s) {
-  if (s.empty() || s[0] == '+' || (s.size() > 1 && s[0] == '0') || (s.size() > 2 && s[0] == '-' && s[1] == '0'))
-    return std::nullopt;
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 std::string int_in_range(std::string_view v, long long lo, long long hi) {
-  auto n = strict_ll(v);
+  auto n = parse_strict_ll(v);
   if (!n) return "argument couldn't be parsed into an integer";
   if (*n < lo || *n > hi) return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " inclusive";
   return {};
@@ -120,7 +111,7 @@ std::string check_value(const Directive& d, const std::string& value) {
     case K::Int:
       if (n == "port" || n == "http-port") return int_in_range(value, 0, 65535);
       if (n == "shards") {
-        auto v = strict_ll(value);
+        auto v = parse_strict_ll(value);
         if (!v || *v < 1 || *v > 4096 || (*v & (*v - 1)) != 0) return "argument must be a power of two between 1 and 4096";
         return {};
       }
