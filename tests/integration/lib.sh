@@ -47,6 +47,17 @@ start_daemon() {
   fi
 }
 
+# wait_exit PID: waits up to 10 s for our child PID to exit; sets WAIT_RC to its exit code (or
+# "running"). Not in $(...): wait only works on the shell's own children.
+wait_exit() {
+  local i
+  WAIT_RC=running
+  for i in $(seq 1 200); do
+    kill -0 "$1" 2>/dev/null || { wait "$1"; WAIT_RC=$?; return; }
+    sleep 0.05
+  done
+}
+
 # stop_daemon [PID]: SIGTERM, wait up to 10 s (a sanitizer build's exit checks take seconds), then
 # SIGKILL.
 stop_daemon() {

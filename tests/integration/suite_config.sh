@@ -13,16 +13,6 @@ RC() { timeout 5 redis-cli -h 127.0.0.1 -p "$1" "${@:2}"; }
 WORK=$(mktemp -d /tmp/shardcached-conf.XXXXXX)
 IT_DIRS+=("$WORK")
 
-# wait_exit PID: waits up to 10 s for our child PID to exit; sets WAIT_RC (or "running").
-wait_exit() {
-  local i
-  WAIT_RC=running
-  for i in $(seq 1 200); do
-    kill -0 "$1" 2>/dev/null || { wait "$1"; WAIT_RC=$?; return; }
-    sleep 0.05
-  done
-}
-
 # start_file PORT FILE [flags...]: starts the daemon with FILE as its first argument; waits for
 # PORT. Sets SC_PID and SC_LOG.
 start_file() {

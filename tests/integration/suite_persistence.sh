@@ -11,17 +11,6 @@ source tests/integration/lib.sh
 RC() { redis-cli -h 127.0.0.1 -p "$1" "${@:2}"; }
 REF_PIDS=()
 
-# wait_exit PID: waits up to 10 s for our child PID to exit; sets WAIT_RC to its exit code (or
-# "running"). Not in $(...): wait only works on the shell's own children.
-wait_exit() {
-  local i
-  WAIT_RC=running
-  for i in $(seq 1 200); do
-    kill -0 "$1" 2>/dev/null || { wait "$1"; WAIT_RC=$?; return; }
-    sleep 0.05
-  done
-}
-
 # start_ref DIR: starts a reference redis-server on a free port in DIR; sets REF_PORT, REF_PID.
 start_ref() {
   REF_PORT=$(free_port)
