@@ -358,7 +358,9 @@ TEST_CASE("the shipped shardcached.conf parses and states the daemon's defaults"
       CHECK(value == d->def);
     }
   }
-  for (const auto& [name, value] : r.settings.params) {
+  for (const auto& param : r.settings.params) {
+    const std::string& name = param.first;  // not a structured binding: INFO captures it (clang 14)
+    const std::string& value = param.second;
     INFO("directive ", name);
     ++seen;
     CHECK(value == shardcache::find_directive(name)->def);

@@ -92,8 +92,9 @@ TEST_CASE("invalidate with several patterns counts each key once (the LMS course
   load_lms(h);
   std::set<std::string> expected = keys_of(h, "course:3:*");
   expected.insert("course:3");
-  CHECK(h.Run({"invalidate", "course:3", "course:3:*", "course:3:students", "course:3*"}).num ==
-        static_cast<long long>(keys_of(h, "course:3*").size()));
+  const auto matching = static_cast<long long>(keys_of(h, "course:3*").size());  // before: the check's
+  CHECK(matching > 0);                                                            // operand order is unspecified
+  CHECK(h.Run({"invalidate", "course:3", "course:3:*", "course:3:students", "course:3*"}).num == matching);
   CHECK(keys_of(h, "course:3*").empty());
   CHECK(h.Run({"exists", "course:30", "course:31", "course:4"}).num == 1);  // course:30+ were in course:3*
   CHECK(h.Run({"invalidate"}).str == "ERR wrong number of arguments for 'invalidate' command");
