@@ -1,7 +1,11 @@
 // daemon/config.cpp: memory-size parsing and the CONFIG parameter table.
 #include "daemon/config.h"
+
+#include "base/ascii.h"
+#include "base/numbers.h"
 #include "daemon/persist/persister.h"
 
+#include "daemon/store/glob.h"
 #include "daemon/store/policy.h"
 
 #include <algorithm>
@@ -13,13 +17,6 @@
 namespace shardcache {
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 std::optional<uint64_t> parse_u64(std::string_view s) {
   uint64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -49,7 +46,7 @@ ConfigParam memory_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo
 ConfigParam int_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, uint64_t hi) {
   return {std::move(name), [&v] { return std::to_string(v.load()); },
           [&v, lo, hi](std::string_view s) -> std::string {
-            auto n = parse_strict_ll(s);
+            auto n = base::parse_ll(s);
             if (!n) return "argument couldn't be parsed into an integer";
             if (*n < 0 || static_cast<uint64_t>(*n) < lo || static_cast<uint64_t>(*n) > hi) return range_error(lo, hi);
             v = static_cast<uint64_t>(*n);
@@ -60,8 +57,8 @@ ConfigParam int_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, u
 ConfigParam bool_param(std::string name, std::atomic<bool>& v) {
   return {std::move(name), [&v] { return std::string(v.load() ? "yes" : "no"); },
           [&v](std::string_view s) -> std::string {
-            if (iequals(s, "yes")) v = true;
-            else if (iequals(s, "no")) v = false;
+            if (base::iequals(s, "yes")) v = true;
+            else if (base::iequals(s, "no")) v = false;
             else return "argument must be 'yes' or 'no'";
             return {};
           }};
@@ -72,22 +69,12 @@ ConfigParam const_param(std::string name, std::string value) {
 }
 }  // namespace
 
-/// Redis's string2ll: optional '-', digits, no '+', spaces or leading zeros, fits in int64.
-std::optional<long long> parse_strict_ll(std::string_view s) {
-  if (s.empty() || s[0] == '+' || (s.size() > 1 && s[0] == '0') || (s.size() > 2 && s[0] == '-' && s[1] == '0'))
-    return std::nullopt;
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 std::optional<uint64_t> parse_memory(std::string_view s) {
   static constexpr std::pair<std::string_view, uint64_t> units[] = {
       {"gb", 1024ull * 1024 * 1024}, {"mb", 1024ull * 1024}, {"kb", 1024}, {"g", 1000000000ull},
       {"m", 1000000}, {"k", 1000}, {"b", 1}};
   for (auto [suffix, mul] : units) {
-    if (s.size() > suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix)) {
+    if (s.size() > suffix.size() && base::iequals(s.substr(s.size() - suffix.size()), suffix)) {
       auto n = parse_u64(s.substr(0, s.size() - suffix.size()));
       if (!n) return std::nullopt;
       return *n * mul;
@@ -119,8 +106,8 @@ std::string set_output_buffer_limits(Config& cfg, std::string_view value) {
   struct Parsed { int cls; uint64_t hard, soft, secs; };
   std::vector<Parsed> parsed;
   for (size_t i = 0; i < words.size(); i += 4) {
-    int cls = iequals(words[i], "normal") ? 0 : (iequals(words[i], "replica") || iequals(words[i], "slave")) ? 1
-            : iequals(words[i], "pubsub") ? 2 : -1;
+    int cls = base::iequals(words[i], "normal") ? 0 : (base::iequals(words[i], "replica") || base::iequals(words[i], "slave")) ? 1
+            : base::iequals(words[i], "pubsub") ? 2 : -1;
     if (cls < 0) return "Invalid client class specified in buffer limit configuration.";
     auto hard = parse_memory(words[i + 1]), soft = parse_memory(words[i + 2]);
     auto secs = parse_u64(words[i + 3]);
@@ -165,7 +152,7 @@ std::string set_maxmemory_clients(Config& cfg, std::string_view value) {
 
 const ConfigParam* ConfigRegistry::find(std::string_view name) const {
   for (const auto& p : params_)
-    if (iequals(p.name, name)) return &p;
+    if (base::iequals(p.name, name)) return &p;
   return nullptr;
 }
 
@@ -238,8 +225,7 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add({"loglevel", [&cfg] { std::lock_guard g(cfg.mu); return cfg.log.level; },
          [&cfg](std::string_view s) -> std::string {
            if (std::string err = logging::set_level(s); !err.empty()) return err;
-           std::string name(s);
-           for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+           std::string name = base::lower(s);
            std::lock_guard g(cfg.mu);
            cfg.log.level = name;
            return {};
@@ -252,7 +238,7 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add({"hz", [&cfg] { return std::to_string(cfg.hz.load()); },
          [&cfg](std::string_view s) -> std::string {
            // Redis: any value in [0, INT_MAX] is accepted and clamped to [1, 500] (updateHZ).
-           auto n = parse_strict_ll(s);
+           auto n = base::parse_ll(s);
            if (!n) return "argument couldn't be parsed into an integer";
            if (*n < 0 || *n > static_cast<long long>(kIntMax)) return range_error(0, kIntMax);
            cfg.hz = static_cast<int>(std::clamp<long long>(*n, 1, 500));

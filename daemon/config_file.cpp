@@ -18,25 +18,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/ascii.h"
+#include "base/numbers.h"
 #include "daemon/persist/persister.h"
 
 namespace shardcache {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
-bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
-
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-int hex_value(char c) {
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' ? c - 'a' + 10 : c - '0';
-}
 
 /// Redis's sdstrim(s, " \t\r\n").
 std::string_view trim(std::string_view s) {
@@ -48,7 +36,7 @@ std::string_view trim(std::string_view s) {
 
 
 std::string int_in_range(std::string_view v, long long lo, long long hi) {
-  auto n = parse_strict_ll(v);
+  auto n = base::parse_ll(v);
   if (!n) return "argument couldn't be parsed into an integer";
   if (*n < lo || *n > hi) return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " inclusive";
   return {};
@@ -111,7 +99,7 @@ std::string check_value(const Directive& d, const std::string& value) {
     case K::Int:
       if (n == "port" || n == "http-port") return int_in_range(value, 0, 65535);
       if (n == "shards") {
-        auto v = parse_strict_ll(value);
+        auto v = base::parse_ll(value);
         if (!v || *v < 1 || *v > 4096 || (*v & (*v - 1)) != 0) return "argument must be a power of two between 1 and 4096";
         return {};
       }
@@ -119,7 +107,7 @@ std::string check_value(const Directive& d, const std::string& value) {
     case K::Memory:
       return parse_config_memory(value) ? "" : "argument must be a memory value";
     case K::YesNo:
-      return iequals(value, "yes") || iequals(value, "no") ? "" : "argument must be 'yes' or 'no'";
+      return base::iequals(value, "yes") || base::iequals(value, "no") ? "" : "argument must be 'yes' or 'no'";
     case K::Bind:
       if (value.find(' ') != std::string::npos) return "one address only (listening on several is not supported)";
       return value.empty() ? "argument must be an address or a host name" : "";
@@ -204,7 +192,7 @@ struct Loader {
     auto argv = split_config_args(line);
     if (!argv) return fail(file, linenum, line, "Unbalanced quotes in configuration line");
     if (argv->empty()) return true;
-    const std::string name = lower((*argv)[0]);
+    const std::string name = base::lower((*argv)[0]);
     const size_t argc = argv->size();
     if (const Directive* d = find_directive(name)) {
       const bool multi = d->kind == K::Save || d->kind == K::OutputBufferLimit || d->kind == K::Bind;
@@ -252,7 +240,7 @@ struct Loader {
     }
     for (const auto& ig : ignored_directives()) {
       if (name != ig.name) continue;
-      if (!ig.only.empty() && !(argc == 2 && iequals((*argv)[1], ig.only)))
+      if (!ig.only.empty() && !(argc == 2 && base::iequals((*argv)[1], ig.only)))
         return fail(file, linenum, line, "shardcached does not implement this; the only value accepted is '" + std::string(ig.only) + "'");
       res.settings.warnings.push_back(file + ":" + std::to_string(linenum) + ": '" + std::string(line) +
                                       "' is accepted and ignored: " + std::string(ig.why));
@@ -287,8 +275,8 @@ std::optional<std::vector<std::string>> split_config_args(std::string_view line)
     while (!done) {
       const char c = at(i);
       if (inq) {
-        if (c == '\\' && at(i + 1) == 'x' && is_hex(at(i + 2)) && is_hex(at(i + 3))) {
-          cur += static_cast<char>(hex_value(at(i + 2)) * 16 + hex_value(at(i + 3)));
+        if (c == '\\' && at(i + 1) == 'x' && base::hex_digit(at(i + 2)) >= 0 && base::hex_digit(at(i + 3)) >= 0) {
+          cur += static_cast<char>(base::hex_digit(at(i + 2)) * 16 + base::hex_digit(at(i + 3)));
           i += 3;
         } else if (c == '\\' && at(i + 1) != '\0') {
           ++i;
@@ -337,7 +325,7 @@ std::optional<std::vector<std::string>> split_config_args(std::string_view line)
 std::optional<uint64_t> parse_config_memory(std::string_view s) {
   size_t digits = 0;
   while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
-  const std::string unit = lower(s.substr(digits));
+  const std::string unit = base::lower(s.substr(digits));
   uint64_t mul = 0;
   if (unit.empty() || unit == "b") mul = 1;
   else if (unit == "k") mul = 1000;
@@ -418,7 +406,7 @@ const std::vector<Directive>& config_directives() {
 
 const Directive* find_directive(std::string_view name) {
   for (const auto& d : config_directives())
-    if (iequals(d.name, name)) return &d;
+    if (base::iequals(d.name, name)) return &d;
   return nullptr;
 }
 
@@ -449,7 +437,7 @@ const std::vector<IgnoredDirective>& ignored_directives() {
 }
 
 std::string ConfigFileError::report() const {
-  std::string s = "\n*** FATAL CONFIG FILE ERROR (shardcached " + std::string(kShardcacheVersion) + ") ***\n";
+  std::string s = "\n*** FATAL CONFIG FILE ERROR (shardcached " + std::string(kVersion) + ") ***\n";
   if (line > 0) {
     s += "Reading the configuration file " + file + ", at line " + std::to_string(line) + "\n";
     s += ">>> '" + text + "'\n";
@@ -522,7 +510,7 @@ std::string rewrite_config_content(std::string_view old_content, const ConfigReg
       }
       auto argv = split_config_args(line);
       bool known = argv && !argv->empty();
-      std::string name = known ? lower((*argv)[0]) : std::string();
+      std::string name = known ? base::lower((*argv)[0]) : std::string();
       if (known && !find_directive(name) && name != "include") {
         known = false;
         for (const auto& ig : ignored_directives()) known = known || name == ig.name;

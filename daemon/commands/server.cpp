@@ -89,7 +89,7 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
   if (want("server")) {
     section_header("Server");
     line(s, "redis_version", std::string(kRedisCompatVersion));
-    line(s, "shardcache_version", std::string(kShardcacheVersion));
+    line(s, "shardcache_version", std::string(kVersion));
     line(s, "redis_mode", std::string("standalone"));
     line(s, "os", std::string("Linux"));
     line(s, "arch_bits", 64);

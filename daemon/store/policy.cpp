@@ -1,6 +1,8 @@
 // daemon/store/policy.cpp: policy names <-> EvictionPolicy (see policy.h).
 #include "daemon/store/policy.h"
 
+#include "base/ascii.h"
+
 #include <array>
 #include <cctype>
 #include <utility>
@@ -24,20 +26,13 @@ constexpr auto kNames = [] {
   return n;
 }();
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 }  // namespace
 
 std::span<const std::string_view> policy_names() { return kNames; }
 
 std::optional<EvictionPolicy> policy_from_name(std::string_view name) {
   for (auto& [n, p] : kPolicies)
-    if (iequals(n, name)) return p;
+    if (base::iequals(n, name)) return p;
   return std::nullopt;
 }
 
