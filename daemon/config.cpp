@@ -30,16 +30,16 @@ std::string range_error(uint64_t lo, uint64_t hi) {
 
 /// A memory-valued parameter with Redis's bounds [lo, hi] (config.c's createSizeTConfig etc.).
 ConfigParam memory_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, uint64_t hi,
-                         std::function<void()> after = {}) {
+                         std::function<void()> apply = {}) {
   return {std::move(name), [&v] { return std::to_string(v.load()); },
-          [&v, lo, hi, after](std::string_view s) -> std::string {
+          [&v, lo, hi](std::string_view s) -> std::string {
             auto n = parse_memory(s);
             if (!n) return "argument must be a memory value";
             if (*n < lo || *n > hi) return range_error(lo, hi);
             v = *n;
-            if (after) after();
             return {};
-          }};
+          },
+          std::move(apply)};
 }
 
 /// An integer parameter with Redis's bounds [lo, hi] and its texts.
@@ -156,21 +156,75 @@ const ConfigParam* ConfigRegistry::find(std::string_view name) const {
   return nullptr;
 }
 
+std::string ConfigRegistry::set_all(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) const {
+  std::vector<const ConfigParam*> params;
+  std::string_view unknown, err_name, err;
+  bool invalid = false;  // the first problem found is the one reported
+  for (const auto& [name, value] : pairs) {
+    const ConfigParam* p = find(name);
+    if (!p) {
+      if (!invalid) unknown = name;
+      invalid = true;
+      continue;
+    }
+    if (!invalid && !p->set) {
+      err = "can't set immutable config", err_name = name, invalid = true;
+    } else if (!invalid && std::find(params.begin(), params.end(), p) != params.end()) {
+      err = "duplicate parameter", err_name = name, invalid = true;
+    }
+    params.push_back(p);
+  }
+  if (!unknown.empty()) return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(unknown) + "'";
+  if (invalid) return "ERR CONFIG SET failed (possibly related to argument '" + std::string(err_name) + "') - " + std::string(err);
+  std::vector<std::string> old;
+  for (size_t i = 0; i < params.size(); ++i) {
+    old.push_back(params[i]->get());
+    if (std::string e = params[i]->set(pairs[i].second); !e.empty()) {
+      for (size_t j = i; j-- > 0;) (void)params[j]->set(old[j]);
+      return "ERR CONFIG SET failed (possibly related to argument '" + params[i]->name + "') - " + e;
+    }
+  }
+  for (const ConfigParam* p : params)
+    if (p->apply) p->apply();
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigRegistry::get_matching(
+    const std::vector<std::string_view>& patterns) const {
+  std::vector<std::pair<std::string, std::string>> found;
+  std::vector<const ConfigParam*> seen;
+  auto add = [&](const ConfigParam& p, std::string_view shown) {
+    if (std::find(seen.begin(), seen.end(), &p) != seen.end()) return;
+    seen.push_back(&p);
+    found.emplace_back(std::string(shown), p.get());
+  };
+  for (std::string_view pat : patterns) {
+    if (pat.find_first_of("*?[") == std::string_view::npos) {
+      if (const ConfigParam* p = find(pat)) add(*p, pat);
+      continue;
+    }
+    for (const auto& p : params_)
+      if (store::glob_match(pat, p.name, true)) add(p, p.name);
+  }
+  return found;
+}
+
 ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory) {
   ConfigRegistry r;
   constexpr uint64_t kLongMax = 9223372036854775807ull, kIntMax = 2147483647, kUintMax = 4294967295;
   r.add(memory_param("maxmemory", cfg.maxmemory, 0, UINT64_MAX, on_memory));
   r.add({"maxmemory-policy", [&cfg] { return cfg.get_policy(); },
-         [&cfg, on_memory](std::string_view s) -> std::string {
+         [&cfg](std::string_view s) -> std::string {
            if (auto p = store::policy_from_name(s)) {
-             { std::lock_guard g(cfg.mu); cfg.maxmemory_policy = std::string(store::policy_name(*p)); }
-             if (on_memory) on_memory();
+             std::lock_guard g(cfg.mu);
+             cfg.maxmemory_policy = std::string(store::policy_name(*p));
              return {};
            }
            std::string names;
            for (auto n : store::policy_names()) names += (names.empty() ? "" : ", ") + std::string(n);
            return "argument(s) must be one of the following: " + names;
-         }});
+         },
+         on_memory});
   r.add(int_param("maxclients", cfg.maxclients, 1, kUintMax));
   r.add(int_param("timeout", cfg.timeout, 0, kIntMax));
   r.add(int_param("http-idle-timeout", cfg.http_idle_timeout, 0, kIntMax));

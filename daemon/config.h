@@ -123,9 +123,16 @@ std::string set_maxmemory_clients(Config& cfg, std::string_view value);
 /// One CONFIG parameter: its Redis name, how to read it, how to set it (returns an error
 /// message or empty on success).
 struct ConfigParam {
+  ConfigParam(std::string n, std::function<std::string()> g, std::function<std::string(std::string_view)> s,
+              std::function<void()> a = {})
+      : name(std::move(n)), get(std::move(g)), set(std::move(s)), apply(std::move(a)) {}
   std::string name;
   std::function<std::string()> get;
-  std::function<std::string(std::string_view)> set;  ///< null = immutable
+  /// Checks and stores a value: Redis's error text (nothing changed) or empty. Null = immutable.
+  std::function<std::string(std::string_view)> set;
+  /// Makes stored values take effect (maxmemory, maxmemory-policy: the store's budget and
+  /// policy); set_all() runs it once every value of a CONFIG SET is stored.
+  std::function<void()> apply;
 };
 
 /// CONFIG GET/SET over named parameters.
@@ -133,7 +140,17 @@ class ConfigRegistry {
  public:
   void add(ConfigParam p) { params_.push_back(std::move(p)); }
   const std::vector<ConfigParam>& params() const { return params_; }
+  /// The parameter called `name` (ASCII case-insensitive), or null.
   const ConfigParam* find(std::string_view name) const;
+  /// CONFIG SET name value [name value ...] as Redis 7.0's configSetCommand: unknown, immutable
+  /// or repeated names are refused before anything changes; a value that is refused puts back
+  /// the values already stored; apply hooks run only when all are stored. Returns the error
+  /// reply text (with "ERR ") or empty.
+  std::string set_all(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) const;
+  /// CONFIG GET pattern [pattern ...]: (name, value) pairs without repeats, in the order found.
+  /// A pattern without '*', '?' or '[' is a name (case-insensitive; the reply names it as
+  /// written, as Redis does); others are glob patterns matched without case over every name.
+  std::vector<std::pair<std::string, std::string>> get_matching(const std::vector<std::string_view>& patterns) const;
  private:
   std::vector<ConfigParam> params_;
 };

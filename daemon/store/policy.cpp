@@ -11,11 +11,13 @@ namespace shardcache::store {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 7> kPolicies = {{
+    // Redis 7.0's order (config.c maxmemory_policy_enum, without the LFU policies), which the
+    // CONFIG SET error lists; then shardcached's own.
     {"volatile-lru", EvictionPolicy::VolatileLru},
-    {"allkeys-lru", EvictionPolicy::AllKeysLru},
     {"volatile-random", EvictionPolicy::VolatileRandom},
-    {"allkeys-random", EvictionPolicy::AllKeysRandom},
     {"volatile-ttl", EvictionPolicy::VolatileTtl},
+    {"allkeys-lru", EvictionPolicy::AllKeysLru},
+    {"allkeys-random", EvictionPolicy::AllKeysRandom},
     {"noeviction", EvictionPolicy::NoEviction},
     {"allkeys-sieve", EvictionPolicy::AllKeysSieve},
 }};
