@@ -20,6 +20,7 @@
 
 #include "base/ascii.h"
 #include "base/numbers.h"
+#include "base/split_args.h"
 #include "daemon/persist/persister.h"
 
 namespace shardcache {
@@ -261,66 +262,7 @@ struct Loader {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> split_config_args(std::string_view line) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  const size_t n = line.size();
-  auto at = [&](size_t k) -> char { return k < n ? line[k] : '\0'; };
-  auto blank = [](char c) { return c != '\0' && std::isspace(static_cast<unsigned char>(c)); };
-  while (true) {
-    while (i < n && blank(line[i])) ++i;
-    if (i >= n) return out;
-    std::string cur;
-    bool inq = false, insq = false, done = false;
-    while (!done) {
-      const char c = at(i);
-      if (inq) {
-        if (c == '\\' && at(i + 1) == 'x' && base::hex_digit(at(i + 2)) >= 0 && base::hex_digit(at(i + 3)) >= 0) {
-          cur += static_cast<char>(base::hex_digit(at(i + 2)) * 16 + base::hex_digit(at(i + 3)));
-          i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          ++i;
-          switch (at(i)) {
-            case 'n': cur += '\n'; break;
-            case 'r': cur += '\r'; break;
-            case 't': cur += '\t'; break;
-            case 'b': cur += '\b'; break;
-            case 'a': cur += '\a'; break;
-            default: cur += at(i); break;
-          }
-        } else if (c == '"') {
-          if (at(i + 1) != '\0' && !blank(at(i + 1))) return std::nullopt;  // closing quote must end the argument
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;  // unterminated quotes
-        } else {
-          cur += c;
-        }
-      } else if (insq) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          ++i;
-          cur += '\'';
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !blank(at(i + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;
-        } else {
-          cur += c;
-        }
-      } else {
-        switch (c) {
-          case ' ': case '\n': case '\r': case '\t': case '\0': done = true; break;
-          case '"': inq = true; break;
-          case '\'': insq = true; break;
-          default: cur += c; break;
-        }
-      }
-      if (i < n) ++i;
-    }
-    out.push_back(std::move(cur));
-  }
-}
+std::optional<std::vector<std::string>> split_config_args(std::string_view line) { return base::split_args(line); }
 
 std::optional<uint64_t> parse_config_memory(std::string_view s) {
   size_t digits = 0;

@@ -3,8 +3,8 @@
 // but hands out views into the caller's buffer and keeps its progress as offsets.
 #include "protocol/request_parser.h"
 
-#include "base/ascii.h"
 #include "base/numbers.h"
+#include "base/split_args.h"
 
 #include <algorithm>
 #include <climits>
@@ -75,82 +75,6 @@ bool fast_multibulk(std::string_view in, const ParserLimits& lim, std::vector<st
   }
   consumed = pos;
   return true;
-}
-
-/// C isspace() in the "C" locale, as sdssplitargs uses it.
-bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
-char unescape(char c) {
-  switch (c) {
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'b': return '\b';
-    case 'a': return '\a';
-    default: return c;
-  }
-}
-
-/// Inside "double quotes" at s[i]: handles one step of sdssplitargs. Returns -1 on error,
-/// 1 when the closing quote was reached, 0 to continue.
-int double_quote_step(const char* s, size_t len, size_t& i, char*& w) {
-  const char c = i < len ? s[i] : '\0';
-  const char next = i + 1 < len ? s[i + 1] : '\0';
-  if (c == '\\' && next == 'x' && i + 3 < len && base::hex_digit(s[i + 2]) >= 0 && base::hex_digit(s[i + 3]) >= 0) {
-    *w++ = static_cast<char>(base::hex_digit(s[i + 2]) * 16 + base::hex_digit(s[i + 3]));
-    i += 3;
-  } else if (c == '\\' && next != '\0') {
-    *w++ = unescape(s[++i]);
-  } else if (c == '"') {
-    return (next != '\0' && !is_space(next)) ? -1 : 1;
-  } else if (c == '\0') {
-    return -1;  // unterminated quotes
-  } else {
-    *w++ = c;
-  }
-  return 0;
-}
-
-/// Inside 'single quotes' at s[i]; same result convention as double_quote_step.
-int single_quote_step(const char* s, size_t len, size_t& i, char*& w) {
-  const char c = i < len ? s[i] : '\0';
-  const char next = i + 1 < len ? s[i + 1] : '\0';
-  if (c == '\\' && next == '\'') {
-    ++i;
-    *w++ = '\'';
-  } else if (c == '\'') {
-    return (next != '\0' && !is_space(next)) ? -1 : 1;
-  } else if (c == '\0') {
-    return -1;
-  } else {
-    *w++ = c;
-  }
-  return 0;
-}
-
-/// Continues a token that contains quotes, starting at s[i] (outside quotes), writing the
-/// unescaped bytes at w. Follows sdssplitargs exactly. Returns false on unbalanced quotes.
-bool quoted_token(const char* s, size_t len, size_t& i, char*& w) {
-  int mode = 0;  // 0 outside quotes, 1 in "double", 2 in 'single'
-  for (;;) {
-    const char c = i < len ? s[i] : '\0';
-    bool done = false;
-    if (mode != 0) {
-      const int r = mode == 1 ? double_quote_step(s, len, i, w) : single_quote_step(s, len, i, w);
-      if (r < 0) return false;
-      done = r == 1;
-    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
-      done = true;
-    } else if (c == '"') {
-      mode = 1;
-    } else if (c == '\'') {
-      mode = 2;
-    } else {
-      *w++ = c;
-    }
-    if (i < len) ++i;
-    if (done) return true;
-  }
 }
 
 }  // namespace
@@ -357,7 +281,7 @@ bool RequestParser::split_inline(std::string_view line) {
   char* w = scratch_.data();
   size_t i = 0;
   for (;;) {
-    while (i < len && is_space(s[i])) ++i;
+    while (i < len && base::is_c_space(s[i])) ++i;
     if (i == len) return true;
     const size_t start = i;
     while (i < len && s[i] != ' ' && s[i] != '\r' && s[i] != '\t' && s[i] != '"' && s[i] != '\'') ++i;
@@ -368,7 +292,7 @@ bool RequestParser::split_inline(std::string_view line) {
     char* tok = w;
     std::memcpy(w, s + start, i - start);
     w += i - start;
-    if (!quoted_token(s, len, i, w)) return false;
+    if (!base::split_args_token(s, len, i, [&w](char c) { *w++ = c; })) return false;
     args_.emplace_back(tok, static_cast<size_t>(w - tok));
   }
 }

@@ -1,5 +1,5 @@
 // tests/unit/base/base_test.cpp: the std-only base library: ASCII case folding and hex digits,
-// Redis's string2ll acceptance, percent-decoding, UTF-8 validation and repair, the version header.
+// Redis's string2ll acceptance, sdssplitargs, percent-decoding, UTF-8 validation and repair, the version header.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 
 #include "base/ascii.h"
 #include "base/numbers.h"
+#include "base/split_args.h"
 #include "base/text.h"
 #include "shardcache/version.h"
 
@@ -113,3 +114,21 @@ TEST_CASE("percent_decode") {
   CHECK_FALSE(percent_decode("%zz").has_value());
 }
 
+
+TEST_CASE("split_args follows Redis's sdssplitargs") {
+  using V = std::vector<std::string>;
+  CHECK(split_args("") == V{});
+  CHECK(split_args(" \t ") == V{});
+  CHECK(split_args("set  k\tv ") == V{"set", "k", "v"});
+  CHECK(split_args("\"a b\" 'c d'") == V{"a b", "c d"});
+  CHECK(split_args(R"("\x41\x4a\n\t\q")") == V{std::string("AJ\n\tq")});
+  CHECK(split_args(R"("\x4")") == V{"x4"});  // not two hex digits: \x is x
+  CHECK(split_args(R"('it\'s' '\n')") == V{"it's", "\\n"});
+  CHECK(split_args("pre\"quoted\" x") == V{"prequoted", "x"});
+  CHECK(split_args(std::string_view("a\0b", 3)) == V{"a", "b"});  // a NUL ends an argument
+  CHECK_FALSE(split_args("\"unterminated"));
+  CHECK_FALSE(split_args("'unterminated"));
+  CHECK_FALSE(split_args("\"a\"b"));  // a closing quote must end the argument
+  CHECK_FALSE(split_args("'a'b"));
+  CHECK(split_args("\"a\"\vb") == V{"a", "b"});  // \v is a blank after a quote (isspace)
+}
