@@ -70,17 +70,23 @@ ConfigParam const_param(std::string name, std::string value) {
 }  // namespace
 
 std::optional<uint64_t> parse_memory(std::string_view s) {
-  static constexpr std::pair<std::string_view, uint64_t> units[] = {
-      {"gb", 1024ull * 1024 * 1024}, {"mb", 1024ull * 1024}, {"kb", 1024}, {"g", 1000000000ull},
-      {"m", 1000000}, {"k", 1000}, {"b", 1}};
-  for (auto [suffix, mul] : units) {
-    if (s.size() > suffix.size() && base::iequals(s.substr(s.size() - suffix.size()), suffix)) {
-      auto n = parse_u64(s.substr(0, s.size() - suffix.size()));
-      if (!n) return std::nullopt;
-      return *n * mul;
-    }
-  }
-  return parse_u64(s);
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  const std::string unit = base::lower(s.substr(digits));
+  uint64_t mul = 0;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k") mul = 1000;
+  else if (unit == "kb") mul = 1024;
+  else if (unit == "m") mul = 1000 * 1000;
+  else if (unit == "mb") mul = 1024 * 1024;
+  else if (unit == "g") mul = 1000ull * 1000 * 1000;
+  else if (unit == "gb") mul = 1024ull * 1024 * 1024;
+  else return std::nullopt;
+  if (digits == 0) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + digits, v);
+  if (ec != std::errc() || v > UINT64_MAX / mul) return std::nullopt;
+  return v * mul;
 }
 
 std::string human_bytes(uint64_t n) {

@@ -19,7 +19,9 @@ namespace shardcache {
 /// The Redis version shardcached answers as (INFO redis_version, HELLO, the RDB redis-ver field).
 inline constexpr std::string_view kRedisCompatVersion = "7.2.0";
 
-/// Parses Redis memory syntax: "1gb", "256mb", "100k", plain bytes. nullopt if invalid.
+/// Redis's memory syntax (memtoull) for CONFIG SET, the config file and the flags: digits with
+/// an optional unit b, k (1000), kb (1024), m, mb, g, gb (any case). nullopt when invalid or
+/// past 2^64-1.
 std::optional<uint64_t> parse_memory(std::string_view s);
 /// Formats bytes as Redis's *_human fields do ("1.50M").
 std::string human_bytes(uint64_t n);

@@ -106,7 +106,7 @@ std::string check_value(const Directive& d, const std::string& value) {
       }
       return int_in_range(value, 0, 1024);  // io-threads, rdb-save-threads (0 = core count)
     case K::Memory:
-      return parse_config_memory(value) ? "" : "argument must be a memory value";
+      return parse_memory(value) ? "" : "argument must be a memory value";
     case K::YesNo:
       return base::iequals(value, "yes") || base::iequals(value, "no") ? "" : "argument must be 'yes' or 'no'";
     case K::Bind:
@@ -263,26 +263,6 @@ struct Loader {
 }  // namespace
 
 std::optional<std::vector<std::string>> split_config_args(std::string_view line) { return base::split_args(line); }
-
-std::optional<uint64_t> parse_config_memory(std::string_view s) {
-  size_t digits = 0;
-  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
-  const std::string unit = base::lower(s.substr(digits));
-  uint64_t mul = 0;
-  if (unit.empty() || unit == "b") mul = 1;
-  else if (unit == "k") mul = 1000;
-  else if (unit == "kb") mul = 1024;
-  else if (unit == "m") mul = 1000 * 1000;
-  else if (unit == "mb") mul = 1024 * 1024;
-  else if (unit == "g") mul = 1000ull * 1000 * 1000;
-  else if (unit == "gb") mul = 1024ull * 1024 * 1024;
-  else return std::nullopt;
-  if (digits == 0) return std::nullopt;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + digits, v);
-  if (ec != std::errc() || v > UINT64_MAX / mul) return std::nullopt;
-  return v * mul;
-}
 
 const std::vector<Directive>& config_directives() {
   static const std::vector<Directive> table = {
@@ -472,7 +452,7 @@ std::string rewrite_config_content(std::string_view old_content, const ConfigReg
     const bool force = v != def;
     switch (d.kind) {
       case K::Memory: {
-        auto n = parse_config_memory(v);
+        auto n = parse_memory(v);
         st.rewrite_line(name, name + " " + (n ? format_memory(*n) : v), force);
         break;
       }
@@ -498,7 +478,7 @@ std::string rewrite_config_content(std::string_view old_content, const ConfigReg
         break;
       }
       case K::MaxmemoryClients: {
-        auto n = parse_config_memory(v);
+        auto n = parse_memory(v);
         st.rewrite_line(name, name + " " + (!v.empty() && v.back() == '%' ? v : n ? format_memory(*n) : v), force);
         break;
       }

@@ -17,10 +17,6 @@ namespace shardcache {
 /// unbalanced quotes.
 std::optional<std::vector<std::string>> split_config_args(std::string_view line);
 
-/// Redis's memtoull: digits with an optional unit b, k (1000), kb (1024), m, mb, g, gb (any
-/// case). nullopt when invalid or overflowing.
-std::optional<uint64_t> parse_config_memory(std::string_view s);
-
 /// How a directive's value is written and compared.
 enum class DirectiveKind { Int, Memory, YesNo, Enum, String, Bind, Save, OutputBufferLimit, MaxmemoryClients, Databases };
 
