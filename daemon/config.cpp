@@ -1,7 +1,11 @@
 // daemon/config.cpp: memory-size parsing and the CONFIG parameter table.
 #include "daemon/config.h"
+
+#include "base/ascii.h"
+#include "base/numbers.h"
 #include "daemon/persist/persister.h"
 
+#include "daemon/store/glob.h"
 #include "daemon/store/policy.h"
 
 #include <algorithm>
@@ -13,13 +17,6 @@
 namespace shardcache {
 
 namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 std::optional<uint64_t> parse_u64(std::string_view s) {
   uint64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -33,23 +30,23 @@ std::string range_error(uint64_t lo, uint64_t hi) {
 
 /// A memory-valued parameter with Redis's bounds [lo, hi] (config.c's createSizeTConfig etc.).
 ConfigParam memory_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, uint64_t hi,
-                         std::function<void()> after = {}) {
+                         std::function<void()> apply = {}) {
   return {std::move(name), [&v] { return std::to_string(v.load()); },
-          [&v, lo, hi, after](std::string_view s) -> std::string {
+          [&v, lo, hi](std::string_view s) -> std::string {
             auto n = parse_memory(s);
             if (!n) return "argument must be a memory value";
             if (*n < lo || *n > hi) return range_error(lo, hi);
             v = *n;
-            if (after) after();
             return {};
-          }};
+          },
+          std::move(apply)};
 }
 
 /// An integer parameter with Redis's bounds [lo, hi] and its texts.
 ConfigParam int_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, uint64_t hi) {
   return {std::move(name), [&v] { return std::to_string(v.load()); },
           [&v, lo, hi](std::string_view s) -> std::string {
-            auto n = parse_strict_ll(s);
+            auto n = base::parse_ll(s);
             if (!n) return "argument couldn't be parsed into an integer";
             if (*n < 0 || static_cast<uint64_t>(*n) < lo || static_cast<uint64_t>(*n) > hi) return range_error(lo, hi);
             v = static_cast<uint64_t>(*n);
@@ -60,8 +57,8 @@ ConfigParam int_param(std::string name, std::atomic<uint64_t>& v, uint64_t lo, u
 ConfigParam bool_param(std::string name, std::atomic<bool>& v) {
   return {std::move(name), [&v] { return std::string(v.load() ? "yes" : "no"); },
           [&v](std::string_view s) -> std::string {
-            if (iequals(s, "yes")) v = true;
-            else if (iequals(s, "no")) v = false;
+            if (base::iequals(s, "yes")) v = true;
+            else if (base::iequals(s, "no")) v = false;
             else return "argument must be 'yes' or 'no'";
             return {};
           }};
@@ -72,28 +69,24 @@ ConfigParam const_param(std::string name, std::string value) {
 }
 }  // namespace
 
-/// Redis's string2ll: optional '-', digits, no '+', spaces or leading zeros, fits in int64.
-std::optional<long long> parse_strict_ll(std::string_view s) {
-  if (s.empty() || s[0] == '+' || (s.size() > 1 && s[0] == '0') || (s.size() > 2 && s[0] == '-' && s[1] == '0'))
-    return std::nullopt;
-  long long v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 std::optional<uint64_t> parse_memory(std::string_view s) {
-  static constexpr std::pair<std::string_view, uint64_t> units[] = {
-      {"gb", 1024ull * 1024 * 1024}, {"mb", 1024ull * 1024}, {"kb", 1024}, {"g", 1000000000ull},
-      {"m", 1000000}, {"k", 1000}, {"b", 1}};
-  for (auto [suffix, mul] : units) {
-    if (s.size() > suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix)) {
-      auto n = parse_u64(s.substr(0, s.size() - suffix.size()));
-      if (!n) return std::nullopt;
-      return *n * mul;
-    }
-  }
-  return parse_u64(s);
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  const std::string unit = base::lower(s.substr(digits));
+  uint64_t mul = 0;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k") mul = 1000;
+  else if (unit == "kb") mul = 1024;
+  else if (unit == "m") mul = 1000 * 1000;
+  else if (unit == "mb") mul = 1024 * 1024;
+  else if (unit == "g") mul = 1000ull * 1000 * 1000;
+  else if (unit == "gb") mul = 1024ull * 1024 * 1024;
+  else return std::nullopt;
+  if (digits == 0) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + digits, v);
+  if (ec != std::errc() || v > UINT64_MAX / mul) return std::nullopt;
+  return v * mul;
 }
 
 std::string human_bytes(uint64_t n) {
@@ -119,8 +112,8 @@ std::string set_output_buffer_limits(Config& cfg, std::string_view value) {
   struct Parsed { int cls; uint64_t hard, soft, secs; };
   std::vector<Parsed> parsed;
   for (size_t i = 0; i < words.size(); i += 4) {
-    int cls = iequals(words[i], "normal") ? 0 : (iequals(words[i], "replica") || iequals(words[i], "slave")) ? 1
-            : iequals(words[i], "pubsub") ? 2 : -1;
+    int cls = base::iequals(words[i], "normal") ? 0 : (base::iequals(words[i], "replica") || base::iequals(words[i], "slave")) ? 1
+            : base::iequals(words[i], "pubsub") ? 2 : -1;
     if (cls < 0) return "Invalid client class specified in buffer limit configuration.";
     auto hard = parse_memory(words[i + 1]), soft = parse_memory(words[i + 2]);
     auto secs = parse_u64(words[i + 3]);
@@ -165,8 +158,61 @@ std::string set_maxmemory_clients(Config& cfg, std::string_view value) {
 
 const ConfigParam* ConfigRegistry::find(std::string_view name) const {
   for (const auto& p : params_)
-    if (iequals(p.name, name)) return &p;
+    if (base::iequals(p.name, name)) return &p;
   return nullptr;
+}
+
+std::string ConfigRegistry::set_all(const std::vector<std::pair<std::string_view, std::string_view>>& pairs) const {
+  std::vector<const ConfigParam*> params;
+  std::string_view unknown, err_name, err;
+  bool invalid = false;  // the first problem found is the one reported
+  for (const auto& [name, value] : pairs) {
+    const ConfigParam* p = find(name);
+    if (!p) {
+      if (!invalid) unknown = name;
+      invalid = true;
+      continue;
+    }
+    if (!invalid && !p->set) {
+      err = "can't set immutable config", err_name = name, invalid = true;
+    } else if (!invalid && std::find(params.begin(), params.end(), p) != params.end()) {
+      err = "duplicate parameter", err_name = name, invalid = true;
+    }
+    params.push_back(p);
+  }
+  if (!unknown.empty()) return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(unknown) + "'";
+  if (invalid) return "ERR CONFIG SET failed (possibly related to argument '" + std::string(err_name) + "') - " + std::string(err);
+  std::vector<std::string> old;
+  for (size_t i = 0; i < params.size(); ++i) {
+    old.push_back(params[i]->get());
+    if (std::string e = params[i]->set(pairs[i].second); !e.empty()) {
+      for (size_t j = i; j-- > 0;) (void)params[j]->set(old[j]);
+      return "ERR CONFIG SET failed (possibly related to argument '" + params[i]->name + "') - " + e;
+    }
+  }
+  for (const ConfigParam* p : params)
+    if (p->apply) p->apply();
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigRegistry::get_matching(
+    const std::vector<std::string_view>& patterns) const {
+  std::vector<std::pair<std::string, std::string>> found;
+  std::vector<const ConfigParam*> seen;
+  auto add = [&](const ConfigParam& p, std::string_view shown) {
+    if (std::find(seen.begin(), seen.end(), &p) != seen.end()) return;
+    seen.push_back(&p);
+    found.emplace_back(std::string(shown), p.get());
+  };
+  for (std::string_view pat : patterns) {
+    if (pat.find_first_of("*?[") == std::string_view::npos) {
+      if (const ConfigParam* p = find(pat)) add(*p, pat);
+      continue;
+    }
+    for (const auto& p : params_)
+      if (store::glob_match(pat, p.name, true)) add(p, p.name);
+  }
+  return found;
 }
 
 ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory) {
@@ -174,16 +220,17 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   constexpr uint64_t kLongMax = 9223372036854775807ull, kIntMax = 2147483647, kUintMax = 4294967295;
   r.add(memory_param("maxmemory", cfg.maxmemory, 0, UINT64_MAX, on_memory));
   r.add({"maxmemory-policy", [&cfg] { return cfg.get_policy(); },
-         [&cfg, on_memory](std::string_view s) -> std::string {
+         [&cfg](std::string_view s) -> std::string {
            if (auto p = store::policy_from_name(s)) {
-             { std::lock_guard g(cfg.mu); cfg.maxmemory_policy = std::string(store::policy_name(*p)); }
-             if (on_memory) on_memory();
+             std::lock_guard g(cfg.mu);
+             cfg.maxmemory_policy = std::string(store::policy_name(*p));
              return {};
            }
            std::string names;
            for (auto n : store::policy_names()) names += (names.empty() ? "" : ", ") + std::string(n);
            return "argument(s) must be one of the following: " + names;
-         }});
+         },
+         on_memory});
   r.add(int_param("maxclients", cfg.maxclients, 1, kUintMax));
   r.add(int_param("timeout", cfg.timeout, 0, kIntMax));
   r.add(int_param("http-idle-timeout", cfg.http_idle_timeout, 0, kIntMax));
@@ -238,8 +285,7 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add({"loglevel", [&cfg] { std::lock_guard g(cfg.mu); return cfg.log.level; },
          [&cfg](std::string_view s) -> std::string {
            if (std::string err = logging::set_level(s); !err.empty()) return err;
-           std::string name(s);
-           for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+           std::string name = base::lower(s);
            std::lock_guard g(cfg.mu);
            cfg.log.level = name;
            return {};
@@ -252,7 +298,7 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add({"hz", [&cfg] { return std::to_string(cfg.hz.load()); },
          [&cfg](std::string_view s) -> std::string {
            // Redis: any value in [0, INT_MAX] is accepted and clamped to [1, 500] (updateHZ).
-           auto n = parse_strict_ll(s);
+           auto n = base::parse_ll(s);
            if (!n) return "argument couldn't be parsed into an integer";
            if (*n < 0 || *n > static_cast<long long>(kIntMax)) return range_error(0, kIntMax);
            cfg.hz = static_cast<int>(std::clamp<long long>(*n, 1, 500));

@@ -18,25 +18,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/ascii.h"
+#include "base/numbers.h"
+#include "base/split_args.h"
 #include "daemon/persist/persister.h"
 
 namespace shardcache {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
-bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
-
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-int hex_value(char c) {
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' ? c - 'a' + 10 : c - '0';
-}
 
 /// Redis's sdstrim(s, " \t\r\n").
 std::string_view trim(std::string_view s) {
@@ -48,7 +37,7 @@ std::string_view trim(std::string_view s) {
 
 
 std::string int_in_range(std::string_view v, long long lo, long long hi) {
-  auto n = parse_strict_ll(v);
+  auto n = base::parse_ll(v);
   if (!n) return "argument couldn't be parsed into an integer";
   if (*n < lo || *n > hi) return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " inclusive";
   return {};
@@ -111,15 +100,15 @@ std::string check_value(const Directive& d, const std::string& value) {
     case K::Int:
       if (n == "port" || n == "http-port") return int_in_range(value, 0, 65535);
       if (n == "shards") {
-        auto v = parse_strict_ll(value);
+        auto v = base::parse_ll(value);
         if (!v || *v < 1 || *v > 4096 || (*v & (*v - 1)) != 0) return "argument must be a power of two between 1 and 4096";
         return {};
       }
       return int_in_range(value, 0, 1024);  // io-threads, rdb-save-threads (0 = core count)
     case K::Memory:
-      return parse_config_memory(value) ? "" : "argument must be a memory value";
+      return parse_memory(value) ? "" : "argument must be a memory value";
     case K::YesNo:
-      return iequals(value, "yes") || iequals(value, "no") ? "" : "argument must be 'yes' or 'no'";
+      return base::iequals(value, "yes") || base::iequals(value, "no") ? "" : "argument must be 'yes' or 'no'";
     case K::Bind:
       if (value.find(' ') != std::string::npos) return "one address only (listening on several is not supported)";
       return value.empty() ? "argument must be an address or a host name" : "";
@@ -204,7 +193,7 @@ struct Loader {
     auto argv = split_config_args(line);
     if (!argv) return fail(file, linenum, line, "Unbalanced quotes in configuration line");
     if (argv->empty()) return true;
-    const std::string name = lower((*argv)[0]);
+    const std::string name = base::lower((*argv)[0]);
     const size_t argc = argv->size();
     if (const Directive* d = find_directive(name)) {
       const bool multi = d->kind == K::Save || d->kind == K::OutputBufferLimit || d->kind == K::Bind;
@@ -252,7 +241,7 @@ struct Loader {
     }
     for (const auto& ig : ignored_directives()) {
       if (name != ig.name) continue;
-      if (!ig.only.empty() && !(argc == 2 && iequals((*argv)[1], ig.only)))
+      if (!ig.only.empty() && !(argc == 2 && base::iequals((*argv)[1], ig.only)))
         return fail(file, linenum, line, "shardcached does not implement this; the only value accepted is '" + std::string(ig.only) + "'");
       res.settings.warnings.push_back(file + ":" + std::to_string(linenum) + ": '" + std::string(line) +
                                       "' is accepted and ignored: " + std::string(ig.why));
@@ -273,86 +262,7 @@ struct Loader {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> split_config_args(std::string_view line) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  const size_t n = line.size();
-  auto at = [&](size_t k) -> char { return k < n ? line[k] : '\0'; };
-  auto blank = [](char c) { return c != '\0' && std::isspace(static_cast<unsigned char>(c)); };
-  while (true) {
-    while (i < n && blank(line[i])) ++i;
-    if (i >= n) return out;
-    std::string cur;
-    bool inq = false, insq = false, done = false;
-    while (!done) {
-      const char c = at(i);
-      if (inq) {
-        if (c == '\\' && at(i + 1) == 'x' && is_hex(at(i + 2)) && is_hex(at(i + 3))) {
-          cur += static_cast<char>(hex_value(at(i + 2)) * 16 + hex_value(at(i + 3)));
-          i += 3;
-        } else if (c == '\\' && at(i + 1) != '\0') {
-          ++i;
-          switch (at(i)) {
-            case 'n': cur += '\n'; break;
-            case 'r': cur += '\r'; break;
-            case 't': cur += '\t'; break;
-            case 'b': cur += '\b'; break;
-            case 'a': cur += '\a'; break;
-            default: cur += at(i); break;
-          }
-        } else if (c == '"') {
-          if (at(i + 1) != '\0' && !blank(at(i + 1))) return std::nullopt;  // closing quote must end the argument
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;  // unterminated quotes
-        } else {
-          cur += c;
-        }
-      } else if (insq) {
-        if (c == '\\' && at(i + 1) == '\'') {
-          ++i;
-          cur += '\'';
-        } else if (c == '\'') {
-          if (at(i + 1) != '\0' && !blank(at(i + 1))) return std::nullopt;
-          done = true;
-        } else if (c == '\0') {
-          return std::nullopt;
-        } else {
-          cur += c;
-        }
-      } else {
-        switch (c) {
-          case ' ': case '\n': case '\r': case '\t': case '\0': done = true; break;
-          case '"': inq = true; break;
-          case '\'': insq = true; break;
-          default: cur += c; break;
-        }
-      }
-      if (i < n) ++i;
-    }
-    out.push_back(std::move(cur));
-  }
-}
-
-std::optional<uint64_t> parse_config_memory(std::string_view s) {
-  size_t digits = 0;
-  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
-  const std::string unit = lower(s.substr(digits));
-  uint64_t mul = 0;
-  if (unit.empty() || unit == "b") mul = 1;
-  else if (unit == "k") mul = 1000;
-  else if (unit == "kb") mul = 1024;
-  else if (unit == "m") mul = 1000 * 1000;
-  else if (unit == "mb") mul = 1024 * 1024;
-  else if (unit == "g") mul = 1000ull * 1000 * 1000;
-  else if (unit == "gb") mul = 1024ull * 1024 * 1024;
-  else return std::nullopt;
-  if (digits == 0) return std::nullopt;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + digits, v);
-  if (ec != std::errc() || v > UINT64_MAX / mul) return std::nullopt;
-  return v * mul;
-}
+std::optional<std::vector<std::string>> split_config_args(std::string_view line) { return base::split_args(line); }
 
 const std::vector<Directive>& config_directives() {
   static const std::vector<Directive> table = {
@@ -418,7 +328,7 @@ const std::vector<Directive>& config_directives() {
 
 const Directive* find_directive(std::string_view name) {
   for (const auto& d : config_directives())
-    if (iequals(d.name, name)) return &d;
+    if (base::iequals(d.name, name)) return &d;
   return nullptr;
 }
 
@@ -449,7 +359,7 @@ const std::vector<IgnoredDirective>& ignored_directives() {
 }
 
 std::string ConfigFileError::report() const {
-  std::string s = "\n*** FATAL CONFIG FILE ERROR (shardcached " + std::string(kShardcacheVersion) + ") ***\n";
+  std::string s = "\n*** FATAL CONFIG FILE ERROR (shardcached " + std::string(kVersion) + ") ***\n";
   if (line > 0) {
     s += "Reading the configuration file " + file + ", at line " + std::to_string(line) + "\n";
     s += ">>> '" + text + "'\n";
@@ -522,7 +432,7 @@ std::string rewrite_config_content(std::string_view old_content, const ConfigReg
       }
       auto argv = split_config_args(line);
       bool known = argv && !argv->empty();
-      std::string name = known ? lower((*argv)[0]) : std::string();
+      std::string name = known ? base::lower((*argv)[0]) : std::string();
       if (known && !find_directive(name) && name != "include") {
         known = false;
         for (const auto& ig : ignored_directives()) known = known || name == ig.name;
@@ -542,7 +452,7 @@ std::string rewrite_config_content(std::string_view old_content, const ConfigReg
     const bool force = v != def;
     switch (d.kind) {
       case K::Memory: {
-        auto n = parse_config_memory(v);
+        auto n = parse_memory(v);
         st.rewrite_line(name, name + " " + (n ? format_memory(*n) : v), force);
         break;
       }
@@ -568,7 +478,7 @@ std::string rewrite_config_content(std::string_view old_content, const ConfigReg
         break;
       }
       case K::MaxmemoryClients: {
-        auto n = parse_config_memory(v);
+        auto n = parse_memory(v);
         st.rewrite_line(name, name + " " + (!v.empty() && v.back() == '%' ? v : n ? format_memory(*n) : v), force);
         break;
       }

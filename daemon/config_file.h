@@ -13,14 +13,9 @@
 
 namespace shardcache {
 
-/// Splits one line as Redis's sdssplitargs does: blanks separate arguments; "double quotes"
-/// take \n \r \t \b \a \xHH and \<char> escapes; 'single quotes' take \' only; a closing quote
-/// must be followed by a blank or the end. nullopt on unbalanced quotes.
+/// Splits one configuration line as Redis's sdssplitargs does (base::split_args); nullopt on
+/// unbalanced quotes.
 std::optional<std::vector<std::string>> split_config_args(std::string_view line);
-
-/// Redis's memtoull: digits with an optional unit b, k (1000), kb (1024), m, mb, g, gb (any
-/// case). nullopt when invalid or overflowing.
-std::optional<uint64_t> parse_config_memory(std::string_view s);
 
 /// How a directive's value is written and compared.
 enum class DirectiveKind { Int, Memory, YesNo, Enum, String, Bind, Save, OutputBufferLimit, MaxmemoryClients, Databases };

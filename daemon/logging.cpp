@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 #include <syslog.h>
 
+#include "base/ascii.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -21,11 +23,7 @@ namespace shardcache::logging {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
+using base::lower;
 
 /// A log file that can be reopened by name: the new file is opened first and swapped in, so a
 /// failed reopen keeps writing to the old one. Every line is flushed (a crash loses nothing).

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/ascii.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/config.h"
 #include "daemon/config_file.h"
@@ -57,10 +58,9 @@ std::string random_run_id() {
 }
 
 /// Parses a yes/no flag value; nullopt otherwise.
-std::optional<bool> yes_no(std::string v) {
-  for (auto& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (v == "yes") return true;
-  if (v == "no") return false;
+std::optional<bool> yes_no(std::string_view v) {
+  if (shardcache::base::iequals(v, "yes")) return true;
+  if (shardcache::base::iequals(v, "no")) return false;
   return std::nullopt;
 }
 
@@ -98,7 +98,7 @@ std::string apply_persistence_flags(Config& cfg, const std::string& save, const 
 
 /// The --version line, in redis-server -v's shape.
 std::string version_line() {
-  return fmt::format("shardcached v={} redis-compat={} malloc={} bits={}", shardcache::kShardcacheVersion,
+  return fmt::format("shardcached v={} redis-compat={} malloc={} bits={}", shardcache::kVersion,
                      shardcache::kRedisCompatVersion, shardcache::store::allocator_stats().name, sizeof(void*) * 8);
 }
 
@@ -247,7 +247,7 @@ int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
   cfg.proto_max_bulk_len = *bl;
   cfg.maxclients = maxclients;
   cfg.maxmemory_policy = policy;
-  for (auto& ch : protected_mode) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  protected_mode = shardcache::base::lower(protected_mode);
   if (protected_mode != "yes" && protected_mode != "no") {
     spdlog::error("--protected-mode: argument must be 'yes' or 'no'");
     return 2;
@@ -387,7 +387,7 @@ int main(int argc, char** argv) {
       http->start();
       spdlog::info("HTTP (Upstash REST, /metrics, /healthz) listening on {}:{}", cfg.bind, http->port());
     }
-    spdlog::info("shardcached {} listening on {}:{} ({} io threads, {} shards, maxmemory {} {})", shardcache::kShardcacheVersion, cfg.bind,
+    spdlog::info("shardcached {} listening on {}:{} ({} io threads, {} shards, maxmemory {} {})", shardcache::kVersion, cfg.bind,
                  server.port(), cfg.threads, cfg.shards, cfg.maxmemory.load(), cfg.get_policy());
     server.run();
     if (final_save.joinable()) final_save.join();

@@ -4,6 +4,8 @@
 // far it got, so a multi-megabyte reply arriving in many reads is not re-parsed per read.
 #include "protocol/reply_reader.h"
 
+#include "base/numbers.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -179,7 +181,7 @@ ParseStatus ReplyReader::read_line_value(std::string_view in, Header& h) {
     case '-': h.type = Reply::Type::Error; break;
     case ':':
       h.type = Reply::Type::Integer;
-      if (!detail::string2ll(s, len, h.n)) return fail("Protocol error: invalid integer");
+      if (!base::string2ll(s, len, h.n)) return fail("Protocol error: invalid integer");
       break;
     case ',':
       h.type = Reply::Type::Double;
@@ -208,7 +210,7 @@ ParseStatus ReplyReader::read_bulk_value(std::string_view in, Header& h) {
   if (ls == LineStatus::Incomplete) return ParseStatus::Incomplete;
   if (ls == LineStatus::TooLong) return fail("Protocol error: too long reply line");
   long long len = 0;
-  if (!detail::string2ll(in.data() + h.text, cr - h.text, len)) return fail("Protocol error: invalid bulk length");
+  if (!base::string2ll(in.data() + h.text, cr - h.text, len)) return fail("Protocol error: invalid bulk length");
   h.next = cr + 2;
   if (len == -1 && h.tag == '$') {
     h.type = Reply::Type::Null;
@@ -240,7 +242,7 @@ ParseStatus ReplyReader::read_aggregate(std::string_view in, Header& h) {
   if (ls == LineStatus::Incomplete) return ParseStatus::Incomplete;
   if (ls == LineStatus::TooLong) return fail("Protocol error: too long reply line");
   long long n = 0;
-  if (!detail::string2ll(in.data() + h.text, cr - h.text, n)) return fail("Protocol error: invalid multibulk length");
+  if (!base::string2ll(in.data() + h.text, cr - h.text, n)) return fail("Protocol error: invalid multibulk length");
   h.next = cr + 2;
   if (n == -1 && h.tag != '|') {
     h.type = Reply::Type::Null;

@@ -3,47 +3,15 @@
 // but hands out views into the caller's buffer and keeps its progress as offsets.
 #include "protocol/request_parser.h"
 
+#include "base/numbers.h"
+#include "base/split_args.h"
+
 #include <algorithm>
 #include <climits>
 #include <cstring>
 #include <utility>
 
 namespace shardcache::protocol {
-
-namespace detail {
-
-bool string2ll(const char* s, size_t len, long long& out) {
-  // Same acceptance as Redis util.c string2ll (LONG_STR_SIZE is 21).
-  if (len == 0 || len >= 21) return false;
-  if (len == 1 && s[0] == '0') {
-    out = 0;
-    return true;
-  }
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    if (++i == len) return false;
-  }
-  if (s[i] < '1' || s[i] > '9') return false;
-  unsigned long long v = static_cast<unsigned long long>(s[i++] - '0');
-  for (; i < len; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const unsigned digit = static_cast<unsigned>(s[i] - '0');
-    if (v > (ULLONG_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  if (negative) {
-    if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return false;
-    out = v == static_cast<unsigned long long>(LLONG_MAX) + 1 ? LLONG_MIN : -static_cast<long long>(v);
-  } else {
-    if (v > static_cast<unsigned long long>(LLONG_MAX)) return false;
-    out = static_cast<long long>(v);
-  }
-  return true;
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -107,89 +75,6 @@ bool fast_multibulk(std::string_view in, const ParserLimits& lim, std::vector<st
   }
   consumed = pos;
   return true;
-}
-
-/// C isspace() in the "C" locale, as sdssplitargs uses it.
-bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  return (c | 0x20) - 'a' + 10;
-}
-
-char unescape(char c) {
-  switch (c) {
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'b': return '\b';
-    case 'a': return '\a';
-    default: return c;
-  }
-}
-
-/// Inside "double quotes" at s[i]: handles one step of sdssplitargs. Returns -1 on error,
-/// 1 when the closing quote was reached, 0 to continue.
-int double_quote_step(const char* s, size_t len, size_t& i, char*& w) {
-  const char c = i < len ? s[i] : '\0';
-  const char next = i + 1 < len ? s[i + 1] : '\0';
-  if (c == '\\' && next == 'x' && i + 3 < len && is_hex(s[i + 2]) && is_hex(s[i + 3])) {
-    *w++ = static_cast<char>(hex_value(s[i + 2]) * 16 + hex_value(s[i + 3]));
-    i += 3;
-  } else if (c == '\\' && next != '\0') {
-    *w++ = unescape(s[++i]);
-  } else if (c == '"') {
-    return (next != '\0' && !is_space(next)) ? -1 : 1;
-  } else if (c == '\0') {
-    return -1;  // unterminated quotes
-  } else {
-    *w++ = c;
-  }
-  return 0;
-}
-
-/// Inside 'single quotes' at s[i]; same result convention as double_quote_step.
-int single_quote_step(const char* s, size_t len, size_t& i, char*& w) {
-  const char c = i < len ? s[i] : '\0';
-  const char next = i + 1 < len ? s[i + 1] : '\0';
-  if (c == '\\' && next == '\'') {
-    ++i;
-    *w++ = '\'';
-  } else if (c == '\'') {
-    return (next != '\0' && !is_space(next)) ? -1 : 1;
-  } else if (c == '\0') {
-    return -1;
-  } else {
-    *w++ = c;
-  }
-  return 0;
-}
-
-/// Continues a token that contains quotes, starting at s[i] (outside quotes), writing the
-/// unescaped bytes at w. Follows sdssplitargs exactly. Returns false on unbalanced quotes.
-bool quoted_token(const char* s, size_t len, size_t& i, char*& w) {
-  int mode = 0;  // 0 outside quotes, 1 in "double", 2 in 'single'
-  for (;;) {
-    const char c = i < len ? s[i] : '\0';
-    bool done = false;
-    if (mode != 0) {
-      const int r = mode == 1 ? double_quote_step(s, len, i, w) : single_quote_step(s, len, i, w);
-      if (r < 0) return false;
-      done = r == 1;
-    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') {
-      done = true;
-    } else if (c == '"') {
-      mode = 1;
-    } else if (c == '\'') {
-      mode = 2;
-    } else {
-      *w++ = c;
-    }
-    if (i < len) ++i;
-    if (done) return true;
-  }
 }
 
 }  // namespace
@@ -268,7 +153,7 @@ ParseStatus RequestParser::read_count(std::string_view input, size_t& pos) {
     const LineStatus ls = find_line(input, 0, limits_.max_inline_len, cr);
     if (ls == LineStatus::TooBig) return fail("Protocol error: too big mbulk count string");
     if (ls == LineStatus::Incomplete) return ParseStatus::Incomplete;
-    if (!detail::string2ll(base + 1, cr - 1, count)) return fail("Protocol error: invalid multibulk length");
+    if (!base::string2ll(base + 1, cr - 1, count)) return fail("Protocol error: invalid multibulk length");
   }
   if (count > 0 && static_cast<unsigned long long>(count) > limits_.max_args)
     return fail("Protocol error: invalid multibulk length");
@@ -357,7 +242,7 @@ ParseStatus RequestParser::read_bulk_header(std::string_view input, size_t& pos)
   }
   long long len = 0;
   const size_t digits = cr - pos - 1;
-  if (!detail::string2ll(p + 1, digits, len) || len < 0 || static_cast<unsigned long long>(len) > limits_.max_bulk_len)
+  if (!base::string2ll(p + 1, digits, len) || len < 0 || static_cast<unsigned long long>(len) > limits_.max_bulk_len)
     return fail("Protocol error: invalid bulk length");
   if (limits_.unauth_max_bulk_len > 0 && static_cast<unsigned long long>(len) > limits_.unauth_max_bulk_len)
     return fail("Protocol error: unauthenticated bulk length");
@@ -396,7 +281,7 @@ bool RequestParser::split_inline(std::string_view line) {
   char* w = scratch_.data();
   size_t i = 0;
   for (;;) {
-    while (i < len && is_space(s[i])) ++i;
+    while (i < len && base::is_c_space(s[i])) ++i;
     if (i == len) return true;
     const size_t start = i;
     while (i < len && s[i] != ' ' && s[i] != '\r' && s[i] != '\t' && s[i] != '"' && s[i] != '\'') ++i;
@@ -407,7 +292,7 @@ bool RequestParser::split_inline(std::string_view line) {
     char* tok = w;
     std::memcpy(w, s + start, i - start);
     w += i - start;
-    if (!quoted_token(s, len, i, w)) return false;
+    if (!base::split_args_token(s, len, i, [&w](char c) { *w++ = c; })) return false;
     args_.emplace_back(tok, static_cast<size_t>(w - tok));
   }
 }

@@ -92,9 +92,4 @@ class RequestParser {
   size_t inline_scanned_ = 0;       // bytes of an inline line already searched for '\n'
 };
 
-namespace detail {
-/// Redis's string2ll: strict decimal (optional '-', no '+', no leading zeros, no spaces).
-bool string2ll(const char* s, size_t len, long long& out);
-}  // namespace detail
-
 }  // namespace shardcache::protocol

@@ -28,6 +28,9 @@ import sys
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench"))
+from resp_wire import encode  # noqa: E402  (tools/bench/resp_wire.py, shared with the benchmarks)
+
 HOST = "127.0.0.1"
 TTL_SLACK = 0.25  # seconds past the SET's reply + its PX before a live value is a violation
 GROUPS = 400      # key groups per worker (INVALIDATE soak:w<W>:g<G>:*)
@@ -36,14 +39,6 @@ TAGS = 16         # tags per worker
 SELFTEST = os.environ.get("SOAK_SELFTEST", "")
 if SELFTEST == "ttl":
     TTL_SLACK = -1.5
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
 
 
 class Conn:

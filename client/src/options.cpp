@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "base/ascii.h"
+#include "base/text.h"
 #include "shardcache/options.h"
 
 namespace shardcache {
@@ -19,42 +21,16 @@ bool parse_uint(std::string_view s, unsigned long long max, unsigned long long& 
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && out <= max;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool percent_decode(std::string_view in, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    int hi = i + 1 < in.size() ? hex_digit(in[i + 1]) : -1;
-    int lo = i + 2 < in.size() ? hex_digit(in[i + 2]) : -1;
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return true;
-}
-
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  return true;
-}
-
 std::optional<Error> parse_userinfo(std::string_view ui, ClientOptions& o) {
   auto colon = ui.find(':');
   if (colon == std::string_view::npos)
     return bad("user name without a password (write redis://:password@host or redis://user:password@host)");
-  if (!percent_decode(ui.substr(0, colon), o.username)) return bad("bad %-escape in the user name");
-  if (!percent_decode(ui.substr(colon + 1), o.password)) return bad("bad %-escape in the password");
+  auto user = base::percent_decode(ui.substr(0, colon));
+  if (!user) return bad("bad %-escape in the user name");
+  auto password = base::percent_decode(ui.substr(colon + 1));
+  if (!password) return bad("bad %-escape in the password");
+  o.username = std::move(*user);
+  o.password = std::move(*password);
   if (o.password.empty()) return bad("empty password");
   return std::nullopt;
 }
@@ -128,8 +104,8 @@ std::optional<Error> parse_query(std::string_view q, ClientOptions& o) {
 
 Result<ClientOptions> ClientOptions::from_url(std::string_view url) {
   ClientOptions o;
-  if (iequals_prefix(url, "rediss://")) return bad("rediss:// (TLS) is not supported; use redis://");
-  if (!iequals_prefix(url, "redis://")) return bad("must start with redis://");
+  if (base::istarts_with(url, "rediss://")) return bad("rediss:// (TLS) is not supported; use redis://");
+  if (!base::istarts_with(url, "redis://")) return bad("must start with redis://");
   std::string_view rest = url.substr(8);
   std::string_view query;
   if (auto q = rest.find('?'); q != std::string_view::npos) {

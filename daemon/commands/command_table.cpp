@@ -24,9 +24,6 @@ uint32_t name_hash(std::string_view lname) {
   return h;
 }
 
-/// ASCII lowercase without the locale lookup of std::tolower (command names are ASCII).
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
-
 }  // namespace
 
 CommandTable::CommandTable() = default;
@@ -49,7 +46,7 @@ const CommandSpec* CommandTable::find(std::string_view name) const {
   if (name.size() >= sizeof buf) return nullptr;
   uint32_t h = kFnvOffset;
   for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = ascii_lower(name[i]);
+    buf[i] = base::to_lower(name[i]);
     h = (h ^ static_cast<unsigned char>(buf[i])) * kFnvPrime;
   }
   std::string_view lname(buf, name.size());

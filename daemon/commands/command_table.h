@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ascii.h"
 #include "daemon/commands/context.h"
 #include "daemon/commands/reply_sink.h"
 
@@ -96,7 +97,6 @@ void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out
 /// last_cmd_sub): "get", "client|list", or "NULL" (no command yet, or an unknown one).
 std::string command_display_name(const ClientState& c);
 
-/// Case-insensitive ASCII comparison for keywords.
-bool iequals(std::string_view a, std::string_view b);
+using base::iequals;  // keywords compare ASCII case-insensitively
 
 }  // namespace shardcache::commands

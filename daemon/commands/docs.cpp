@@ -42,8 +42,7 @@ std::string commands_markdown() {
     for (const CommandSpec* c : cmds) {
       std::string syntax(c->syntax);
       for (size_t p = 0; (p = syntax.find('|', p)) != std::string::npos; p += 2) syntax.replace(p, 1, "\\|");
-      std::string name(c->name);
-      for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      const std::string name = base::upper(c->name);
       md += "| " + name + " | `" + name + (syntax.empty() ? "" : " " + syntax) + "` | " + arity_text(c->arity) +
             " | " + flag_list(c->flags) + " | " + std::string(c->summary) + " |\n";
     }

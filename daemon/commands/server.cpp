@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <spdlog/spdlog.h>
 #include <cstdio>
@@ -12,7 +13,6 @@
 #include "daemon/commands/memory.h"
 #include "daemon/commands/util.h"
 #include "daemon/config_file.h"
-#include "daemon/store/glob.h"
 
 namespace shardcache::commands {
 namespace {
@@ -75,11 +75,27 @@ void append_info_persistence(ServerState& srv, std::string& s) {
   line(s, "module_fork_last_cow_size", 0);
 }
 
-std::string info_text(CmdContext& ctx, std::string_view section) {
-  auto want = [&](std::string_view name) {
-    return section.empty() || iequals(section, "all") || iequals(section, "everything") ||
-           iequals(section, "default") || iequals(section, name);
-  };
+/// The sections INFO knows, in the order it writes them (Redis 7.0's order); all are in `default`.
+constexpr std::string_view kInfoSections[] = {"server", "clients", "memory", "persistence", "stats", "keyspace"};
+
+/// Which sections `INFO [section ...]` asks for, as Redis 7.0's genInfoSectionDict: none means
+/// `default`; `all` and `everything` mean every section; names are case-insensitive, repeats
+/// and unknown names add nothing.
+std::vector<std::string_view> info_sections_wanted(Args sections) {
+  if (sections.empty()) return {std::begin(kInfoSections), std::end(kInfoSections)};
+  std::vector<std::string_view> wanted;
+  for (std::string_view a : sections) {
+    if (iequals(a, "all") || iequals(a, "everything") || iequals(a, "default"))
+      return {std::begin(kInfoSections), std::end(kInfoSections)};
+    for (std::string_view name : kInfoSections)
+      if (iequals(a, name) && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
+  }
+  return wanted;
+}
+
+std::string info_text(CmdContext& ctx, Args sections) {
+  const std::vector<std::string_view> wanted = info_sections_wanted(sections);
+  auto want = [&](std::string_view name) { return std::find(wanted.begin(), wanted.end(), name) != wanted.end(); };
   auto& srv = ctx.server;
   store::StoreStats st = srv.store.stats();
   InfoTotals tt = sum_threads(srv);
@@ -89,7 +105,7 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
   if (want("server")) {
     section_header("Server");
     line(s, "redis_version", std::string(kRedisCompatVersion));
-    line(s, "shardcache_version", std::string(kShardcacheVersion));
+    line(s, "shardcache_version", std::string(kVersion));
     line(s, "redis_mode", std::string("standalone"));
     line(s, "os", std::string("Linux"));
     line(s, "arch_bits", 64);
@@ -150,50 +166,22 @@ std::string info_text(CmdContext& ctx, std::string_view section) {
 }
 
 void CmdInfo(CmdContext& ctx, Args args, ReplySink& out) {
-  std::string text;
-  if (args.size() == 1) text = info_text(ctx, "");
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string part = info_text(ctx, args[i]);
-    if (!part.empty() && !text.empty()) text += "\r\n";
-    text += part;
-  }
-  out.verbatim(text);
+  out.verbatim(info_text(ctx, args.subspan(1)));
 }
 
 void config_get(CmdContext& ctx, Args args, ReplySink& out) {
-  std::vector<std::pair<std::string, std::string>> found;
-  for (const auto& p : ctx.server.config_params.params()) {
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (store::glob_match(args[i], p.name, true)) {
-        found.emplace_back(p.name, p.get());
-        break;
-      }
-    }
-  }
+  const auto found = ctx.server.config_params.get_matching({args.begin() + 2, args.end()});
   out.map(found.size());
   for (auto& [k, v] : found) { out.bulk(k); out.bulk(v); }
 }
 
 void config_set(CmdContext& ctx, Args args, ReplySink& out) {
-  if (args.size() < 4 || args.size() % 2 != 0) return out.error(arity_error("config|set"));
-  for (size_t i = 2; i < args.size(); i += 2) {
-    const ConfigParam* p = ctx.server.config_params.find(args[i]);
-    if (!p) return out.error("ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(args[i]) + "'");
-    if (!p->set)
-      return out.error("ERR CONFIG SET failed (possibly related to argument '" + lower(args[i]) + "') - can't set immutable config");
-  }
-  // All or nothing, as in Redis 7: when one value is refused, those already set get their old values back.
-  std::vector<std::pair<const ConfigParam*, std::string>> applied;
-  for (size_t i = 2; i < args.size(); i += 2) {
-    const ConfigParam* p = ctx.server.config_params.find(args[i]);
-    std::string old = p->get();
-    std::string err = p->set(args[i + 1]);
-    if (!err.empty()) {
-      for (auto it = applied.rbegin(); it != applied.rend(); ++it) (void)it->first->set(it->second);
-      return out.error("ERR CONFIG SET failed (possibly related to argument '" + lower(args[i]) + "') - " + err);
-    }
-    applied.emplace_back(p, std::move(old));
-  }
+  if (args.size() < 4) return out.error(arity_error("config|set"));
+  if (args.size() % 2 != 0) return out.error(kErrSyntax);
+  // All or nothing (ConfigRegistry::set_all), as Redis 7.0.
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  for (size_t i = 2; i < args.size(); i += 2) pairs.emplace_back(args[i], args[i + 1]);
+  if (std::string err = ctx.server.config_params.set_all(pairs); !err.empty()) return out.error(err);
   out.simple("OK");
 }
 

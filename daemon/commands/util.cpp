@@ -15,28 +15,6 @@
 
 namespace shardcache::commands {
 
-std::optional<long long> parse_ll(std::string_view s) {
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  size_t i = 0;
-  bool neg = false;
-  if (s.size() == 1 && s[0] == '0') return 0;
-  if (s[0] == '-') { neg = true; i = 1; if (s.size() == 1) return std::nullopt; }
-  if (s[i] < '1' || s[i] > '9') return std::nullopt;
-  unsigned long long v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    unsigned d = static_cast<unsigned>(s[i] - '0');
-    if (v > (ULLONG_MAX - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  if (neg) {
-    if (v > static_cast<unsigned long long>(LLONG_MAX) + 1) return std::nullopt;
-    return static_cast<long long>(0 - v);
-  }
-  if (v > static_cast<unsigned long long>(LLONG_MAX)) return std::nullopt;
-  return static_cast<long long>(v);
-}
-
 std::optional<long double> parse_ld(std::string_view s) {
   if (s.empty() || s.size() > 5000 || std::isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
   std::string buf(s);
@@ -67,18 +45,6 @@ std::string arity_error(std::string_view fullname) {
   return "ERR wrong number of arguments for '" + std::string(fullname) + "' command";
 }
 
-std::string lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
-std::string upper(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return r;
-}
-
 bool secret_equals(std::string_view a, std::string_view b) {
   unsigned char diff = a.size() == b.size() ? 0 : 1;
   size_t n = std::max(a.size(), b.size());
@@ -95,13 +61,6 @@ size_t process_rss() {
   size_t pages = 0, rss = 0;
   f >> pages >> rss;
   return rss * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
 }
 
 MultiKeyLock::MultiKeyLock(CmdContext& ctx, const std::vector<std::string_view>& keys) : ctx_(ctx) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ascii.h"
+#include "base/numbers.h"
 #include "daemon/commands/context.h"
 #include "daemon/commands/reply_sink.h"
 
@@ -21,18 +23,15 @@ inline constexpr std::string_view kErrWrongType = "WRONGTYPE Operation against a
 inline constexpr std::string_view kErrOom = "OOM command not allowed when used memory > 'maxmemory'.";
 inline constexpr std::string_view kErrOverflow = "ERR increment or decrement would overflow";
 
-/// Redis's string2ll: optional '-', digits, no spaces or '+', no leading zeros, fits in int64.
-std::optional<long long> parse_ll(std::string_view s);
+using base::parse_ll;  // Redis's string2ll
 /// Redis's strtold-based parse for INCRBYFLOAT / scores: rejects spaces, empty, nan.
 std::optional<long double> parse_ld(std::string_view s);
 /// Formats a long double like Redis's INCRBYFLOAT ("%.17Lf" with trailing zeros trimmed).
 std::string format_ld(long double v);
 /// Redis's "wrong number of arguments for 'x' command" text.
 std::string arity_error(std::string_view fullname);
-/// Lowercase copy (for names in error texts).
-std::string lower(std::string_view s);
-/// Uppercase copy (subcommand errors).
-std::string upper(std::string_view s);
+using base::lower;
+using base::upper;
 /// Compares secrets (AUTH password, REST bearer token) without an early exit on the first
 /// differing byte, so the time taken does not tell how much of a guess was right.
 bool secret_equals(std::string_view a, std::string_view b);

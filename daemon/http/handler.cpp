@@ -10,6 +10,8 @@
 
 #include <optional>
 
+#include "base/ascii.h"
+#include "base/text.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
 #include "daemon/http/dashboard.h"
@@ -52,7 +54,7 @@ class ErrorCapture final : public commands::ReplySink {
 /// Commands that only make sense on a RESP connection; REST answers this error instead.
 std::string rest_refusal(std::string_view name) {
   for (std::string_view c : {"multi", "exec", "discard", "watch", "unwatch"})
-    if (commands::iequals(name, c))
+    if (base::iequals(name, c))
       return "ERR " + commands::upper(name) + " is not supported over REST: send the commands to /multi-exec instead";
   return {};
 }
@@ -63,7 +65,7 @@ bool is_post_like(http_method m) { return m == HTTP_POST || m == HTTP_PUT; }
 /// The bearer token of an Authorization header ("Bearer <token>", scheme case-insensitive).
 std::optional<std::string_view> bearer_token(std::string_view h) {
   constexpr std::string_view kScheme = "bearer ";
-  if (h.size() < kScheme.size() || !iequals_ascii(h.substr(0, kScheme.size()), kScheme)) return std::nullopt;
+  if (h.size() < kScheme.size() || !base::iequals(h.substr(0, kScheme.size()), kScheme)) return std::nullopt;
   h.remove_prefix(kScheme.size());
   while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
   while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
@@ -77,10 +79,10 @@ void parse_query(std::string_view q, RequestHandler::Target& t) {
     q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
     if (part.empty()) continue;
     size_t eq = part.find('=');
-    auto key = percent_decode(part.substr(0, eq));
+    auto key = base::percent_decode(part.substr(0, eq));
     std::optional<std::string> value;
     if (eq != std::string_view::npos) {
-      value = percent_decode(part.substr(eq + 1));
+      value = base::percent_decode(part.substr(eq + 1));
       if (!value) t.malformed = true;
     }
     if (!key) { t.malformed = true; continue; }
@@ -142,8 +144,8 @@ void RequestHandler::json_error(HttpResponse& res, int status, std::string_view 
   w.StartObject();
   w.Key("error");
   std::string repaired;
-  if (!valid_utf8(msg)) {
-    append_utf8_repaired(msg, repaired);
+  if (!base::valid_utf8(msg)) {
+    base::append_utf8_repaired(msg, repaired);
     msg = repaired;
   }
   w.String(msg.data(), static_cast<rapidjson::SizeType>(msg.size()));
@@ -207,7 +209,7 @@ void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res)
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     } else {
       int64_t up = (store::unix_ms() - shared_.state.start_ms) / 1000;
-      text_ = "{\"status\":\"ok\",\"version\":\"" + std::string(kShardcacheVersion) + "\",\"uptime_seconds\":" + std::to_string(up) + "}";
+      text_ = "{\"status\":\"ok\",\"version\":\"" + std::string(kVersion) + "\",\"uptime_seconds\":" + std::to_string(up) + "}";
       res.content_type = "application/json";
     }
     res.body = text_;
@@ -223,7 +225,7 @@ void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res)
     return json_error(res, 401, "Unauthorized");
   }
   reset_client();
-  bool base64 = iequals_ascii(req.encoding, "base64");
+  bool base64 = base::iequals(req.encoding, "base64");
   if (t.path == "/" || t.path == "/pipeline" || t.path == "/multi-exec") {
     if (!is_post_like(m)) {
       res.allow = t.path == "/" ? "GET, HEAD, POST, PUT" : "POST, PUT";
@@ -342,7 +344,7 @@ void RequestHandler::run_path_style(HttpRequest& req, const Target& t, HttpRespo
   std::string_view rest = t.path.substr(1);
   while (true) {
     size_t slash = rest.find('/');
-    auto seg = percent_decode(rest.substr(0, slash));
+    auto seg = base::percent_decode(rest.substr(0, slash));
     if (!seg) return json_error(res, 400, "ERR malformed percent-encoding in the URL path");
     owned_args_.push_back(std::move(*seg));
     if (slash == std::string_view::npos) break;
@@ -358,7 +360,7 @@ void RequestHandler::run_path_style(HttpRequest& req, const Target& t, HttpRespo
     if (v) owned_args_.push_back(*v);
   }
   arg_views_.assign(owned_args_.begin(), owned_args_.end());
-  run_single(Args(arg_views_.data(), arg_views_.size()), iequals_ascii(req.encoding, "base64"), res);
+  run_single(Args(arg_views_.data(), arg_views_.size()), base::iequals(req.encoding, "base64"), res);
 }
 
 }  // namespace shardcache::http

@@ -1,6 +1,7 @@
 // daemon/http/json_sink.cpp: reply -> Upstash JSON envelope entries (see json_sink.h).
 #include "daemon/http/json_sink.h"
 
+#include "base/text.h"
 #include "daemon/http/encoding.h"
 #include "protocol/reply_writer.h"
 
@@ -39,9 +40,9 @@ bool JsonSink::fits(std::string_view s, bool b64) const {
 
 void JsonSink::string(std::string_view s, bool encodable) {
   const bool b64 = base64_ && encodable;
-  if (!b64 && !valid_utf8(s)) {
+  if (!b64 && !base::valid_utf8(s)) {
     scratch_.clear();
-    append_utf8_repaired(s, scratch_);
+    base::append_utf8_repaired(s, scratch_);
     s = scratch_;
   }
   if (limit_ && (over_ || !fits(s, b64))) [[unlikely]] {

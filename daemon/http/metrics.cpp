@@ -111,7 +111,7 @@ std::string render_metrics(HttpShared& shared) {
   std::string s;
   s.reserve(16 * 1024);
   header(s, "shardcache_build_info", "gauge", "Build information (always 1).");
-  sample(s, "shardcache_build_info", "version=\"" + std::string(kShardcacheVersion) + "\"", 1);
+  sample(s, "shardcache_build_info", "version=\"" + std::string(kVersion) + "\"", 1);
   metric(s, "shardcache_uptime_seconds", "gauge", "Seconds since the daemon started.",
          static_cast<uint64_t>((store::unix_ms() - st.start_ms) / 1000));
   metric(s, "shardcache_connected_clients", "gauge", "Connected clients (RESP and HTTP connections).", st.clients.count());

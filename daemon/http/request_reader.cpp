@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "daemon/http/encoding.h"
+#include "base/ascii.h"
 
 namespace shardcache::http {
 
@@ -89,9 +89,9 @@ int RequestReader::on_url(http_parser* p, const char* at, size_t n) {
 }
 
 void RequestReader::commit_header() {
-  if (iequals_ascii(field_, "authorization")) req_.authorization = value_;
-  else if (iequals_ascii(field_, "upstash-encoding")) req_.encoding = value_;
-  else if (iequals_ascii(field_, "expect")) expect_continue_ = iequals_ascii(value_, "100-continue");
+  if (base::iequals(field_, "authorization")) req_.authorization = value_;
+  else if (base::iequals(field_, "upstash-encoding")) req_.encoding = value_;
+  else if (base::iequals(field_, "expect")) expect_continue_ = base::iequals(value_, "100-continue");
   field_.clear();
   value_.clear();
   in_value_ = false;

@@ -66,7 +66,7 @@ SnapshotResult Persister::write(bool background) {
   o.background = background;
   const store::StoreStats st = store_.stats();
   o.aux = {{"redis-ver", std::string(kRedisCompatVersion)}, {"redis-bits", "64"}, {"ctime", std::to_string(unix_s())},
-           {"used-mem", std::to_string(st.used_bytes)}, {"aof-base", "0"}, {"shardcache-ver", std::string(kShardcacheVersion)}};
+           {"used-mem", std::to_string(st.used_bytes)}, {"aof-base", "0"}, {"shardcache-ver", std::string(kVersion)}};
   return write_snapshot(store_, o, background ? &progress_ : nullptr);
 }
 

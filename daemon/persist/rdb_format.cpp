@@ -8,6 +8,8 @@
 
 #include <lzf.h>
 
+#include "base/numbers.h"
+
 #include <charconv>
 #include <climits>
 #include <cstdio>
@@ -27,25 +29,11 @@ constexpr uint64_t kMaxLzfRatio = 88;
 constexpr uint64_t kModuleOpEof = 0, kModuleOpSint = 1, kModuleOpUint = 2, kModuleOpFloat = 3,
                    kModuleOpDouble = 4, kModuleOpString = 5;
 
-// Redis's string2ll accepted range for rdbTryIntegerEncoding: the canonical decimal form of an
-// integer ("0", "-12", no '+', no leading zeros, not "-0") that fits 32 bits signed.
+// rdbTryIntegerEncoding's test: the canonical decimal form of an integer (Redis's string2ll:
+// "0", "-12", no '+', no leading zeros, not "-0") that fits 32 bits signed.
 bool int32_form(std::string_view s, int32_t& v) {
-  if (s.empty() || s.size() > 11) return false;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size()) return false;
-  if (s[i] == '0') {
-    if (s.size() != 1) return false;  // "007", "-0"
-    v = 0;
-    return true;
-  }
-  int64_t n = 0;
-  for (size_t j = i; j < s.size(); ++j) {
-    if (s[j] < '0' || s[j] > '9') return false;
-    n = n * 10 + (s[j] - '0');
-    if (n > int64_t{INT32_MAX} + 1) return false;
-  }
-  if (i) n = -n;
-  if (n < INT32_MIN || n > INT32_MAX) return false;
+  long long n = 0;
+  if (s.size() > 11 || !base::string2ll(s.data(), s.size(), n) || n < INT32_MIN || n > INT32_MAX) return false;
   v = static_cast<int32_t>(n);
   return true;
 }

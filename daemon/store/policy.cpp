@@ -1,6 +1,8 @@
 // daemon/store/policy.cpp: policy names <-> EvictionPolicy (see policy.h).
 #include "daemon/store/policy.h"
 
+#include "base/ascii.h"
+
 #include <array>
 #include <cctype>
 #include <utility>
@@ -9,11 +11,13 @@ namespace shardcache::store {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, EvictionPolicy>, 7> kPolicies = {{
+    // Redis 7.0's order (config.c maxmemory_policy_enum, without the LFU policies), which the
+    // CONFIG SET error lists; then shardcached's own.
     {"volatile-lru", EvictionPolicy::VolatileLru},
-    {"allkeys-lru", EvictionPolicy::AllKeysLru},
     {"volatile-random", EvictionPolicy::VolatileRandom},
-    {"allkeys-random", EvictionPolicy::AllKeysRandom},
     {"volatile-ttl", EvictionPolicy::VolatileTtl},
+    {"allkeys-lru", EvictionPolicy::AllKeysLru},
+    {"allkeys-random", EvictionPolicy::AllKeysRandom},
     {"noeviction", EvictionPolicy::NoEviction},
     {"allkeys-sieve", EvictionPolicy::AllKeysSieve},
 }};
@@ -24,20 +28,13 @@ constexpr auto kNames = [] {
   return n;
 }();
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
-
 }  // namespace
 
 std::span<const std::string_view> policy_names() { return kNames; }
 
 std::optional<EvictionPolicy> policy_from_name(std::string_view name) {
   for (auto& [n, p] : kPolicies)
-    if (iequals(n, name)) return p;
+    if (base::iequals(n, name)) return p;
   return std::nullopt;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
 #include "daemon/http/encoding.h"
 #include "daemon/http/request_body.h"
 #include "daemon/http/request_reader.h"
@@ -52,15 +53,15 @@ void check_request(HttpRequest& q) {
     for (size_t i = 0; err.empty() && i < batch.size(); ++i)
       if (batch.command(i).empty()) die("an empty command was accepted");
   }
-  (void)percent_decode(q.url);
+  (void)shardcache::base::percent_decode(q.url);
   std::string enc;
   base64_append(q.body, enc);
   auto dec = base64_decode(enc);
   if (!dec || *dec != q.body) die("base64 round trip changed the bytes");
   std::string repaired;
-  append_utf8_repaired(q.url, repaired);
-  if (!valid_utf8(repaired)) die("UTF-8 repair gave invalid UTF-8");
-  if (valid_utf8(q.url) && repaired != q.url) die("UTF-8 repair changed valid UTF-8");
+  shardcache::base::append_utf8_repaired(q.url, repaired);
+  if (!shardcache::base::valid_utf8(repaired)) die("UTF-8 repair gave invalid UTF-8");
+  if (shardcache::base::valid_utf8(q.url) && repaired != q.url) die("UTF-8 repair changed valid UTF-8");
 }
 
 }  // namespace

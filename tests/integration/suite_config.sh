@@ -3,7 +3,8 @@
 # daemon with redis-cli: start from a file with an include, flags override the file, a bad
 # directive stops start-up with Redis's FATAL report naming file and line (exit 1), CONFIG SET +
 # CONFIG REWRITE update the file keeping its comments and a restart keeps the value, REWRITE
-# without a file is refused, and the shipped shardcached.conf states the real defaults.
+# without a file is refused, the shipped shardcached.conf states the real defaults, and CONFIG
+# SET/GET and INFO take several parameters, patterns and sections as Redis 7.0 does.
 # Loopback only; every wait is bounded.
 set -u
 cd "$(dirname "$0")/../.."
@@ -141,5 +142,52 @@ a=$(all_config "$PA"); b=$(all_config "$PB")
 expect_eq "shipped shardcached.conf: every value is the default" "$a" "$b"
 grep -q "accepted and ignored" "$A_LOG" && fail "shipped file: no warnings" "$(grep 'accepted and ignored' "$A_LOG")" || pass "shipped file: no warnings"
 stop_daemon "$A_PID"; stop_daemon "$B_PID"
+
+# 7. CONFIG SET with several parameters (all or nothing), CONFIG GET with several patterns, INFO
+# with several sections: the replies redis-server 7.0.15 gives (its policy list names Redis's
+# policies; shardcached lists the ones it has).
+start_daemon --maxmemory 100mb || fail "daemon starts for CONFIG SET/GET, INFO"
+expect_eq "CONFIG SET two parameters" "$(RC "$SC_PORT" config set maxmemory 200mb maxmemory-policy volatile-ttl)" "OK"
+expect_eq "CONFIG SET: a refused value changes nothing" \
+  "$(RC "$SC_PORT" config set maxmemory 50mb maxmemory-policy nosuch)" \
+  "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-random, volatile-ttl, allkeys-lru, allkeys-random, noeviction, allkeys-sieve"
+expect_eq "CONFIG SET: maxmemory kept after the refusal" "$(get "$SC_PORT" maxmemory)" "209715200"
+expect_eq "INFO memory: the store's budget kept too" "$(RC "$SC_PORT" info memory | tr -d '\r' | sed -n 's/^maxmemory://p')" "209715200"
+expect_eq "CONFIG SET: duplicate parameter" "$(RC "$SC_PORT" config set maxmemory 1mb MAXMEMORY 2mb)" \
+  "ERR CONFIG SET failed (possibly related to argument 'MAXMEMORY') - duplicate parameter"
+expect_eq "CONFIG SET: odd argument count" "$(RC "$SC_PORT" config set maxmemory 1mb hz)" "ERR syntax error"
+expect_eq "CONFIG GET: names and patterns, each parameter once" \
+  "$(RC "$SC_PORT" config get maxmemory 'maxmemory*' MAXMEMORY | paste - - | LC_ALL=C sort | tr '\t\n' '= ')" \
+  "maxmemory=209715200 maxmemory-clients=0 maxmemory-policy=volatile-ttl "
+glob=$(RC "$SC_PORT" config get '*max*' | paste - - | cut -f1)
+{ echo "$glob" | grep -qx maxclients && echo "$glob" | grep -qx proto-max-bulk-len && ! echo "$glob" | grep -qx hz &&
+  [ "$(echo "$glob" | sort | uniq -d)" = "" ]; } && pass "CONFIG GET *max*: the matching names, once each" \
+  || fail "CONFIG GET *max*" "$glob"
+headers() { RC "$SC_PORT" info "$@" | tr -d '\r' | sed -n 's/^# //p' | tr '\n' ' '; }
+expect_eq "INFO keyspace server clients: Redis's order" "$(headers keyspace server CLIENTS)" "Server Clients Keyspace "
+expect_eq "INFO server server: once" "$(headers server server)" "Server "
+expect_eq "INFO everything" "$(headers everything)" "Server Clients Memory Persistence Stats Keyspace "
+expect_eq "INFO server all" "$(headers server all)" "Server Clients Memory Persistence Stats Keyspace "
+expect_eq "INFO nosuch: empty" "$(RC "$SC_PORT" info nosuch)" ""
+# The same through redis-py (4.3): config_set/config_get/info with several arguments.
+py_out=$(timeout 20 /usr/bin/python3 - "$SC_PORT" <<'PY' 2>&1
+import sys, redis
+r = redis.Redis(host="127.0.0.1", port=int(sys.argv[1]), socket_timeout=5)
+assert r.config_set("maxmemory", "300mb", "hz", "20") is True
+try:
+    r.config_set("maxmemory", "50mb", "maxmemory-policy", "nosuch")
+    raise SystemExit("refused value accepted")
+except redis.ResponseError as e:
+    assert str(e).startswith("CONFIG SET failed (possibly related to argument 'maxmemory-policy')"), e
+got = r.config_get("maxmemory", "h?")
+assert got == {"maxmemory": "314572800", "hz": "20"}, got
+assert set(r.config_get("*max*")) >= {"maxmemory", "maxclients", "proto-max-bulk-len"}
+info = r.info("clients", "server")
+assert "redis_version" in info and "connected_clients" in info and "used_memory" not in info, info
+print("ok")
+PY
+)
+expect_eq "redis-py: CONFIG SET/GET and INFO with several arguments" "$py_out" "ok"
+stop_daemon "$SC_PID"
 
 finish

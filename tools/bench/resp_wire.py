@@ -1,5 +1,5 @@
 """tools/bench/resp_wire.py: the bits of the Redis wire format and /proc the Python benchmark
-drivers share (churn_load.py, hit_ratio.py, invalidation_bench.py); they speak RESP themselves
+drivers and tools/soak.py share (churn_load.py, hit_ratio.py, invalidation_bench.py); they speak RESP themselves
 so they need no client library and can pipeline exactly as they choose."""
 
 

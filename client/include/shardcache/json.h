@@ -98,48 +98,8 @@ inline bool is_array_index(std::string_view k) {
 }
 
 /// The bytes as JavaScript's TextDecoder (WHATWG UTF-8, not fatal) gives them to @upstash/redis:
-/// a leading BOM dropped, each maximal invalid subpart replaced with U+FFFD.
-inline std::string decode_utf8(std::string_view in) {
-  if (in.size() >= 3 && in.substr(0, 3) == "\xEF\xBB\xBF") in.remove_prefix(3);
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    const auto b = static_cast<unsigned char>(in[i]);
-    size_t need = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b <= 0x7F) {
-      out += in[i++];
-      continue;
-    }
-    if (b >= 0xC2 && b <= 0xDF) {
-      need = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {  // no overlongs (E0 80..9F), no surrogates (ED A0..BF)
-      need = 2;
-      lo = b == 0xE0 ? 0xA0 : 0x80;
-      hi = b == 0xED ? 0x9F : 0xBF;
-    } else if (b >= 0xF0 && b <= 0xF4) {  // no overlongs (F0 80..8F), nothing past U+10FFFF
-      need = 3;
-      lo = b == 0xF0 ? 0x90 : 0x80;
-      hi = b == 0xF4 ? 0x8F : 0xBF;
-    }
-    size_t n = 1;  // bytes of this sequence seen so far
-    while (need && n <= need && i + n < in.size()) {
-      const auto c = static_cast<unsigned char>(in[i + n]);
-      if (c < lo || c > hi) break;
-      lo = 0x80;
-      hi = 0xBF;
-      ++n;
-    }
-    if (need && n == need + 1) {
-      out.append(in.substr(i, n));
-    } else {
-      out += "\xEF\xBF\xBD";  // U+FFFD for the maximal subpart (or the lone bad byte)
-    }
-    i += n;
-  }
-  return out;
-}
+/// a leading BOM dropped, each maximal invalid subpart replaced with U+FFFD (in libshardcache).
+std::string decode_utf8(std::string_view in);
 
 /// Numbers as JavaScript holds them after JSON.parse: integers beyond 2^53 rounded to doubles,
 /// integral doubles as integers (recursively through objects and arrays).

@@ -88,23 +88,25 @@ TEST_CASE("config file tokenizer: Redis's sdssplitargs quoting rules") {
   CHECK_FALSE(split_config_args("requirepass 'closed'x").has_value());
 }
 
-TEST_CASE("config file memory units: Redis's memtoull") {
-  using shardcache::parse_config_memory;
-  CHECK(parse_config_memory("1k") == 1000u);
-  CHECK(parse_config_memory("1kb") == 1024u);
-  CHECK(parse_config_memory("1KB") == 1024u);
-  CHECK(parse_config_memory("2m") == 2000000u);
-  CHECK(parse_config_memory("2Mb") == 2u * 1024 * 1024);
-  CHECK(parse_config_memory("1g") == 1000000000u);
-  CHECK(parse_config_memory("1gB") == 1024ull * 1024 * 1024);
-  CHECK(parse_config_memory("100") == 100u);
-  CHECK(parse_config_memory("100b") == 100u);
-  CHECK_FALSE(parse_config_memory("").has_value());
-  CHECK_FALSE(parse_config_memory("gb").has_value());
-  CHECK_FALSE(parse_config_memory("-1").has_value());
-  CHECK_FALSE(parse_config_memory("1 gb").has_value());
-  CHECK_FALSE(parse_config_memory("1tb").has_value());
-  CHECK_FALSE(parse_config_memory("99999999999999999999gb").has_value());
+TEST_CASE("memory units (config file, CONFIG SET, flags): Redis's memtoull") {
+  using shardcache::parse_memory;
+  CHECK(parse_memory("1k") == 1000u);
+  CHECK(parse_memory("1kb") == 1024u);
+  CHECK(parse_memory("1KB") == 1024u);
+  CHECK(parse_memory("2m") == 2000000u);
+  CHECK(parse_memory("2Mb") == 2u * 1024 * 1024);
+  CHECK(parse_memory("1g") == 1000000000u);
+  CHECK(parse_memory("1gB") == 1024ull * 1024 * 1024);
+  CHECK(parse_memory("100") == 100u);
+  CHECK(parse_memory("100b") == 100u);
+  CHECK_FALSE(parse_memory("").has_value());
+  CHECK_FALSE(parse_memory("gb").has_value());
+  CHECK_FALSE(parse_memory("-1").has_value());
+  CHECK_FALSE(parse_memory("1 gb").has_value());
+  CHECK_FALSE(parse_memory("1tb").has_value());
+  CHECK_FALSE(parse_memory("99999999999999999999gb").has_value());
+  CHECK(parse_memory("17179869183gb") == 17179869183ull << 30);
+  CHECK_FALSE(parse_memory("17179869184gb").has_value());  // 2^64: refused, not wrapped to 0
   // In the file: maxmemory takes them.
   CHECK(flags_of("maxmemory 1gb\n") == Args{"--maxmemory=1gb"});
   CHECK(error_of("maxmemory 1tb\n").reason == "argument must be a memory value");

@@ -2,6 +2,8 @@
 // commands through the dispatcher.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <string>
 #include <thread>
 #include <utility>
@@ -117,6 +119,92 @@ TEST_CASE("config get/set/resetstat") {
   CHECK(h.Run({"config", "resetstat"}).ok());
   CHECK(h.Run({"info", "stats"}).str.find("keyspace_misses:0\r\n") != std::string::npos);
   CHECK(h.Run({"config", "bogus"}).str == "ERR unknown subcommand 'bogus'. Try CONFIG HELP.");
+}
+
+/// The "# Name" header lines of an INFO reply, space-separated.
+std::string info_headers(const std::string& info) {
+  std::string h;
+  for (size_t p = 0; (p = info.find("# ", p)) != std::string::npos; p += 2) {
+    if (p != 0 && info[p - 1] != '\n') continue;
+    h += (h.empty() ? "" : " ") + info.substr(p + 2, info.find('\r', p) - p - 2);
+  }
+  return h;
+}
+
+TEST_CASE("INFO with several sections, all, everything, default: each section once, in Redis's order") {
+  Harness h;
+  const std::string every = "Server Clients Memory Persistence Stats Keyspace";
+  CHECK(info_headers(h.Run({"info"}).str) == every);
+  CHECK(info_headers(h.Run({"info", "default"}).str) == every);
+  CHECK(info_headers(h.Run({"info", "all"}).str) == every);
+  CHECK(info_headers(h.Run({"info", "everything"}).str) == every);
+  CHECK(info_headers(h.Run({"info", "server", "all"}).str) == every);
+  CHECK(info_headers(h.Run({"info", "server", "server"}).str) == "Server");
+  CHECK(info_headers(h.Run({"info", "keyspace", "CLIENTS", "server"}).str) == "Server Clients Keyspace");
+  CHECK(info_headers(h.Run({"info", "stats", "nosuch"}).str) == "Stats");
+  Val none = h.Run({"info", "nosuch"});
+  CHECK(none.kind == Val::Verbatim);
+  CHECK(none.str.empty());
+  // Sections are separated by one blank line, as Redis writes them.
+  std::string two = h.Run({"info", "clients", "server"}).str;
+  CHECK(two.find("\r\n\r\n# Clients\r\n") != std::string::npos);
+  CHECK(two.find("\r\n\r\n\r\n") == std::string::npos);
+}
+
+TEST_CASE("CONFIG SET with several parameters is all or nothing, with Redis 7.0's errors") {
+  Harness h;
+  REQUIRE(h.Run({"config", "set", "maxmemory", "100mb", "maxmemory-policy", "volatile-ttl"}).ok());
+  CHECK(h.store.maxmemory() == 104857600);
+  CHECK(h.Run({"config", "get", "maxmemory-policy"}).elems[1].str == "volatile-ttl");
+  // One refused value: nothing changes, and the store keeps its budget.
+  CHECK(h.Run({"config", "set", "maxmemory", "50mb", "maxmemory-policy", "nosuch"}).str ==
+        "ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the "
+        "following: volatile-lru, volatile-random, volatile-ttl, allkeys-lru, allkeys-random, noeviction, allkeys-sieve");
+  CHECK(h.Run({"config", "get", "maxmemory"}).elems[1].str == "104857600");
+  CHECK(h.store.maxmemory() == 104857600);
+  CHECK(h.Run({"config", "set", "hz", "50", "maxmemory", "lots"}).str ==
+        "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value");
+  CHECK(h.Run({"config", "get", "hz"}).elems[1].str != "50");
+  // Names are checked before any value: unknown, immutable, repeated (the first problem wins).
+  CHECK(h.Run({"config", "set", "maxmemory", "1mb", "nosuch", "2"}).str ==
+        "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+  CHECK(h.Run({"config", "set", "maxmemory", "1mb", "MAXMEMORY", "2mb"}).str ==
+        "ERR CONFIG SET failed (possibly related to argument 'MAXMEMORY') - duplicate parameter");
+  CHECK(h.Run({"config", "set", "Port", "1", "nosuch", "2"}).str ==
+        "ERR CONFIG SET failed (possibly related to argument 'Port') - can't set immutable config");
+  CHECK(h.Run({"config", "set", "nosuch", "2", "port", "1"}).str ==
+        "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+  CHECK(h.store.maxmemory() == 104857600);
+  CHECK(h.Run({"config", "set", "maxmemory"}).str == "ERR wrong number of arguments for 'config|set' command");
+  CHECK(h.Run({"config", "set", "maxmemory", "1mb", "hz"}).str == "ERR syntax error");
+  CHECK(h.Run({"config", "set", "MaxMemory-Policy", "ALLKEYS-LRU"}).ok());
+  CHECK(h.Run({"config", "get", "maxmemory-policy"}).elems[1].str == "allkeys-lru");
+}
+
+TEST_CASE("CONFIG GET with several names and glob patterns: each parameter once") {
+  Harness h;
+  auto names = [&](std::initializer_list<std::string> args) {
+    Val v = h.Run(args);
+    REQUIRE(v.kind == Val::Map);
+    std::vector<std::string> n;
+    for (size_t i = 0; i < v.elems.size(); i += 2) n.push_back(v.elems[i].str);
+    return n;
+  };
+  using V = std::vector<std::string>;
+  CHECK(names({"config", "get", "maxmemory", "maxmemory", "maxmemory*"}) ==
+        V{"maxmemory", "maxmemory-policy", "maxmemory-clients"});
+  CHECK(names({"config", "get", "MAXMEMORY", "maxmem*"}) == V{"MAXMEMORY", "maxmemory-policy", "maxmemory-clients"});
+  CHECK(names({"config", "get", "MAXMEM*", "hz"}) == V{"maxmemory", "maxmemory-policy", "maxmemory-clients", "hz"});
+  auto max = names({"config", "get", "*max*"});
+  CHECK(std::find(max.begin(), max.end(), "maxclients") != max.end());
+  CHECK(std::find(max.begin(), max.end(), "proto-max-bulk-len") != max.end());
+  CHECK(std::find(max.begin(), max.end(), "hz") == max.end());
+  std::sort(max.begin(), max.end());
+  CHECK(std::adjacent_find(max.begin(), max.end()) == max.end());
+  CHECK(names({"config", "get", "max\\memory"}).empty());  // no wildcard: a name, looked up as written
+  CHECK(names({"config", "get", "h[xyz]"}) == V{"hz"});
+  CHECK(names({"config", "get", "nosuch", "nosuch*"}).empty());
+  CHECK(h.Run({"config", "get"}).str == "ERR wrong number of arguments for 'config|get' command");
 }
 
 TEST_CASE("command, command count/info/docs/list come from the table") {
