@@ -41,6 +41,24 @@ struct ClientState {
     std::string name, lib_name, lib_ver;
   };
   Info info() const { std::lock_guard g(info_mu_); return {name_, lib_name_, lib_ver_}; }
+  /// Leaves MULTI, dropping the queued commands (EXEC, DISCARD, RESET, each REST request).
+  void clear_multi() {
+    in_multi = false;
+    multi_dirty = false;
+    queued.clear();
+    queued_args = 0;
+    multi_count.store(-1, std::memory_order_relaxed);
+    multi_mem.store(0, std::memory_order_relaxed);
+  }
+  /// The state RESET leaves and every REST request starts from: out of MULTI, no name, RESP2,
+  /// authenticated as given. Watches are left to the caller (commands::unwatch_all).
+  void reset_session(bool authenticated_now) {
+    clear_multi();
+    set_name({});
+    proto = 2;
+    authenticated = authenticated_now;
+    close_after_reply = false;
+  }
   bool authenticated = true;
   bool close_after_reply = false;           ///< QUIT, protocol errors, CLIENT KILL
   int64_t created_ms = 0;

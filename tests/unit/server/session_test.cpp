@@ -1,7 +1,8 @@
 // tests/unit/server/session_test.cpp: the Session base without a network peer: a session counts
 // itself among the live clients (maxclients) for its whole life, registers its client when
 // started and unregisters it (buffer bytes, watches, registry) when destroyed; the kill hook
-// closes it on its own io thread and does nothing once it is gone; admission against maxclients.
+// closes it on its own io thread and does nothing once it is gone; admission against maxclients;
+// the session reset RESET and every REST request share.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -105,4 +106,30 @@ TEST_CASE("admission: a client is admitted only while the live clients are under
   live = 3;
   CHECK_FALSE(server::admits(live, 3));
   CHECK_FALSE(server::admits(live, 2));  // CONFIG SET maxclients below the live count: no new client
+}
+
+TEST_CASE("the session reset (RESET, each REST request): out of MULTI, no name, RESP2, authenticated as given") {
+  state::ClientState c;
+  c.in_multi = true;
+  c.multi_dirty = true;
+  c.queued.push_back({"set", "k", "v"});
+  c.queued_args = 3;
+  c.multi_count = 1;
+  c.multi_mem = 5;
+  c.set_name("worker");
+  c.proto = 3;
+  c.close_after_reply = true;
+  c.reset_session(false);
+  CHECK_FALSE(c.in_multi);
+  CHECK_FALSE(c.multi_dirty);
+  CHECK(c.queued.empty());
+  CHECK(c.queued_args == 0);
+  CHECK(c.multi_count.load() == -1);
+  CHECK(c.multi_mem.load() == 0);
+  CHECK(c.name().empty());
+  CHECK(c.proto.load() == 2);
+  CHECK_FALSE(c.authenticated);
+  CHECK_FALSE(c.close_after_reply);
+  c.reset_session(true);
+  CHECK(c.authenticated);
 }
