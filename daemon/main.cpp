@@ -18,11 +18,13 @@
 #include "daemon/commands/command_table.h"
 #include "daemon/config.h"
 #include "daemon/config_file.h"
-#include "daemon/http/server.h"
+#include "daemon/http/http_server.h"
 #include "daemon/logging.h"
-#include "daemon/net/accept_limits.h"
-#include "daemon/net/server.h"
+#include "daemon/net/resp_server.h"
+#include "daemon/net/resp_session.h"
 #include "daemon/persist/persister.h"
+#include "daemon/server/accept_limits.h"
+#include "daemon/server/runtime.h"
 #include "daemon/store/alloc.h"
 #include "daemon/store/store.h"
 
@@ -339,13 +341,15 @@ int main(int argc, char** argv) {
   state.persister = &persister;
 
   // Like Redis: size the open-files limit for maxclients, or lower maxclients to what fits.
-  if (uint64_t fitted = shardcache::net::fit_open_files_limit(cfg.maxclients.load()); fitted == 0) {
+  if (uint64_t fitted = shardcache::server::fit_open_files_limit(cfg.maxclients.load()); fitted == 0) {
     return 1;
   } else {
     cfg.maxclients = fitted;
   }
   try {
-    shardcache::net::Server server(state, static_cast<size_t>(cfg.threads));
+    shardcache::server::Runtime server(state, static_cast<size_t>(cfg.threads), shardcache::net::RespSession::kInitialBuffer,
+                                       shardcache::net::RespSession::kIdleBytes);
+    shardcache::net::RespServer resp(server);
     state.request_shutdown = [&server] { server.stop(); };
     // SIGTERM / SIGINT: the final save (when save points are set) in its own thread, so the io
     // threads keep serving meanwhile; if it fails the server keeps running, as Redis does.
@@ -378,8 +382,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<shardcache::http::HttpServer> http;  // declared after server: destroyed first
     if (cfg.http_port != 0) {
       try {
-        http = std::make_unique<shardcache::http::HttpServer>(server, state, static_cast<uint16_t>(cfg.http_port),
-                                                              cfg.http_max_body);
+        http = std::make_unique<shardcache::http::HttpServer>(server, static_cast<uint16_t>(cfg.http_port), cfg.http_max_body);
       } catch (const std::system_error& e) {
         spdlog::error("cannot listen for HTTP on {}:{}: {}", cfg.bind, cfg.http_port, e.what());
         return 1;
@@ -388,7 +391,8 @@ int main(int argc, char** argv) {
       spdlog::info("HTTP (Upstash REST, /metrics, /healthz) listening on {}:{}", cfg.bind, http->port());
     }
     spdlog::info("shardcached {} listening on {}:{} ({} io threads, {} shards, maxmemory {} {})", shardcache::kVersion, cfg.bind,
-                 server.port(), cfg.threads, cfg.shards, cfg.maxmemory.load(), cfg.get_policy());
+                 resp.port(), cfg.threads, cfg.shards, cfg.maxmemory.load(), cfg.get_policy());
+    resp.start();
     server.run();
     if (final_save.joinable()) final_save.join();
   } catch (const std::system_error& e) {

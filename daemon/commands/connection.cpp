@@ -47,16 +47,8 @@ void CmdQuit(CmdContext& ctx, Args, ReplySink& out) {
 }
 
 void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
-  ctx.client.in_multi = false;
-  ctx.client.multi_dirty = false;
-  ctx.client.queued.clear();
-  ctx.client.queued_args = 0;
-  ctx.client.multi_count.store(-1, std::memory_order_relaxed);
-  ctx.client.multi_mem.store(0, std::memory_order_relaxed);
   unwatch_all(ctx.server, ctx.client);
-  ctx.client.set_name({});
-  ctx.client.proto = 2;
-  ctx.client.authenticated = ctx.server.config.get_requirepass().empty();
+  ctx.client.reset_session(ctx.server.config.get_requirepass().empty());
   out.simple("RESET");
 }
 

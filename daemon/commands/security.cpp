@@ -27,21 +27,6 @@ bool protected_mode_denies(const ServerState& server, std::string_view client_ad
   return protected_mode_denies(peer_ip(client_addr), true, !c.get_requirepass().empty());
 }
 
-std::optional<std::string> AuthFailures::record(std::string_view peer_addr, std::string_view how, int64_t now_ms) {
-  total_.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard g(mu_);
-  if (now_ms - last_log_ms_ < 1000) {
-    ++suppressed_;
-    return std::nullopt;
-  }
-  std::string line = "authentication failed (" + std::string(how) + ") from " + std::string(peer_addr);
-  if (suppressed_)
-    line += " (" + std::to_string(suppressed_) + " more failed authentications not logged in the last second)";
-  last_log_ms_ = now_ms;
-  suppressed_ = 0;
-  return line;
-}
-
 void note_auth_failure(ServerState& server, std::string_view peer_addr, std::string_view how) {
   if (auto line = server.auth_failures.record(peer_addr.empty() ? "?" : peer_addr, how, store::unix_ms()))
     spdlog::warn("{}", *line);

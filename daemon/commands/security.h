@@ -1,5 +1,5 @@
 // daemon/commands/security.h: protected mode (Redis's run-time check of where an unauthenticated
-// client comes from) and the failed-authentication counter with its rate-limited log line. Used
+// client comes from) and logging failed authentications (counted in state/auth_failures.h). Used
 // by AUTH/HELLO (connection.cpp) and by both front ends (RESP accept, REST requests).
 #pragma once
 #include <atomic>
@@ -9,9 +9,13 @@
 #include <string>
 #include <string_view>
 
+namespace shardcache::state {
+struct ServerState;
+}
+
 namespace shardcache::commands {
 
-struct ServerState;
+using state::ServerState;
 
 /// Redis 7.0's reply to a client refused by protected mode (networking.c, clientAcceptHandler).
 inline constexpr std::string_view kProtectedModeDenied =
@@ -38,23 +42,6 @@ bool protected_mode_denies(std::string_view peer, bool protected_mode, bool has_
 /// protected_mode_denies for a client address ("ip:port") with the server's current settings;
 /// never for an empty address (no network peer, as Redis exempts unix-socket clients).
 bool protected_mode_denies(const ServerState& server, std::string_view client_addr);
-
-/// Counts failed authentications (RESP AUTH, HELLO AUTH, REST bad token) and decides which to
-/// log: at most one line per second, carrying how many were not logged since the last line.
-class AuthFailures {
- public:
-  /// Counts one failure at `now_ms`; returns the warning line to log, or nullopt when suppressed.
-  std::optional<std::string> record(std::string_view peer_addr, std::string_view how, int64_t now_ms);
-  /// Failures since start (or CONFIG RESETSTAT).
-  uint64_t total() const { return total_.load(std::memory_order_relaxed); }
-  void reset() { total_.store(0, std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> total_{0};
-  std::mutex mu_;
-  int64_t last_log_ms_ = INT64_MIN / 2;
-  uint64_t suppressed_ = 0;
-};
 
 /// Counts a failed authentication of a client at `peer_addr` and logs it (rate-limited).
 void note_auth_failure(ServerState& server, std::string_view peer_addr, std::string_view how);

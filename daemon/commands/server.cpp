@@ -17,22 +17,6 @@
 namespace shardcache::commands {
 namespace {
 
-struct InfoTotals {
-  uint64_t commands = 0, connections = 0, rejected = 0, in_bytes = 0, out_bytes = 0;
-};
-
-InfoTotals sum_threads(ServerState& s) {
-  InfoTotals t;
-  for (auto& ts : s.thread_stats) {
-    t.commands += ts->commands.load(std::memory_order_relaxed);
-    t.connections += ts->connections.load(std::memory_order_relaxed);
-    t.rejected += ts->rejected_connections.load(std::memory_order_relaxed);
-    t.in_bytes += ts->net_input_bytes.load(std::memory_order_relaxed);
-    t.out_bytes += ts->net_output_bytes.load(std::memory_order_relaxed);
-  }
-  return t;
-}
-
 void line(std::string& s, std::string_view k, const std::string& v) {
   s.append(k).append(":").append(v).append("\r\n");
 }
@@ -98,7 +82,7 @@ std::string info_text(CmdContext& ctx, Args sections) {
   auto want = [&](std::string_view name) { return std::find(wanted.begin(), wanted.end(), name) != wanted.end(); };
   auto& srv = ctx.server;
   store::StoreStats st = srv.store.stats();
-  InfoTotals tt = sum_threads(srv);
+  const state::StatsSnapshot tt = state::stats_snapshot(srv);
   int64_t uptime = (ctx.now_ms - srv.start_ms) / 1000;
   std::string s;
   auto section_header = [&](std::string_view h) { if (!s.empty()) s += "\r\n"; s.append("# ").append(h).append("\r\n"); };
@@ -145,9 +129,9 @@ std::string info_text(CmdContext& ctx, Args sections) {
     line(s, "total_connections_received", tt.connections);
     line(s, "total_commands_processed", tt.commands);
     line(s, "instantaneous_ops_per_sec", srv.ops.per_sec());
-    line(s, "total_net_input_bytes", tt.in_bytes);
-    line(s, "total_net_output_bytes", tt.out_bytes);
-    line(s, "rejected_connections", tt.rejected);
+    line(s, "total_net_input_bytes", tt.net_input_bytes);
+    line(s, "total_net_output_bytes", tt.net_output_bytes);
+    line(s, "rejected_connections", tt.rejected_connections);
     line(s, "evicted_clients", srv.evicted_clients.load(std::memory_order_relaxed));
     line(s, "client_output_buffer_limit_disconnections", srv.obuf_limit_disconnections.load(std::memory_order_relaxed));
     line(s, "acl_access_denied_auth", srv.auth_failures.total());  // Redis 7.2's name: failed AUTH/HELLO/REST token

@@ -9,14 +9,7 @@
 namespace shardcache::commands {
 namespace {
 
-void clear_multi(ClientState& c) {
-  c.in_multi = false;
-  c.multi_dirty = false;
-  c.queued.clear();
-  c.queued_args = 0;
-  c.multi_count.store(-1, std::memory_order_relaxed);
-  c.multi_mem.store(0, std::memory_order_relaxed);
-}
+void clear_multi(ClientState& c) { c.clear_multi(); }
 
 void CmdMulti(CmdContext& ctx, Args, ReplySink& out) {
   if (ctx.client.in_multi) return out.error("ERR MULTI calls can not be nested");

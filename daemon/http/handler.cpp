@@ -121,15 +121,7 @@ commands::CmdContext RequestHandler::context() {
 
 void RequestHandler::reset_client() {
   // Every request starts from a fresh client state (the token already checked).
-  client_.authenticated = true;
-  client_.in_multi = false;
-  client_.multi_dirty = false;
-  client_.queued.clear();
-  client_.queued_args = 0;
-  client_.multi_mem.store(0, std::memory_order_relaxed);
-  client_.proto = 2;
-  client_.close_after_reply = false;
-  client_.set_name({});
+  client_.reset_session(true);
 }
 
 void RequestHandler::set_json(HttpResponse& res, int status) {

@@ -100,14 +100,7 @@ void http_metrics(std::string& s, HttpShared& shared) {
 std::string render_metrics(HttpShared& shared) {
   commands::ServerState& st = shared.state;
   store::StoreStats ss = st.store.stats();
-  uint64_t cmds = 0, conns = 0, rejected = 0, in = 0, out = 0;
-  for (auto& ts : st.thread_stats) {
-    cmds += ts->commands.load(std::memory_order_relaxed);
-    conns += ts->connections.load(std::memory_order_relaxed);
-    rejected += ts->rejected_connections.load(std::memory_order_relaxed);
-    in += ts->net_input_bytes.load(std::memory_order_relaxed);
-    out += ts->net_output_bytes.load(std::memory_order_relaxed);
-  }
+  const state::StatsSnapshot totals = state::stats_snapshot(st);
   std::string s;
   s.reserve(16 * 1024);
   header(s, "shardcache_build_info", "gauge", "Build information (always 1).");
@@ -115,12 +108,12 @@ std::string render_metrics(HttpShared& shared) {
   metric(s, "shardcache_uptime_seconds", "gauge", "Seconds since the daemon started.",
          static_cast<uint64_t>((store::unix_ms() - st.start_ms) / 1000));
   metric(s, "shardcache_connected_clients", "gauge", "Connected clients (RESP and HTTP connections).", st.clients.count());
-  metric(s, "shardcache_connections_received_total", "counter", "RESP connections accepted.", conns);
-  metric(s, "shardcache_rejected_connections_total", "counter", "Connections refused because of maxclients.", rejected);
+  metric(s, "shardcache_connections_received_total", "counter", "RESP connections accepted.", totals.connections);
+  metric(s, "shardcache_rejected_connections_total", "counter", "Connections refused because of maxclients.", totals.rejected_connections);
   metric(s, "shardcache_auth_failures_total", "counter",
          "Failed authentications: RESP AUTH / HELLO AUTH and REST requests with a wrong token (INFO acl_access_denied_auth).",
          st.auth_failures.total());
-  metric(s, "shardcache_commands_processed_total", "counter", "Commands run (INFO total_commands_processed).", cmds);
+  metric(s, "shardcache_commands_processed_total", "counter", "Commands run (INFO total_commands_processed).", totals.commands);
   command_metrics(s, st);
   metric(s, "shardcache_keyspace_hits_total", "counter", "Key lookups that found the key.", ss.hits);
   metric(s, "shardcache_keyspace_misses_total", "counter", "Key lookups that did not find the key.", ss.misses);
@@ -135,8 +128,8 @@ std::string render_metrics(HttpShared& shared) {
   metric(s, "shardcache_used_memory_bytes", "gauge", "Memory held for data (INFO used_memory).", ss.used_bytes);
   metric(s, "shardcache_maxmemory_bytes", "gauge", "The memory budget (0 = none).", st.store.maxmemory());
   metric(s, "shardcache_process_resident_memory_bytes", "gauge", "Resident set size of the process.", commands::process_rss());
-  metric(s, "shardcache_net_input_bytes_total", "counter", "Bytes read from clients (RESP and HTTP).", in);
-  metric(s, "shardcache_net_output_bytes_total", "counter", "Bytes written to clients (RESP and HTTP).", out);
+  metric(s, "shardcache_net_input_bytes_total", "counter", "Bytes read from clients (RESP and HTTP).", totals.net_input_bytes);
+  metric(s, "shardcache_net_output_bytes_total", "counter", "Bytes written to clients (RESP and HTTP).", totals.net_output_bytes);
   http_metrics(s, shared);
   return s;
 }

@@ -44,9 +44,6 @@ struct HttpShared {
   BodyBudget body_budget;                         ///< request body bytes being received, all connections
   std::vector<std::unique_ptr<HttpThreadStats>> stats;
   std::atomic<size_t> connections{0};             ///< open HTTP connections
-  /// Open connections of both front ends (net::Server's counter, checked against maxclients);
-  /// null in tests without a server.
-  std::atomic<size_t>* clients_live = nullptr;
 };
 
 }  // namespace shardcache::http

@@ -33,6 +33,34 @@ start_daemon --threads 2 --maxclients 8 || { fail "daemon starts with --maxclien
 probe --group maxclients --maxclients 8
 stop_daemon
 
+# maxclients counts every client, whichever port it came in on: with 3, two idle HTTP
+# keep-alive connections and one RESP connection fill it; redis-cli then reads Redis's error,
+# curl a 503; once an HTTP connection closes, redis-cli gets in.
+start_daemon --threads 2 --maxclients 3 || { fail "daemon starts with --maxclients 3"; finish; exit 1; }
+exec {h1}<>"/dev/tcp/127.0.0.1/$SC_HTTP_PORT" {h2}<>"/dev/tcp/127.0.0.1/$SC_HTTP_PORT"
+statuses=""
+for fd in "$h1" "$h2"; do
+  printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&"$fd"
+  IFS= read -r -t 5 line <&"$fd"; statuses+="${line%$'\r'};"
+done
+exec {r1}<>"/dev/tcp/127.0.0.1/$SC_PORT"
+printf 'PING\r\n' >&"$r1"
+IFS= read -r -t 5 pong <&"$r1"
+expect_eq "maxclients 3: 2 idle HTTP keep-alive + 1 RESP connections fit" "$statuses ${pong%$'\r'}" \
+  "HTTP/1.1 200 OK;HTTP/1.1 200 OK; +PONG"
+expect_eq "redis-cli as the 4th client: Redis's error" "$(timeout 5 redis-cli -p "$SC_PORT" ping 2>&1)" \
+  "ERR max number of clients reached"
+expect_eq "curl as the 4th client: 503" \
+  "$(timeout 5 curl -s -w ' %{http_code}' "http://127.0.0.1:$SC_HTTP_PORT/healthz")" \
+  '{"error":"ERR max number of clients reached"} 503'
+exec {h1}>&-
+sleep 0.3
+expect_eq "redis-cli fits once an HTTP connection closed" "$(timeout 5 redis-cli -p "$SC_PORT" ping 2>&1)" "PONG"
+expect_eq "INFO rejected_connections counts both refusals" \
+  "$(timeout 5 redis-cli -p "$SC_PORT" info stats | tr -d '\r' | grep '^rejected_connections:')" "rejected_connections:2"
+exec {h2}>&- {r1}>&-
+stop_daemon
+
 # Under a 64-descriptor limit maxclients becomes 32 (64 - Redis's 32 reserved): HTTP connections
 # filling it must not leave a RESP client waiting in the backlog without a descriptor.
 SC_WRAP="prlimit --nofile=64:64" start_daemon --threads 2 --maxclients 2000000 ||

@@ -85,9 +85,9 @@ unit_has "StateDirectory=shardcache"
 unit_has "WorkingDirectory=/var/lib/shardcache"
 unit_has "MemoryDenyWriteExecute=yes"
 unit_has "WantedBy=multi-user.target"
-# LimitNOFILE is maxclients + the 32 descriptors the daemon reserves (daemon/net/accept_limits.h).
+# LimitNOFILE is maxclients + the 32 descriptors the daemon reserves (daemon/server/accept_limits.h).
 MAXCLIENTS=$(echo "$HELP" | sed -n 's/.*--maxclients[^=]*=\([0-9]*\).*/\1/p' | head -1)
-RESERVED=$(sed -n 's/.*kReservedFds = \([0-9]*\);.*/\1/p' "$ROOT/daemon/net/accept_limits.h")
+RESERVED=$(sed -n 's/.*kReservedFds = \([0-9]*\);.*/\1/p' "$ROOT/daemon/server/accept_limits.h")
 expect_eq "LimitNOFILE = default maxclients ($MAXCLIENTS) + reserved ($RESERVED)" "$((MAXCLIENTS + RESERVED))" 10032
 if command -v systemd-analyze >/dev/null; then
   # verify checks that ExecStart's binary exists: point it into the staging directory.

@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "daemon/commands/stats.h"
+#include "daemon/state/server_stats.h"
 #include "tests/unit/daemon/harness.h"
 
 using shardcache::test::Harness;

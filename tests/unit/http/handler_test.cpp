@@ -313,7 +313,7 @@ std::pair<Resp, int> call_sliced(Fixture& f, std::string url, std::string body) 
 
 TEST_CASE("a large INVALIDATE over REST replies in slices; the rest of its pipeline runs after it, in order") {
   Fixture f;
-  f.client.supports_continuation = true;  // as HttpConnection sets it
+  f.client.supports_continuation = true;  // as HttpSession sets it
   fill_big(f, 100000);
   auto [r, slices] = call_sliced(f, "/pipeline", R"([["set","a","1"],["invalidate","big:*"],["get","a"],["dbsize"]])");
   CHECK(slices > 0);  // 100,000 keys take far longer than the first 500 us slice

@@ -2,7 +2,7 @@
 // toward the declared size, but only as fast as bytes really arrive.
 #include <doctest/doctest.h>
 
-#include "daemon/net/connection.h"
+#include "daemon/net/resp_session.h"
 
 using shardcache::net::input_buffer_target;
 

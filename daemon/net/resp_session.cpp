@@ -1,5 +1,5 @@
-// daemon/net/connection.cpp: the RESP connection loop (read -> parse all -> dispatch -> one write).
-#include "daemon/net/connection.h"
+// daemon/net/resp_session.cpp: the RESP connection loop (read -> parse all -> dispatch -> one write).
+#include "daemon/net/resp_session.h"
 
 #include <spdlog/spdlog.h>
 
@@ -17,10 +17,6 @@ constexpr size_t kShrinkArgsAbove = 4096;  // parsed-ahead argument slots kept b
 constexpr size_t kPrefetchAhead = 16;  // requests whose keys are hinted at once (a redis-benchmark -P 16 batch)
 constexpr size_t kFlushEvery = 1024 * 1024;  // while a batch runs, send replies each time this much has piled up
 constexpr size_t kIdleOutputKept = 4096;     // an idle connection keeps at most this much output capacity
-
-std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
 }  // namespace
 
 size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, size_t limit) {
@@ -28,28 +24,13 @@ size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, siz
   return std::max(size, std::min(pos + need, 2 * len));
 }
 
-Connection::Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
-                       std::atomic<size_t>& live, BufferPool& pool)
-    : sock_(std::move(sock)), state_(state), ts_(ts), live_(live), pool_(pool),
-      client_(std::make_shared<commands::ClientState>()), sink_(out_, *client_) {
-  live_.fetch_add(1);
-}
+RespSession::RespSession(asio::ip::tcp::socket sock, commands::ServerState& state, std::atomic<size_t>& live,
+                         size_t thread, server::BufferPool& pool)
+    : Session(std::move(sock), state, live, thread), pool_(pool), sink_(out_, *client_) {}
 
-Connection::~Connection() {
-  commands::publish_client_memory(*client_, 0);
-  commands::unwatch_all(state_, *client_);
-  state_.clients.remove(client_->id);
-  live_.fetch_sub(1);
-}
-
-void Connection::start() {
+void RespSession::start() {
   std::error_code ec;
-  sock_.set_option(asio::ip::tcp::no_delay(true), ec);
-  sock_.non_blocking(true, ec);
-  auto remote = sock_.remote_endpoint(ec);
-  auto local = sock_.local_endpoint(ec);
-  client_->addr = endpoint_str(remote);
-  client_->laddr = endpoint_str(local);
+  describe_client();
   if (commands::protected_mode_denies(state_, client_->addr)) {  // Redis: refuse with DENIED, then close
     std::string msg = "-" + std::string(commands::kProtectedModeDenied) + "\r\n";
     asio::write(sock_, asio::buffer(msg), ec);
@@ -61,20 +42,10 @@ void Connection::start() {
     sock_.close(ec);
     return;
   }
-  client_->created_ms = store::unix_ms();
-  client_->last_interaction_ms = client_->created_ms;
   client_->authenticated = state_.config.get_requirepass().empty();
-  client_->supports_continuation = true;
-  client_->fd.store(static_cast<int>(sock_.native_handle()), std::memory_order_relaxed);
   client_->rbuf_peak.store(static_cast<uint32_t>(kInitialBuffer), std::memory_order_relaxed);
-  client_->mem_sum = &ts_.clients_mem;
-  std::weak_ptr<Connection> weak = shared_from_this();
+  std::weak_ptr<RespSession> weak = self_as<RespSession>();
   auto exec = sock_.get_executor();
-  client_->kill = [weak, exec] {
-    asio::post(exec, [weak] {
-      if (auto self = weak.lock()) self->close();
-    });
-  };
   client_->if_idle = [weak, exec](commands::ClientState::IdleAction what, int64_t idle_ms) {
     asio::post(exec, [weak, what, idle_ms] {
       auto self = weak.lock();
@@ -83,13 +54,13 @@ void Connection::start() {
       else self->trim_if_idle(idle_ms);
     });
   };
-  state_.clients.add(client_);
+  register_client();
   ts_.connections.fetch_add(1, std::memory_order_relaxed);
   apply_parser_limits();
-  read_more(shared_from_this());
+  read_more(self_as<RespSession>());
 }
 
-void Connection::apply_parser_limits() {
+void RespSession::apply_parser_limits() {
   protocol::ParserLimits limits{static_cast<size_t>(state_.config.proto_max_bulk_len.load()), 64 * 1024, 1024 * 1024};
   // Redis 7: before AUTH, at most 10 arguments and 16 KB bulks (no one buffers much unauthenticated).
   limits_unauth_ = !client_->authenticated;
@@ -100,28 +71,28 @@ void Connection::apply_parser_limits() {
   parser_.set_limits(limits);
 }
 
-void Connection::read_more(Ref self) {
+void RespSession::read_more(Ref self) {
   if (closing_) return;
   if (len_ == in_size()) grow_input(in_size() * 2);  // no complete request in a full buffer
   sock_.async_read_some(asio::buffer(in_data() + len_, in_size() - len_),
                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
-                          Connection* c = self.get();
+                          RespSession* c = self.get();
                           c->on_read(ec, n, std::move(self));
                         });
 }
 
-void Connection::on_read(std::error_code ec, size_t n, Ref self) {
+void RespSession::on_read(std::error_code ec, size_t n, Ref self) {
   if (ec) return close();
   read_filled_ = len_ + n == in_size();
   len_ += n;
   if (read_filled_ && in_.empty()) n += read_on_into_pooled();
   note_input_buffer();
-  ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+  count_input(n);
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
   handle_input(std::move(self));
 }
 
-size_t Connection::read_on_into_pooled() {
+size_t RespSession::read_on_into_pooled() {
   grow_input(kInitialBuffer);
   std::error_code ec;  // an error or end of input shows again at the next read
   size_t n = sock_.read_some(asio::buffer(in_.data() + len_, in_.size() - len_), ec);
@@ -131,7 +102,7 @@ size_t Connection::read_on_into_pooled() {
   return n;
 }
 
-void Connection::handle_input(Ref self) {
+void RespSession::handle_input(Ref self) {
   bool keep = process_input();
   if (!closing_ && len_ == 0 && !read_filled_ && !client_->continuation) release_idle_buffers();
   note_input_buffer();
@@ -146,12 +117,12 @@ void Connection::handle_input(Ref self) {
   flush_and_continue(std::move(self));
 }
 
-void Connection::continue_command(Ref self) {
+void RespSession::continue_command(Ref self) {
   // Posted, not run inline: the io thread serves its other connections between slices. The
   // command runs to its end even if the client has gone (it holds marks other clients see).
   auto exec = sock_.get_executor();
   asio::post(exec, [self = std::move(self)]() mutable {
-    Connection* c = self.get();
+    RespSession* c = self.get();
     const bool done = c->client_->continuation(c->sink_);
     if (c->out_.size() >= c->check_at_ || c->sink_.over()) c->output_grown();  // over: closing_, replies dropped
     if (!done) return c->continue_command(std::move(self));
@@ -161,7 +132,7 @@ void Connection::continue_command(Ref self) {
   });
 }
 
-bool Connection::process_input() {
+bool RespSession::process_input() {
   size_t pos = 0;
   commands::CmdContext ctx{state_, *client_, ts_};
   bool keep = true;
@@ -227,12 +198,12 @@ bool Connection::process_input() {
     if (pos < len_) std::memmove(in_data(), in_data() + pos, len_ - pos);
     len_ -= pos;
   }
-  if (len_ == 0 && in_.size() > kShrinkAbove) IoBuffer(kInitialBuffer).swap(in_);
+  if (len_ == 0 && in_.size() > kShrinkAbove) server::IoBuffer(kInitialBuffer).swap(in_);
   if (batch_args_.capacity() > kShrinkArgsAbove) std::vector<std::string_view>().swap(batch_args_);  // after a huge MSET
   return keep;
 }
 
-void Connection::flush_and_continue(Ref self) {
+void RespSession::flush_and_continue(Ref self) {
   if (out_.empty()) {
     if (closing_) return close();
     return read_more(std::move(self));
@@ -240,7 +211,7 @@ void Connection::flush_and_continue(Ref self) {
   std::error_code ec;
   size_t written = sock_.write_some(asio::buffer(out_), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-  ts_.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+  count_output(written);
   if (written == out_.size()) {
     out_.clear();
     if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
@@ -252,17 +223,17 @@ void Connection::flush_and_continue(Ref self) {
   write_rest(std::move(self));
 }
 
-void Connection::write_rest(Ref self) {
+void RespSession::write_rest(Ref self) {
   client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size() - out_off_, UINT32_MAX)), std::memory_order_relaxed);
   sock_.async_write_some(asio::buffer(out_.data() + out_off_, out_.size() - out_off_),
                          [self = std::move(self)](std::error_code ec, size_t n) mutable {
-                           Connection* c = self.get();
+                           RespSession* c = self.get();
                            c->on_written(ec, n, std::move(self));
                          });
 }
 
-void Connection::on_written(std::error_code ec, size_t n, Ref self) {
-  ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+void RespSession::on_written(std::error_code ec, size_t n, Ref self) {
+  count_output(n);
   if (ec) return close();
   out_off_ += n;
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);  // as Redis after a write
@@ -276,13 +247,13 @@ void Connection::on_written(std::error_code ec, size_t n, Ref self) {
   read_more(std::move(self));
 }
 
-void Connection::reset_output_check() {
+void RespSession::reset_output_check() {
   const uint64_t hard = state_.config.obuf_limits[0].hard.load(std::memory_order_relaxed);
   sink_.set_stop_at(hard ? hard : SIZE_MAX);
   check_at_ = std::min<uint64_t>(commands::OutputLimit::threshold(state_.config), out_.size() + kFlushEvery);
 }
 
-bool Connection::output_grown() {
+bool RespSession::output_grown() {
   if (closing_) {  // already closing: its replies are never sent
     out_.clear();
     return false;
@@ -295,7 +266,7 @@ bool Connection::output_grown() {
     std::error_code ec;
     size_t written = sock_.write_some(asio::buffer(out_), ec);
     if (written > 0) {
-      ts_.net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+      count_output(written);
       out_.erase(0, written);
     }
   }
@@ -303,7 +274,7 @@ bool Connection::output_grown() {
   return true;
 }
 
-void Connection::close_for_output_limit(bool write_pending) {
+void RespSession::close_for_output_limit(bool write_pending) {
   client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size() - out_off_, UINT32_MAX)), std::memory_order_relaxed);
   client_->out_mem.store(out_.capacity(), std::memory_order_relaxed);
   commands::note_output_limit_close(state_, *client_);
@@ -311,7 +282,7 @@ void Connection::close_for_output_limit(bool write_pending) {
   closing_ = true;
 }
 
-bool Connection::watch_soft_limit(bool write_pending) {
+bool RespSession::watch_soft_limit(bool write_pending) {
   const auto& l = state_.config.obuf_limits[0];
   const uint64_t pending = out_.size() - out_off_;
   if (l.soft.load() == 0 || pending < l.soft.load()) return true;
@@ -322,7 +293,7 @@ bool Connection::watch_soft_limit(bool write_pending) {
   if (!soft_timer_) soft_timer_ = std::make_unique<asio::steady_timer>(sock_.get_executor());
   const int64_t due = out_limit_.soft_since_ms() + static_cast<int64_t>(l.soft_seconds.load()) * 1000 + 1;
   soft_timer_->expires_after(std::chrono::milliseconds(std::max<int64_t>(due - store::unix_ms(), 1)));
-  std::weak_ptr<Connection> weak = shared_from_this();
+  std::weak_ptr<RespSession> weak = self_as<RespSession>();
   soft_timer_->async_wait([weak](std::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->closing_ || self->client_->out_pending.load(std::memory_order_relaxed) == 0) return;
@@ -331,18 +302,18 @@ bool Connection::watch_soft_limit(bool write_pending) {
   return true;
 }
 
-void Connection::release_idle_buffers() {
+void RespSession::release_idle_buffers() {
   if (!in_.empty()) pool_.give(in_);
   len_ = 0;
   if (out_.empty() && out_.capacity() > kIdleOutputKept) std::string().swap(out_);
 }
 
-void Connection::publish_memory() {
+void RespSession::publish_memory() {
   client_->out_mem.store(out_.capacity(), std::memory_order_relaxed);
   commands::publish_client_memory(*client_, in_.size() + out_.capacity() + batch_args_.capacity() * sizeof(std::string_view));
 }
 
-void Connection::grow_input(size_t size) {
+void RespSession::grow_input(size_t size) {
   if (in_.empty()) {
     in_ = pool_.take();
     std::memcpy(in_.data(), inline_in_.data(), len_);
@@ -352,7 +323,7 @@ void Connection::grow_input(size_t size) {
   if (peak > client_->rbuf_peak.load(std::memory_order_relaxed)) client_->rbuf_peak.store(peak, std::memory_order_relaxed);
 }
 
-void Connection::close_if_idle(int64_t max_idle_ms) {
+void RespSession::close_if_idle(int64_t max_idle_ms) {
   // Not idle: closing or running a stepped command. A reply waiting for the socket does not
   // count (as in Redis): only the client reading it moves last_interaction_ms (on_written).
   if (closing_ || client_->continuation) return;
@@ -361,7 +332,7 @@ void Connection::close_if_idle(int64_t max_idle_ms) {
   close();
 }
 
-void Connection::trim_if_idle(int64_t min_idle_ms) {
+void RespSession::trim_if_idle(int64_t min_idle_ms) {
   if (closing_ || client_->continuation || !out_.empty() || len_ > 0) return;
   if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= min_idle_ms) return;
   std::string().swap(out_);
@@ -369,7 +340,7 @@ void Connection::trim_if_idle(int64_t min_idle_ms) {
   publish_memory();
 }
 
-void Connection::close() {
+void RespSession::close() {
   closing_ = true;
   if (soft_timer_) soft_timer_->cancel();
   std::error_code ec;

@@ -1,5 +1,5 @@
-// daemon/net/accept_limits.h: what both acceptors (RESP and HTTP) need to survive running out
-// of file descriptors: the open-files limit sized to maxclients at start-up, as Redis does, and
+// daemon/server/accept_limits.h: what every listener needs to survive running out of file
+// descriptors: the open-files limit sized to maxclients at start-up, as Redis does, and
 // a paced retry after a failed accept.
 #pragma once
 #include <asio.hpp>
@@ -9,7 +9,7 @@
 #include <functional>
 #include <string_view>
 
-namespace shardcache::net {
+namespace shardcache::server {
 
 /// File descriptors kept free beyond one per client (listeners, epoll, eventfds, logs), as
 /// Redis's CONFIG_MIN_RESERVED_FDS.
@@ -38,4 +38,4 @@ class AcceptRetry {
   uint64_t unlogged_ = 0;
 };
 
-}  // namespace shardcache::net
+}  // namespace shardcache::server

@@ -1,4 +1,4 @@
-// daemon/net/io_buffer.h: the byte buffer connections read into. Growing it leaves the new bytes
+// daemon/server/io_buffer.h: the byte buffer sessions read into. Growing it leaves the new bytes
 // uninitialised (a read fills them), so taking a 16 KB buffer for each read costs an allocation,
 // not a 16 KB memset.
 #pragma once
@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-namespace shardcache::net {
+namespace shardcache::server {
 
 /// std::allocator whose value-initialisation (vector::resize) leaves the bytes as they are.
 template <typename T>
@@ -52,4 +52,4 @@ class BufferPool {
   std::vector<IoBuffer> free_;
 };
 
-}  // namespace shardcache::net
+}  // namespace shardcache::server

@@ -1,11 +1,12 @@
-// daemon/commands/stats.cpp: instantaneous ops sampling and the server cron tick (see stats.h).
-#include "daemon/commands/stats.h"
+// daemon/state/server_stats.cpp: the stats snapshot, instantaneous ops sampling and the server
+// cron tick (see server_stats.h).
+#include "daemon/state/server_stats.h"
 
 #include <chrono>
 
-#include "daemon/commands/context.h"
+#include "daemon/state/server_state.h"
 
-namespace shardcache::commands {
+namespace shardcache::state {
 
 void OpsSampler::sample(uint64_t total, int64_t now_ms) {
   std::lock_guard g(mu_);
@@ -37,9 +38,22 @@ void OpsSampler::reset() {
   last_total_ = 0;
 }
 
-uint64_t total_commands(ServerState& s) {
+StatsSnapshot stats_snapshot(const ServerState& s) {
+  StatsSnapshot t;
+  for (const auto& ts : s.thread_stats) {
+    t.commands += ts->commands.load(std::memory_order_relaxed);
+    t.connections += ts->connections.load(std::memory_order_relaxed);
+    t.rejected_connections += ts->rejected_connections.load(std::memory_order_relaxed);
+    t.net_input_bytes += ts->net_input_bytes.load(std::memory_order_relaxed);
+    t.net_output_bytes += ts->net_output_bytes.load(std::memory_order_relaxed);
+    t.clients_mem += ts->clients_mem.load(std::memory_order_relaxed);
+  }
+  return t;
+}
+
+uint64_t total_commands(const ServerState& s) {
   uint64_t n = 0;
-  for (auto& ts : s.thread_stats) n += ts->commands.load(std::memory_order_relaxed);
+  for (const auto& ts : s.thread_stats) n += ts->commands.load(std::memory_order_relaxed);
   return n;
 }
 
@@ -50,4 +64,4 @@ void server_cron(ServerState& s) {
   if (s.persister) s.persister->cron();
 }
 
-}  // namespace shardcache::commands
+}  // namespace shardcache::state

@@ -1,13 +1,14 @@
-// daemon/commands/command_stats.h: per-io-thread, per-command call counters and latency
-// histograms, recorded by the dispatcher's execute() and summed by /metrics. Each io thread owns
-// one (inside ThreadStats), so the counters never share a cache line between threads.
+// daemon/state/thread_stats.h: the counters each io thread keeps on its own cache lines (no
+// sharing on the hot path): commands, connections, network bytes, client buffer bytes, and per
+// command call counts and latency histograms (recorded by the dispatcher's execute()).
+// stats_snapshot() (server_stats.h) sums them for INFO and /metrics.
 #pragma once
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
-namespace shardcache::commands {
+namespace shardcache::state {
 
 /// Upper bounds (microseconds) of the latency histogram buckets; a last bucket holds the rest.
 inline constexpr std::array<uint64_t, 12> kLatencyBucketsUs = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000, 100000, 1000000};
@@ -48,4 +49,20 @@ class CommandStats {
   std::array<CommandCounters, kCapacity> rows_{};
 };
 
-}  // namespace shardcache::commands
+/// Per-io-thread counters (own cache line: no false sharing between io threads).
+struct alignas(64) ThreadStats {
+  std::atomic<uint64_t> commands{0};
+  std::atomic<uint64_t> connections{0};           ///< RESP connections accepted (HTTP counts its own)
+  std::atomic<uint64_t> rejected_connections{0};  ///< refused by maxclients (RESP and HTTP)
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> clients_mem{0};     ///< buffer bytes of this thread's clients (commands/client_memory.h)
+  CommandStats per_command;                 ///< calls and latency by command (/metrics)
+  /// CONFIG RESETSTAT (clients_mem is a gauge and stays).
+  void reset() {
+    commands = 0; connections = 0; rejected_connections = 0; net_input_bytes = 0; net_output_bytes = 0;
+    per_command.reset();
+  }
+};
+
+}  // namespace shardcache::state

@@ -1,5 +1,6 @@
-// daemon/net/connection.h: one RESP client connection. Reads into a reusable buffer, parses
-// every complete command in it, runs them in order, and sends all replies with one write.
+// daemon/net/resp_session.h: one RESP client connection (a server::Session). Reads into a
+// reusable buffer, parses every complete command in it, runs them in order, and sends all
+// replies with one write.
 // The connection's one strong reference (`Ref`) travels from each completion handler to the
 // next operation by move, so a request costs no shared_ptr reference-count traffic.
 // Input is read into a small buffer inside the connection; a pooled 16 KB buffer is taken only
@@ -20,8 +21,9 @@
 
 #include "daemon/commands/client_memory.h"
 #include "daemon/commands/context.h"
-#include "daemon/net/io_buffer.h"
 #include "daemon/net/resp_sink.h"
+#include "daemon/server/io_buffer.h"
+#include "daemon/server/session.h"
 #include "protocol/request_parser.h"
 
 namespace shardcache::net {
@@ -33,7 +35,7 @@ namespace shardcache::net {
 /// `limit` is client-query-buffer-limit; a larger need is not grown for (the client is closed).
 size_t input_buffer_target(size_t size, size_t pos, size_t len, size_t need, size_t limit);
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class RespSession final : public server::Session {
  public:
   /// Size of the pooled read buffer a connection takes when its inline buffer is not enough.
   static constexpr size_t kInitialBuffer = 16 * 1024;
@@ -41,10 +43,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// about 1 KB, sized so the connection and make_shared's control block fit one 1536-byte
   /// allocation (a jemalloc size class).
   static constexpr size_t kInlineBuffer = 992;
-  /// `pool`: the io thread's free read buffers.
-  Connection(asio::ip::tcp::socket sock, commands::ServerState& state, commands::ThreadStats& ts,
-             std::atomic<size_t>& live, BufferPool& pool);
-  ~Connection();
+  /// Counts itself in `live` (maxclients) until destroyed; runs on io thread `thread`, whose
+  /// free read buffers are `pool`.
+  RespSession(asio::ip::tcp::socket sock, commands::ServerState& state, std::atomic<size_t>& live, size_t thread,
+              server::BufferPool& pool);
   /// Buffer bytes a connection publishes when it holds no buffer (an empty std::string's
   /// capacity): the cron asks idle connections publishing more to trim.
   static inline const size_t kIdleBytes = std::string().capacity();
@@ -52,7 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
 
  private:
-  using Ref = std::shared_ptr<Connection>;
+  using Ref = std::shared_ptr<RespSession>;
   void read_more(Ref self);
   void on_read(std::error_code ec, size_t n, Ref self);
   /// After a read filled the inline buffer (more is probably waiting): takes a pooled buffer,
@@ -84,7 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void release_idle_buffers();
   /// Publishes this connection's buffer bytes (maxmemory-clients, CLIENT LIST, INFO).
   void publish_memory();
-  void close();
+  void close() override;
   /// `timeout`: closes the connection if it has been idle for more than `max_idle_ms`.
   void close_if_idle(int64_t max_idle_ms);
   /// Gives back the output buffer's and the parsed-ahead arguments' memory if the connection
@@ -106,15 +108,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Sets the parser's limits from the config and whether the client has authenticated.
   void apply_parser_limits();
 
-  asio::ip::tcp::socket sock_;
-  commands::ServerState& state_;
-  commands::ThreadStats& ts_;
-  std::atomic<size_t>& live_;
-  BufferPool& pool_;
-  std::shared_ptr<commands::ClientState> client_;
+  server::BufferPool& pool_;
   protocol::RequestParser parser_;
   std::vector<std::string_view> batch_args_;  // arguments of the requests parse_batch() parsed ahead
-  IoBuffer in_;           // pooled input buffer, empty while the inline one is used
+  server::IoBuffer in_;           // pooled input buffer, empty while the inline one is used
   size_t len_ = 0;        // in_data()[0, len_) holds unprocessed input
   std::string out_;
   size_t out_off_ = 0;       // out_[0, out_off_) is sent (during a write)

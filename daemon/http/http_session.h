@@ -1,4 +1,4 @@
-// daemon/http/connection.h: one HTTP connection: reads what arrives, lets the request reader
+// daemon/http/http_session.h: one HTTP connection (a server::Session): reads what arrives, lets the request reader
 // frame it, answers every complete request through the handler, and sends all the responses of
 // one read with one write. Closing after an error, it stops sending, then reads and discards
 // what the client is still sending (bounded in bytes and time) so the client sees the response
@@ -22,22 +22,20 @@
 #include "daemon/http/handler.h"
 #include "daemon/http/request_reader.h"
 #include "daemon/http/shared.h"
-#include "daemon/net/io_buffer.h"
+#include "daemon/server/io_buffer.h"
+#include "daemon/server/session.h"
 
 namespace shardcache::http {
 
-class HttpConnection : public std::enable_shared_from_this<HttpConnection>, private RequestSink {
+class HttpSession final : public server::Session, private RequestSink {
  public:
-  HttpConnection(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, size_t thread);
-  ~HttpConnection() override;
+  /// Counts itself in `live` (maxclients) until destroyed; runs on io thread `thread`.
+  HttpSession(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, std::atomic<size_t>& live, size_t thread);
+  ~HttpSession() override;
   /// Registers the client and starts reading.
   void start();
 
  private:
-  /// The io thread's counters shared with RESP (INFO's total_net_*_bytes count both front ends).
-  commands::ThreadStats& thread_stats() const {
-    return *shared_->state.thread_stats[thread_ % shared_->state.thread_stats.size()];
-  }
   bool on_request(HttpRequest& req) override;
   void on_continue() override;
   int on_headers(const HttpRequest& req, std::string& message) override;
@@ -66,18 +64,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection>, priv
   void flush_and_continue();
   void after_flush();
   void linger();
-  void close();
+  void close() override;
   void append_response(const HttpResponse& res, bool head, bool keep_alive);
   void count(int status);
 
-  asio::ip::tcp::socket sock_;
   std::shared_ptr<HttpShared> shared_;
-  size_t thread_;
-  std::shared_ptr<commands::ClientState> client_;
   RequestReader reader_;
   RequestHandler handler_;
   HttpResponse res_;
-  net::IoBuffer in_;
+  server::IoBuffer in_;
   std::string out_;
   std::string pending_input_;  ///< bytes after a paused request, fed once it is answered
   bool paused_head_ = false;   ///< the paused request was HEAD

@@ -1,5 +1,5 @@
-// daemon/http/connection.cpp: the HTTP connection loop (see connection.h).
-#include "daemon/http/connection.h"
+// daemon/http/http_session.cpp: the HTTP connection loop (see http_session.h).
+#include "daemon/http/http_session.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -17,76 +17,51 @@ constexpr size_t kIdleOutputKept = 4096;  // output capacity a connection keeps 
 constexpr auto kLingerTime = std::chrono::seconds(2);  // after deciding to close: read and discard
 constexpr size_t kMaxDrain = 1ull << 30;                // for at most this long, or this many bytes
 
-std::string endpoint_str(const asio::ip::tcp::endpoint& ep) {
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
 }  // namespace
 
-HttpConnection::HttpConnection(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, size_t thread)
-    : sock_(std::move(sock)), shared_(std::move(shared)), thread_(thread),
-      client_(std::make_shared<commands::ClientState>()), reader_(shared_->max_body, &shared_->body_budget),
-      handler_(*shared_, *client_, thread), linger_timer_(sock_.get_executor()),
-      deadline_timer_(sock_.get_executor()) {
+HttpSession::HttpSession(asio::ip::tcp::socket sock, std::shared_ptr<HttpShared> shared, std::atomic<size_t>& live,
+                         size_t thread)
+    : Session(std::move(sock), shared->state, live, thread), shared_(std::move(shared)),
+      reader_(shared_->max_body, &shared_->body_budget), handler_(*shared_, *client_, thread),
+      linger_timer_(sock_.get_executor()), deadline_timer_(sock_.get_executor()) {
   shared_->connections.fetch_add(1);
-  if (shared_->clients_live) shared_->clients_live->fetch_add(1);
 }
 
-HttpConnection::~HttpConnection() {
-  commands::publish_client_memory(*client_, 0);
-  shared_->state.clients.remove(client_->id);
-  shared_->connections.fetch_sub(1);
-  if (shared_->clients_live) shared_->clients_live->fetch_sub(1);
-}
+HttpSession::~HttpSession() { shared_->connections.fetch_sub(1); }
 
-void HttpConnection::start() {
-  std::error_code ec;
-  sock_.set_option(asio::ip::tcp::no_delay(true), ec);
-  sock_.non_blocking(true, ec);
-  client_->addr = endpoint_str(sock_.remote_endpoint(ec));
-  client_->laddr = endpoint_str(sock_.local_endpoint(ec));
+void HttpSession::start() {
+  describe_client();
   client_->set_lib_name("http");
-  client_->supports_continuation = true;
-  client_->created_ms = store::unix_ms();
-  client_->last_interaction_ms = client_->created_ms;
-  client_->mem_sum = &thread_stats().clients_mem;
-  std::weak_ptr<HttpConnection> weak = shared_from_this();
-  auto exec = sock_.get_executor();
-  client_->kill = [weak, exec] {
-    asio::post(exec, [weak] {
-      if (auto self = weak.lock()) self->close();
-    });
-  };
-  shared_->state.clients.add(client_);
-  shared_->stats[thread_ % shared_->stats.size()]->connections.fetch_add(1, std::memory_order_relaxed);
+  register_client();
+  shared_->stats[thread() % shared_->stats.size()]->connections.fetch_add(1, std::memory_order_relaxed);
   read_more();
 }
 
-void HttpConnection::read_more() {
+void HttpSession::read_more() {
   if (closed_ || reading_) return;  // a 408 answered while a read waits: that read goes on
   if (!lingering_) update_deadline();
   reading_ = true;
   if (in_.empty()) return wait_readable();
-  sock_.async_read_some(asio::buffer(in_), [self = shared_from_this()](std::error_code ec, size_t n) { self->on_read(ec, n); });
+  sock_.async_read_some(asio::buffer(in_), [self = self_as<HttpSession>()](std::error_code ec, size_t n) { self->on_read(ec, n); });
 }
 
-void HttpConnection::wait_readable() {
-  sock_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+void HttpSession::wait_readable() {
+  sock_.async_wait(asio::ip::tcp::socket::wait_read, [self = self_as<HttpSession>()](std::error_code ec) { self->on_readable(ec); });
 }
 
-void HttpConnection::on_readable(std::error_code ec) {
+void HttpSession::on_readable(std::error_code ec) {
   if (ec || closed_) return close();
   in_.resize(kReadBuffer);
   std::error_code rec;
   size_t n = sock_.read_some(asio::buffer(in_), rec);
   if (rec == asio::error::would_block || rec == asio::error::try_again) {
-    net::IoBuffer().swap(in_);
+    server::IoBuffer().swap(in_);
     return wait_readable();
   }
   on_read(rec, n);
 }
 
-void HttpConnection::on_read(std::error_code ec, size_t n) {
+void HttpSession::on_read(std::error_code ec, size_t n) {
   reading_ = false;
   if (ec || closed_) return close();
   read_filled_ = n == in_.size();
@@ -96,11 +71,11 @@ void HttpConnection::on_read(std::error_code ec, size_t n) {
     return read_more();
   }
   client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);
-  thread_stats().net_input_bytes.fetch_add(n, std::memory_order_relaxed);
+  count_input(n);
   process(std::string_view(in_.data(), n));
 }
 
-void HttpConnection::process(std::string_view data) {
+void HttpSession::process(std::string_view data) {
   bool ok = reader_.feed(data, *this);
   if (reader_.paused()) {
     pending_input_.assign(data.substr(reader_.consumed()));
@@ -125,7 +100,7 @@ void HttpConnection::process(std::string_view data) {
   flush_and_continue();
 }
 
-bool HttpConnection::on_request(HttpRequest& req) {
+bool HttpSession::on_request(HttpRequest& req) {
   handler_.handle(req, res_);
   if (handler_.pending()) {
     paused_head_ = req.method == HTTP_HEAD;
@@ -138,7 +113,7 @@ bool HttpConnection::on_request(HttpRequest& req) {
   return keep;
 }
 
-bool HttpConnection::answer(bool head, bool keep_alive) {
+bool HttpSession::answer(bool head, bool keep_alive) {
   const uint64_t hard = shared_->state.config.obuf_limits[0].hard.load(std::memory_order_relaxed);
   if (res_.over_limit || (hard && out_.size() + res_.body.size() >= hard)) {
     commands::note_output_limit_close(shared_->state, *client_);
@@ -153,10 +128,10 @@ bool HttpConnection::answer(bool head, bool keep_alive) {
   return keep;
 }
 
-void HttpConnection::continue_request() {
+void HttpSession::continue_request() {
   // Posted, not run inline. The command runs to its end even if the connection closes
   // meanwhile: it holds marks every other client already sees.
-  asio::post(sock_.get_executor(), [self = shared_from_this()] {
+  asio::post(sock_.get_executor(), [self = self_as<HttpSession>()] {
     if (!self->handler_.resume(self->res_)) return self->continue_request();
     if (self->closed_) return;
     bool keep = self->answer(self->paused_head_, self->paused_keep_alive_);
@@ -168,9 +143,9 @@ void HttpConnection::continue_request() {
   });
 }
 
-void HttpConnection::on_continue() { out_ += "HTTP/1.1 100 Continue\r\n\r\n"; }
+void HttpSession::on_continue() { out_ += "HTTP/1.1 100 Continue\r\n\r\n"; }
 
-void HttpConnection::append_response(const HttpResponse& res, bool head, bool keep_alive) {
+void HttpSession::append_response(const HttpResponse& res, bool head, bool keep_alive) {
   out_ += "HTTP/1.1 ";
   out_ += std::to_string(res.status);
   out_ += ' ';
@@ -184,16 +159,16 @@ void HttpConnection::append_response(const HttpResponse& res, bool head, bool ke
   if (!head) out_ += res.body;
 }
 
-void HttpConnection::count(int status) {
-  shared_->stats[thread_ % shared_->stats.size()]->by_status[status_slot(status)].fetch_add(1, std::memory_order_relaxed);
+void HttpSession::count(int status) {
+  shared_->stats[thread() % shared_->stats.size()]->by_status[status_slot(status)].fetch_add(1, std::memory_order_relaxed);
 }
 
-void HttpConnection::flush_and_continue() {
+void HttpSession::flush_and_continue() {
   if (out_.empty()) return after_flush();
   std::error_code ec;
   size_t written = sock_.write_some(asio::buffer(out_), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-  thread_stats().net_output_bytes.fetch_add(written, std::memory_order_relaxed);
+  count_output(written);
   if (written == out_.size()) {
     out_.clear();
     if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
@@ -212,8 +187,8 @@ void HttpConnection::flush_and_continue() {
     }
     return e ? 0 : asio::transfer_all()(e, n);
   };
-  asio::async_write(sock_, asio::buffer(out_), progress, [self = shared_from_this()](std::error_code ec2, size_t n) {
-    self->thread_stats().net_output_bytes.fetch_add(n, std::memory_order_relaxed);
+  asio::async_write(sock_, asio::buffer(out_), progress, [self = self_as<HttpSession>()](std::error_code ec2, size_t n) {
+    self->count_output(n);
     self->client_->out_pending.store(0, std::memory_order_relaxed);
     if (ec2) return self->close();
     self->out_.clear();
@@ -221,34 +196,34 @@ void HttpConnection::flush_and_continue() {
   });
 }
 
-void HttpConnection::after_flush() {
-  if (!read_filled_ && pending_input_.empty()) net::IoBuffer().swap(in_);  // idle: no read buffer held
+void HttpSession::after_flush() {
+  if (!read_filled_ && pending_input_.empty()) server::IoBuffer().swap(in_);  // idle: no read buffer held
   if (out_.empty() && out_.capacity() > kIdleOutputKept) std::string().swap(out_);
   publish_memory();
   if (closing_) return linger();
   read_more();
 }
 
-void HttpConnection::publish_memory() {
+void HttpSession::publish_memory() {
   client_->out_mem.store(out_.capacity(), std::memory_order_relaxed);
   client_->qbuf_free.store(static_cast<uint32_t>(in_.size()), std::memory_order_relaxed);
   commands::publish_client_memory(*client_, in_.size() + out_.capacity());
   commands::evict_clients_if_needed(shared_->state);
 }
 
-void HttpConnection::linger() {
+void HttpSession::linger() {
   if (lingering_ || closed_) return;
   lingering_ = true;
   std::error_code ec;
   sock_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   linger_timer_.expires_after(kLingerTime);
-  linger_timer_.async_wait([self = shared_from_this()](std::error_code e) {
+  linger_timer_.async_wait([self = self_as<HttpSession>()](std::error_code e) {
     if (!e) self->close();
   });
   read_more();
 }
 
-void HttpConnection::close() {
+void HttpSession::close() {
   if (closed_) return;
   closed_ = true;
   std::error_code ec;
@@ -258,11 +233,11 @@ void HttpConnection::close() {
   sock_.close(ec);
 }
 
-int HttpConnection::on_headers(const HttpRequest& req, std::string& message) {
+int HttpSession::on_headers(const HttpRequest& req, std::string& message) {
   return handler_.check_headers(req, message);
 }
 
-void HttpConnection::update_deadline() {
+void HttpSession::update_deadline() {
   using namespace std::chrono;
   const auto& cfg = shared_->state.config;
   Wait w = !reader_.mid_request() ? Wait::Idle : reader_.in_body() ? Wait::Body : Wait::Headers;
@@ -279,17 +254,17 @@ void HttpConnection::update_deadline() {
   arm_deadline();
 }
 
-void HttpConnection::arm_deadline() {
+void HttpSession::arm_deadline() {
   if (deadline_armed_ || deadline_ == std::chrono::steady_clock::time_point::max()) return;
   deadline_armed_ = true;
   deadline_timer_.expires_at(deadline_);
-  deadline_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+  deadline_timer_.async_wait([self = self_as<HttpSession>()](std::error_code ec) {
     self->deadline_armed_ = false;
     if (!ec) self->on_deadline();
   });
 }
 
-void HttpConnection::on_deadline() {
+void HttpSession::on_deadline() {
   if (closed_ || lingering_) return;
   auto now = std::chrono::steady_clock::now();
   if (now < deadline_) return arm_deadline();  // moved later since the timer was set
@@ -310,7 +285,7 @@ void HttpConnection::on_deadline() {
   flush_and_continue();
 }
 
-void HttpConnection::on_write_deadline(std::chrono::steady_clock::time_point now) {
+void HttpSession::on_write_deadline(std::chrono::steady_clock::time_point now) {
   // The connection waits for its client to read: http-idle-timeout, from the last byte it took.
   using namespace std::chrono;
   const uint64_t secs = shared_->state.config.http_idle_timeout.load();

@@ -1,5 +1,5 @@
-// daemon/net/accept_limits.cpp: open-files limit and paced accept retries (see accept_limits.h).
-#include "daemon/net/accept_limits.h"
+// daemon/server/accept_limits.cpp: open-files limit and paced accept retries (see accept_limits.h).
+#include "daemon/server/accept_limits.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace shardcache::net {
+namespace shardcache::server {
 namespace {
 
 constexpr auto kRetryPause = std::chrono::milliseconds(20);
@@ -76,4 +76,4 @@ void AcceptRetry::after_error(std::error_code ec, std::string_view listener, std
   });
 }
 
-}  // namespace shardcache::net
+}  // namespace shardcache::server
