@@ -96,6 +96,9 @@ struct CommandSpec {
   uint32_t flags = 0;
   uint32_t acl = 0;                   ///< ACL categories (finalize() adds the implicit ones)
   std::vector<KeySpec> keys = {};
+  /// For a key spec with variable_flags: the flags a given call gives its keys (Redis's
+  /// getkeys_proc; COMMAND GETKEYSANDFLAGS), e.g. SET is OW without GET and RW with it.
+  uint32_t (*key_flags)(Args args) = nullptr;
   Handler handler = nullptr;          ///< nullptr for a command made of subcommands
   std::string_view group = {};        ///< "string", "generic", "connection", "server", ...
   std::string_view since = {};        ///< the Redis version that added it ("1.0.0"), or shardcache's

@@ -368,7 +368,8 @@ void command_getkeys(Args args, ReplySink& out, bool with_flags) {
     }
     out.array(2);
     out.bulk(call[at]);
-    const uint32_t f = spec->keys[n].flags;
+    const KeySpec& k = spec->keys[n];
+    const uint32_t f = (k.flags & kKsVariableFlags) && spec->key_flags ? spec->key_flags(call) : k.flags;
     out.set(static_cast<size_t>(__builtin_popcount(f)));
     for (size_t i = 0; i < std::size(kKeySpecFlagNames); ++i)
       if (f & (1u << i)) out.simple(kKeySpecFlagNames[i]);

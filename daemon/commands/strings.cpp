@@ -329,6 +329,13 @@ void CmdSetrange(CmdContext& ctx, Args args, ReplySink& out) {
   out.integer(e->val_len);
 }
 
+/// SET's key flags for COMMAND GETKEYSANDFLAGS: it reads the key only with GET (Redis's setGetKeys).
+uint32_t set_key_flags(Args args) {
+  for (size_t i = 3; i < args.size(); ++i)
+    if (iequals(args[i], "get")) return kKsRW | kKsAccess | kKsUpdate;
+  return kKsOW | kKsUpdate;
+}
+
 }  // namespace
 
 void register_strings(CommandTable& t) {
@@ -337,8 +344,9 @@ void register_strings(CommandTable& t) {
          .keys = {{.flags = kKsRO | kKsAccess, .index = 1}}, .handler = CmdGet, .group = g, .since = "1.0.0",
          .complexity = "O(1)", .syntax = "key", .summary = "Returns the string value of a key."});
   t.add({.name = "set", .arity = -3, .flags = kWrite | kDenyOom, .acl = kAclString,
-         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate | kKsVariableFlags, .index = 1, .notes = "RW and ACCESS due to the optional `GET` argument"}},
-         .handler = CmdSet, .group = g, .since = "1.0.0", .complexity = "O(1)",
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate | kKsVariableFlags, .index = 1,
+                   .notes = "RW and ACCESS due to the optional `GET` argument"}},
+         .key_flags = set_key_flags, .handler = CmdSet, .group = g, .since = "1.0.0", .complexity = "O(1)",
          .syntax = "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] [TAGS tag [tag ...]]",
          .summary = "Sets the string value of a key, ignoring its type; creates it if missing. TAGS (last) attaches tags for INVALIDATETAG; they live and die with this value."});
   t.add({.name = "setnx", .arity = 3, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,

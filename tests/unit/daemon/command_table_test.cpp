@@ -167,6 +167,11 @@ TEST_CASE("COMMAND GETKEYS / GETKEYSANDFLAGS from the key specs, with Redis's er
   CHECK(strs(f.elems[0].elems[1]) == std::vector<std::string>{"RW", "access", "delete"});
   CHECK(f.elems[1].elems[0].str == "b");
   CHECK(strs(f.elems[1].elems[1]) == std::vector<std::string>{"OW", "update"});
+  // SET's key spec has variable flags: OW without GET, RW with it (Redis's setGetKeys).
+  CHECK(strs(h.Run({"command", "getkeysandflags", "set", "k", "v"}).elems.at(0).elems.at(1)) ==
+        std::vector<std::string>{"OW", "update"});
+  CHECK(strs(h.Run({"command", "getkeysandflags", "set", "k", "v", "GET"}).elems.at(0).elems.at(1)) ==
+        std::vector<std::string>{"RW", "access", "update"});
 }
 
 TEST_CASE("key specs: first key for the prefetch, keyword and keynum searches") {
