@@ -244,7 +244,7 @@ void command_info(const CommandSpec& c, ReplySink& out) {
   }
   out.set(tips.size());
   for (auto t : tips) out.bulk(t);
-  out.array(c.keys.size());
+  out.set(c.keys.size());  // key specs and subcommands are sets in Redis 7.0's RESP3 reply
   for (const KeySpec& k : c.keys) {
     out.map(k.notes.empty() ? 3 : 4);
     if (!k.notes.empty()) { out.bulk("notes"); out.bulk(k.notes); }
@@ -274,7 +274,7 @@ void command_info(const CommandSpec& c, ReplySink& out) {
       out.bulk("keystep"); out.integer(k.keystep);
     }
   }
-  out.array(c.subcommands.size());
+  out.set(c.subcommands.size());
   for (const CommandSpec* s : c.subcommands) command_info(*s, out);
 }
 
