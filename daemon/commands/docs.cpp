@@ -52,9 +52,10 @@ std::string commands_markdown() {
       "the subcommand), as in Redis (`>= N`: at least N). Flags and ACL categories are those\n"
       "COMMAND INFO reports, plus shardcache's own: `no_rest` (refused over REST), `not_queued`\n"
       "(runs at once inside MULTI) and `may_replicate` (hidden by COMMAND INFO, as in Redis).\n"
-      "`Since` is the Redis version that added the command. Replies, options and error texts\n"
-      "follow Redis 7 unless a note says otherwise. CLIENT NO-EVICT exempts a connection from\n"
-      "maxmemory-clients (Redis 7's client eviction); client-output-buffer-limit still applies.\n";
+      "`Since` is the Redis version that added the command (shardcache's, for its own). Replies,\n"
+      "options and error texts follow Redis 7 unless a note says otherwise. CLIENT NO-EVICT\n"
+      "exempts a connection from maxmemory-clients (Redis 7's client eviction);\n"
+      "client-output-buffer-limit still applies.\n";
   for (auto& [group, cmds] : groups) {
     md += "\n## " + group +
           "\n\n| Command | Syntax | Arity | Flags | ACL categories | Since | Summary |\n|---|---|---|---|---|---|---|\n";

@@ -19,12 +19,14 @@ int main(int argc, char** argv) {
   if (filtered) return rc;
   const auto& rows = shardcache::commands::command_table().all();
   int missing = 0;
+  size_t with_handler = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].handler) ++with_handler;
     if (!rows[i].handler || shardcache::test::dispatched_rows().count(i)) continue;
     std::fprintf(stderr, "coverage: no test ran '%s' through the dispatcher\n", rows[i].name.c_str());
     ++missing;
   }
   if (missing) std::fprintf(stderr, "coverage: %d command table rows never dispatched\n", missing);
-  else std::fprintf(stderr, "coverage: every one of the %zu command table rows with a handler was dispatched\n", rows.size());
+  else std::fprintf(stderr, "coverage: every one of the %zu command table rows with a handler was dispatched\n", with_handler);
   return missing ? 1 : 0;
 }
