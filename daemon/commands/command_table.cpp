@@ -191,31 +191,6 @@ bool arity_ok(const CommandSpec& spec, size_t argc) {
   return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity) : argc >= static_cast<size_t>(-spec.arity);
 }
 
-/// Forwards replies unless CLIENT REPLY OFF or SKIP holds them back, deciding at every call
-/// (CLIENT REPLY ON clears OFF and then answers OK, as Redis does).
-class GatedSink final : public ReplySink {
- public:
-  GatedSink(ReplySink& out, const ClientState& c) : out_(out), c_(c) {}
-  void simple(std::string_view s) override { if (open()) out_.simple(s); }
-  void error(std::string_view m) override { if (open()) out_.error(m); }
-  void integer(long long v) override { if (open()) out_.integer(v); }
-  void bulk(std::string_view s) override { if (open()) out_.bulk(s); }
-  void null() override { if (open()) out_.null(); }
-  void null_array() override { if (open()) out_.null_array(); }
-  void array(size_t n) override { if (open()) out_.array(n); }
-  void map(size_t n) override { if (open()) out_.map(n); }
-  void set(size_t n) override { if (open()) out_.set(n); }
-  void dbl(double d) override { if (open()) out_.dbl(d); }
-  void boolean(bool b) override { if (open()) out_.boolean(b); }
-  void verbatim(std::string_view t) override { if (open()) out_.verbatim(t); }
-  int proto() const override { return out_.proto(); }
-
- private:
-  bool open() const { return !(c_.reply_mode & (ClientState::kReplyOff | ClientState::kReplySkip)); }
-  ReplySink& out_;
-  const ClientState& c_;
-};
-
 /// Writes nothing (a continuation of a command whose reply CLIENT REPLY held back).
 class DiscardSink final : public ReplySink {
  public:

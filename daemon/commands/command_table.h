@@ -183,6 +183,32 @@ std::string rest_refusal(Args args);
 /// Help lines of a command with subcommands (CLIENT HELP, ...), built from its rows.
 void subcommand_help(const CommandSpec& parent, ReplySink& out);
 
+/// Forwards replies unless CLIENT REPLY OFF or SKIP holds them back, deciding at every call
+/// (CLIENT REPLY ON clears OFF and then answers OK, as Redis does). dispatch() uses it while a
+/// mode is set, EXEC for its queued commands (a CLIENT REPLY among them acts on the next ones).
+class GatedSink final : public ReplySink {
+ public:
+  GatedSink(ReplySink& out, const ClientState& c) : out_(out), c_(c) {}
+  void simple(std::string_view s) override { if (open()) out_.simple(s); }
+  void error(std::string_view m) override { if (open()) out_.error(m); }
+  void integer(long long v) override { if (open()) out_.integer(v); }
+  void bulk(std::string_view s) override { if (open()) out_.bulk(s); }
+  void null() override { if (open()) out_.null(); }
+  void null_array() override { if (open()) out_.null_array(); }
+  void array(size_t n) override { if (open()) out_.array(n); }
+  void map(size_t n) override { if (open()) out_.map(n); }
+  void set(size_t n) override { if (open()) out_.set(n); }
+  void dbl(double d) override { if (open()) out_.dbl(d); }
+  void boolean(bool b) override { if (open()) out_.boolean(b); }
+  void verbatim(std::string_view t) override { if (open()) out_.verbatim(t); }
+  int proto() const override { return out_.proto(); }
+
+ private:
+  bool open() const { return !(c_.reply_mode & (ClientState::kReplyOff | ClientState::kReplySkip)); }
+  ReplySink& out_;
+  const ClientState& c_;
+};
+
 /// One checked command: its row and its arguments (args[0] is the name).
 struct Call {
   const CommandSpec* spec;
