@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <climits>
 #include <iterator>
 
 #include "daemon/commands/util.h"
@@ -28,8 +29,57 @@ uint32_t name_hash(std::string_view lname) {
 
 CommandTable::CommandTable() = default;
 
+void CommandTable::add_sub(std::string_view parent, CommandSpec spec) {
+  spec.name = std::string(parent) + "|" + spec.name;
+  specs_.push_back(std::move(spec));
+}
+
+namespace {
+
+/// Redis's populateCommandLegacyRangeSpec: COMMAND INFO's first/last/step from the key specs.
+void derive_legacy_range(CommandSpec& c) {
+  int first = INT_MAX, last = 0, prev_last = 0;
+  for (const KeySpec& k : c.keys) {
+    if (!k.keyword.empty() || k.keynumidx >= 0 || k.keystep != 1 || (prev_last && prev_last != k.index - 1)) continue;
+    first = std::min(first, k.index);
+    const int abs_last = k.lastkey >= 0 ? k.index + k.lastkey : k.lastkey;
+    last = static_cast<int>(std::max(static_cast<unsigned>(last), static_cast<unsigned>(abs_last)));
+    prev_last = last;
+  }
+  if (c.keys.size() == 1 && c.keys[0].keyword.empty() && c.keys[0].keynumidx < 0) {
+    first = c.keys[0].index;
+    last = c.keys[0].lastkey >= 0 ? first + c.keys[0].lastkey : c.keys[0].lastkey;
+    c.first_key = first, c.last_key = last, c.step = c.keys[0].keystep;
+    return;
+  }
+  if (first == INT_MAX) return;
+  c.first_key = first, c.last_key = last, c.step = 1;
+}
+
+}  // namespace
+
 void CommandTable::finalize() {
   std::sort(specs_.begin(), specs_.end(), [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
+  commands_.clear();
+  for (auto& c : specs_) {
+    // Redis's setImplicitACLCategories.
+    if (c.flags & kWrite) c.acl |= kAclWrite;
+    if (c.flags & kReadonly) c.acl |= kAclRead;
+    if (c.flags & kAdmin) c.acl |= kAclAdmin | kAclDangerous;
+    if (c.flags & kFast) c.acl |= kAclFast;
+    if (!(c.acl & kAclFast)) c.acl |= kAclSlow;
+    derive_legacy_range(c);
+    c.parent = nullptr;
+    c.subcommands.clear();
+    const size_t bar = c.name.find('|');
+    if (bar == std::string::npos) {
+      commands_.push_back(&c);
+      continue;
+    }
+    for (auto& p : specs_)
+      if (p.name == std::string_view(c.name).substr(0, bar)) c.parent = &p;
+    if (c.parent) const_cast<CommandSpec*>(c.parent)->subcommands.push_back(&c);
+  }
   // Open addressing at load factor <= 1/4: a lookup is one hash and, almost always, one compare.
   size_t slots = 16;
   while (slots < specs_.size() * 4) slots *= 2;
@@ -61,6 +111,20 @@ const CommandSpec* CommandTable::find(std::string_view name) const {
   auto it = std::lower_bound(specs_.begin(), specs_.end(), lname,
                              [](const CommandSpec& s, std::string_view n) { return s.name < n; });
   return it != specs_.end() && it->name == lname ? &*it : nullptr;
+}
+
+const CommandSpec* CommandTable::find_sub(const CommandSpec& parent, std::string_view sub) const {
+  for (const CommandSpec* s : parent.subcommands)
+    if (iequals(s->subname(), sub)) return s;
+  return nullptr;
+}
+
+const CommandSpec* CommandTable::lookup(Args args) const {
+  if (args.empty()) return nullptr;
+  const CommandSpec* spec = find(args[0]);
+  if (spec && !spec->subcommands.empty() && args.size() >= 2)
+    if (const CommandSpec* sub = find_sub(*spec, args[1])) return sub;
+  return spec;
 }
 
 const CommandTable& command_table() {
@@ -96,47 +160,86 @@ bool arity_ok(const CommandSpec& spec, size_t argc) {
   return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity) : argc >= static_cast<size_t>(-spec.arity);
 }
 
-/// Subcommand names CLIENT LIST can show after a '|' (codes are 1 + the position here).
-constexpr std::string_view kSubcommandNames[] = {
-    "id", "getname", "setname", "setinfo", "info", "list", "kill", "help", "get", "set", "resetstat", "rewrite",
-    "count", "docs", "getkeys", "usage", "stats", "doctor", "purge", "malloc-stats", "no-evict", "no-touch",
-    "reply", "pause", "unpause", "tracking", "caching", "getredir", "unblock", "trackinginfo", "maint_notifications"};
+/// Writes nothing (a continuation of a command whose reply CLIENT REPLY held back).
+class DiscardSink final : public ReplySink {
+ public:
+  void simple(std::string_view) override {}
+  void error(std::string_view) override {}
+  void integer(long long) override {}
+  void bulk(std::string_view) override {}
+  void null() override {}
+  void null_array() override {}
+  void array(size_t) override {}
+  void map(size_t) override {}
+  void set(size_t) override {}
+  void dbl(double) override {}
+  void boolean(bool) override {}
+  void verbatim(std::string_view) override {}
+  int proto() const override { return 2; }
+};
 
-/// ClientState::last_cmd_sub for a command with subcommands: 1 + args[1]'s place in
-/// kSubcommandNames, or 0.
-uint8_t subcommand_code(Args args) {
-  if (args.size() < 2) return 0;
-  for (size_t i = 0; i < std::size(kSubcommandNames); ++i)
-    if (iequals(args[1], kSubcommandNames[i])) return static_cast<uint8_t>(i + 1);
-  return 0;
+/// MULTI queueing: the command's arguments are copied until EXEC.
+void queue_command(CmdContext& ctx, Args args, ReplySink& out) {
+  std::vector<std::string> owned(args.begin(), args.end());
+  size_t bytes = 0;
+  for (const auto& a : owned) bytes += a.size();
+  // Queued commands are held until EXEC: their bytes plus per-command and per-argument
+  // overhead are bounded by client-query-buffer-limit (a shardcache bound; Redis 7.0 has none).
+  const size_t overhead = (ctx.client.queued.size() + 1) * sizeof(std::vector<std::string>) +
+                          (ctx.client.queued_args + owned.size()) * sizeof(std::string);
+  if (ctx.client.multi_mem.load(std::memory_order_relaxed) + bytes + overhead >
+      ctx.server.config.client_query_buffer_limit.load(std::memory_order_relaxed)) {
+    ctx.client.multi_dirty = true;
+    return out.error(kErrMultiTooLarge);
+  }
+  ctx.client.queued_args += owned.size();
+  ctx.client.queued.push_back(std::move(owned));
+  ctx.client.multi_count.store(static_cast<int>(ctx.client.queued.size()), std::memory_order_relaxed);
+  ctx.client.multi_mem.fetch_add(bytes, std::memory_order_relaxed);
+  out.simple("QUEUED");
 }
 
-bool allowed_in_multi_directly(std::string_view name) {
-  // As Redis 7: UNWATCH inside MULTI is queued (EXEC has unwatched everything by the time it runs).
-  return name == "exec" || name == "discard" || name == "multi" || name == "watch" || name == "quit" ||
-         name == "reset";
+void dispatch_one(CmdContext& ctx, Args args, ReplySink& out) {
+  const CommandSpec* spec = resolve(ctx, args, out);
+  if (!spec) return;
+  if (ctx.client.in_multi && !(spec->flags & kNotQueued)) {
+    if (validate_transaction(ctx, *spec, out)) queue_command(ctx, args, out);
+    return;
+  }
+  execute(ctx, *spec, args, out);
 }
 
 }  // namespace
 
 void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out) {
   // One clock read gives the command its time (expiry) and its start, as Redis's call() does
-  // with ustime(): two reads a command instead of three (each ~20 ns through the vDSO, ~5 % of
-  // a pipelined GET). A wall-clock step during the command counts as 0 ns, not a negative time.
+  // with ustime(): two reads a command instead of three. A wall-clock step during the command
+  // counts as 0 ns, not a negative time.
   using namespace std::chrono;
   const auto start = system_clock::now();
   ctx.now_ms = duration_cast<milliseconds>(start.time_since_epoch()).count();
   ctx.tstats.commands.fetch_add(1, std::memory_order_relaxed);
   spec.handler(ctx, args, out);
   const auto nanos = std::max<int64_t>(0, duration_cast<nanoseconds>(system_clock::now() - start).count());
-  ctx.tstats.per_command.record(static_cast<size_t>(&spec - command_table().all().data()), static_cast<uint64_t>(nanos));
+  ctx.tstats.per_command.record(command_table().index_of(spec), static_cast<uint64_t>(nanos));
 }
 
 const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
-  const CommandSpec* spec = command_table().find(args[0]);
+  const CommandTable& table = command_table();
+  const CommandSpec* spec = table.find(args[0]);
+  if (spec && !spec->subcommands.empty() && args.size() >= 2) {
+    const CommandSpec* sub = table.find_sub(*spec, args[1]);
+    if (!sub) {
+      ctx.client.last_cmd_id.store(0, std::memory_order_relaxed);
+      if (ctx.client.in_multi) ctx.client.multi_dirty = true;
+      return out.error("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " + upper(args[0]) +
+                       " HELP."),
+             nullptr;
+    }
+    spec = sub;
+  }
   // What CLIENT LIST shows as cmd=: the row itself (one relaxed store on the hot path).
   ctx.client.last_cmd_id.store(reinterpret_cast<uintptr_t>(spec), std::memory_order_relaxed);
-  if (spec && (spec->flags & kSubcommands)) ctx.client.last_cmd_sub.store(subcommand_code(args), std::memory_order_relaxed);
   if (!spec) {
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     unknown_command(args, out);
@@ -159,33 +262,109 @@ const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
   return spec;
 }
 
+bool validate_transaction(CmdContext& ctx, const CommandSpec& spec, ReplySink& out) {
+  if (!(spec.flags & kNoMulti)) return true;
+  if (ctx.client.in_multi) ctx.client.multi_dirty = true;
+  out.error("ERR Command not allowed inside a transaction");
+  return false;
+}
+
+std::string rest_refusal(Args args) {
+  const CommandSpec* spec = command_table().lookup(args);
+  if (!spec || !(spec->flags & kNoRest)) return {};
+  std::string name = upper(spec->parent ? spec->parent->name + " " + std::string(spec->subname()) : spec->name);
+  if (spec->acl & kAclTransaction) return "ERR " + name + " is not supported over REST: send the commands to /multi-exec instead";
+  return "ERR " + name + " is not supported over REST";
+}
+
+bool key_positions(const CommandSpec& spec, Args args, std::vector<std::pair<size_t, size_t>>& out) {
+  const int argc = static_cast<int>(args.size());
+  for (size_t n = 0; n < spec.keys.size(); ++n) {
+    const KeySpec& k = spec.keys[n];
+    int first = k.index;
+    if (!k.keyword.empty()) {  // begin_search keyword
+      first = 0;
+      if (k.startfrom >= 0) {
+        for (int j = k.startfrom; j < argc && !first; ++j)
+          if (iequals(args[static_cast<size_t>(j)], k.keyword)) first = j + 1;
+      } else {
+        for (int j = argc + k.startfrom; j > 0 && !first; --j)
+          if (iequals(args[static_cast<size_t>(j)], k.keyword)) first = j + 1;
+      }
+      if (!first) continue;
+    }
+    int last = 0, step = k.keystep;
+    if (k.keynumidx >= 0) {  // find_keys keynum
+      if (first + k.keynumidx >= argc) return false;
+      auto numkeys = parse_ll(args[static_cast<size_t>(first + k.keynumidx)]);
+      if (!numkeys || *numkeys < 0 || *numkeys > argc) return false;
+      first += k.firstkey;
+      last = first + static_cast<int>(*numkeys - 1) * step;
+    } else if (k.lastkey >= 0) {
+      last = first + k.lastkey;
+    } else if (k.limit == 0) {
+      last = argc + k.lastkey;
+    } else {
+      last = first + ((argc - first) / k.limit + k.lastkey);
+    }
+    for (int j = first; j <= last; j += step) {
+      if (j >= argc || j < first) {
+        if (spec.arity < 0) continue;  // too few arguments: the command reports it
+        return false;
+      }
+      out.emplace_back(static_cast<size_t>(j), n);
+    }
+  }
+  return true;
+}
+
+std::string_view first_key(Args args) {
+  const CommandSpec* spec = command_table().lookup(args);
+  if (!spec || spec->keys.empty()) return {};
+  const KeySpec& k = spec->keys.front();
+  if (k.keyword.empty() && k.keynumidx < 0) return static_cast<size_t>(k.index) < args.size() ? args[static_cast<size_t>(k.index)] : std::string_view();
+  std::vector<std::pair<size_t, size_t>> pos;
+  return key_positions(*spec, args, pos) && !pos.empty() ? args[pos.front().first] : std::string_view();
+}
+
 void prefetch_keys(ServerState& server, std::span<const std::string_view> keys) { server.store.prefetch(keys); }
 
 void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
   if (args.empty()) return;
-  const CommandSpec* spec = resolve(ctx, args, out);
-  if (!spec) return;
-  if (ctx.client.in_multi && !allowed_in_multi_directly(spec->name)) {
-    std::vector<std::string> owned(args.begin(), args.end());
-    size_t bytes = 0;
-    for (const auto& a : owned) bytes += a.size();
-    // Queued commands are held until EXEC: their bytes plus per-command and per-argument
-    // overhead are bounded by client-query-buffer-limit (a shardcache bound; Redis 7.0 has none).
-    const size_t overhead = (ctx.client.queued.size() + 1) * sizeof(std::vector<std::string>) +
-                            (ctx.client.queued_args + owned.size()) * sizeof(std::string);
-    if (ctx.client.multi_mem.load(std::memory_order_relaxed) + bytes + overhead >
-        ctx.server.config.client_query_buffer_limit.load(std::memory_order_relaxed)) {
-      ctx.client.multi_dirty = true;
-      return out.error(kErrMultiTooLarge);
-    }
-    ctx.client.queued_args += owned.size();
-    ctx.client.queued.push_back(std::move(owned));
-    ctx.client.multi_count.store(static_cast<int>(ctx.client.queued.size()), std::memory_order_relaxed);
-    ctx.client.multi_mem.fetch_add(bytes, std::memory_order_relaxed);
-    out.simple("QUEUED");
-    return;
+  const uint8_t mode = ctx.client.reply_mode;
+  if (mode == 0) [[likely]] {
+    dispatch_one(ctx, args, out);
+  } else {
+    GatedSink gated(out, ctx.client);
+    dispatch_one(ctx, args, gated);
+    if ((mode & (ClientState::kReplyOff | ClientState::kReplySkip)) && ctx.client.continuation)
+      ctx.client.continuation = [inner = std::move(ctx.client.continuation)](ReplySink&) {
+        DiscardSink none;
+        return inner(none);
+      };
   }
-  execute(ctx, *spec, args, out);
+  // Redis's resetClient: SKIP holds back one reply, the one after CLIENT REPLY SKIP's own.
+  if (ctx.client.reply_mode & (ClientState::kReplySkip | ClientState::kReplySkipNext)) {
+    uint8_t m = ctx.client.reply_mode & ~ClientState::kReplySkip;
+    if (m & ClientState::kReplySkipNext) m = (m & ~ClientState::kReplySkipNext) | ClientState::kReplySkip;
+    ctx.client.reply_mode = m;
+  }
+}
+
+void subcommand_help(const CommandSpec& parent, ReplySink& out) {
+  std::vector<std::string> lines;
+  lines.push_back(upper(parent.name) + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const CommandSpec* s : parent.subcommands) {
+    if (s->subname() == "help") continue;
+    std::string head = upper(s->subname());
+    if (!s->syntax.empty()) head += " " + std::string(s->syntax);
+    lines.push_back(std::move(head));
+    lines.push_back("    " + std::string(s->summary));
+  }
+  lines.push_back("HELP");
+  lines.push_back("    Prints this help.");
+  out.array(lines.size());
+  for (const auto& l : lines) out.simple(l);
 }
 
 std::string command_display_name(const ClientState& c) {
@@ -193,12 +372,7 @@ std::string command_display_name(const ClientState& c) {
   const auto at = c.last_cmd_id.load(std::memory_order_relaxed);
   const auto first = reinterpret_cast<uintptr_t>(all.data()), end = reinterpret_cast<uintptr_t>(all.data() + all.size());
   if (at < first || at >= end) return "NULL";
-  const CommandSpec& spec = all[(at - first) / sizeof(CommandSpec)];
-  std::string name(spec.name);
-  const size_t sub = c.last_cmd_sub.load(std::memory_order_relaxed);
-  if ((spec.flags & kSubcommands) && sub >= 1 && sub <= std::size(kSubcommandNames))
-    name += "|" + std::string(kSubcommandNames[sub - 1]);
-  return name;
+  return all[(at - first) / sizeof(CommandSpec)].name;
 }
 
 }  // namespace shardcache::commands

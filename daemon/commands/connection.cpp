@@ -218,45 +218,57 @@ void client_kill(CmdContext& ctx, Args args, ReplySink& out) {
   out.integer(killed);
 }
 
-void CmdClient(CmdContext& ctx, Args args, ReplySink& out) {
-  std::string_view sub = args[1];
-  auto& c = ctx.client;
-  if (iequals(sub, "id") && args.size() == 2) return out.integer(static_cast<long long>(c.id));
-  if (iequals(sub, "getname") && args.size() == 2) return c.name().empty() ? out.null() : out.bulk(c.name());
-  if (iequals(sub, "setname") && args.size() == 3) {
-    if (!valid_client_name(args[2]))
-      return out.error("ERR Client names cannot contain spaces, newlines or special characters.");
-    c.set_name(std::string(args[2]));
-    return out.simple("OK");
-  }
-  if (iequals(sub, "setinfo") && args.size() == 4) {
-    if (iequals(args[2], "lib-name")) c.set_lib_name(std::string(args[3]));
-    else if (iequals(args[2], "lib-ver")) c.set_lib_ver(std::string(args[3]));
-    else return out.error("ERR Unrecognized option '" + std::string(args[2]) + "'");
-    return out.simple("OK");
-  }
-  if (iequals(sub, "info") && args.size() == 2) return out.verbatim(client_info_line(c, ctx.now_ms, args));
-  if (iequals(sub, "list")) {
-    std::string all;
-    for (auto& cl : ctx.server.clients.snapshot())
-      all += client_info_line(*cl, ctx.now_ms, cl.get() == &c ? args : Args());
-    return out.verbatim(all);
-  }
-  if (iequals(sub, "kill") && args.size() >= 3) return client_kill(ctx, args, out);
-  if (iequals(sub, "no-evict") && args.size() == 3) {
-    if (!iequals(args[2], "on") && !iequals(args[2], "off")) return out.error(kErrSyntax);
-    c.no_evict.store(iequals(args[2], "on"), std::memory_order_relaxed);
-    return out.simple("OK");
-  }
-  if (iequals(sub, "help")) {
-    out.array(1);
-    return out.simple("CLIENT <subcommand> [<arg> ...]. Subcommands: ID GETNAME SETNAME SETINFO INFO LIST KILL NO-EVICT HELP");
-  }
-  static constexpr std::string_view known[] = {"id", "getname", "setname", "setinfo", "info", "list", "kill", "no-evict"};
-  for (auto k : known)
-    if (iequals(sub, k)) return out.error(arity_error("client|" + lower(sub)));
-  out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CLIENT HELP.");
+void ClientId(CmdContext& ctx, Args, ReplySink& out) { out.integer(static_cast<long long>(ctx.client.id)); }
+
+void ClientGetname(CmdContext& ctx, Args, ReplySink& out) {
+  ctx.client.name().empty() ? out.null() : out.bulk(ctx.client.name());
 }
+
+void ClientSetname(CmdContext& ctx, Args args, ReplySink& out) {
+  if (!valid_client_name(args[2]))
+    return out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+  ctx.client.set_name(std::string(args[2]));
+  out.simple("OK");
+}
+
+void ClientSetinfo(CmdContext& ctx, Args args, ReplySink& out) {
+  if (iequals(args[2], "lib-name")) ctx.client.set_lib_name(std::string(args[3]));
+  else if (iequals(args[2], "lib-ver")) ctx.client.set_lib_ver(std::string(args[3]));
+  else return out.error("ERR Unrecognized option '" + std::string(args[2]) + "'");
+  out.simple("OK");
+}
+
+void ClientInfo(CmdContext& ctx, Args args, ReplySink& out) { out.verbatim(client_info_line(ctx.client, ctx.now_ms, args)); }
+
+void ClientList(CmdContext& ctx, Args args, ReplySink& out) {
+  std::string all;
+  for (auto& cl : ctx.server.clients.snapshot())
+    all += client_info_line(*cl, ctx.now_ms, cl.get() == &ctx.client ? args : Args());
+  out.verbatim(all);
+}
+
+void ClientNoEvict(CmdContext& ctx, Args args, ReplySink& out) {
+  if (!iequals(args[2], "on") && !iequals(args[2], "off")) return out.error(kErrSyntax);
+  ctx.client.no_evict.store(iequals(args[2], "on"), std::memory_order_relaxed);
+  out.simple("OK");
+}
+
+// CLIENT REPLY ON | OFF | SKIP (dispatch() holds the replies back; see ClientState::reply_mode).
+void ClientReply(CmdContext& ctx, Args args, ReplySink& out) {
+  auto& mode = ctx.client.reply_mode;
+  if (iequals(args[2], "on")) {
+    mode = 0;
+    return out.simple("OK");
+  }
+  if (iequals(args[2], "off")) return void(mode |= ClientState::kReplyOff);
+  if (iequals(args[2], "skip")) {
+    if (!(mode & ClientState::kReplyOff)) mode |= ClientState::kReplySkipNext;
+    return;
+  }
+  out.error(kErrSyntax);
+}
+
+void ClientHelp(CmdContext&, Args, ReplySink& out) { subcommand_help(*command_table().find("client"), out); }
 
 }  // namespace
 
@@ -268,16 +280,62 @@ std::string client_description(const ClientState& c, int64_t now_ms) {
 
 void register_connection(CommandTable& t) {
   const char* g = "connection";
-  t.add({"ping", -1, kFast, 0, 0, 0, CmdPing, g, "[message]", "Returns PONG, or the message."});
-  t.add({"echo", 2, kFast, 0, 0, 0, CmdEcho, g, "message", "Returns the message."});
-  t.add({"quit", -1, kNoAuth | kFast, 0, 0, 0, CmdQuit, g, "", "Closes the connection after replying OK."});
-  t.add({"reset", 1, kNoAuth | kFast, 0, 0, 0, CmdReset, g, "", "Resets the connection's state."});
-  t.add({"select", 2, kFast, 0, 0, 0, CmdSelect, g, "index", "Selects a database (only 0 exists)."});
-  t.add({"auth", -2, kNoAuth | kFast, 0, 0, 0, CmdAuth, g, "[username] password", "Authenticates the connection."});
-  t.add({"hello", -1, kNoAuth | kFast, 0, 0, 0, CmdHello, g,
-         "[protover [AUTH username password] [SETNAME clientname]]", "Negotiates the protocol (2 or 3) and authenticates."});
-  t.add({"client", -2, kSubcommands, 0, 0, 0, CmdClient, g, "ID | GETNAME | SETNAME name | SETINFO attr value | INFO | LIST | KILL addr:port | KILL [ID id] [TYPE normal|master|replica|pubsub] [USER name] [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no] | NO-EVICT on|off",
-         "Inspects and manages client connections."});
+  t.add({.name = "ping", .arity = -1, .flags = kFast, .acl = kAclConnection, .handler = CmdPing, .group = g,
+         .since = "1.0.0", .complexity = "O(1)", .tips = "request_policy:all_shards response_policy:all_succeeded",
+         .syntax = "[message]", .summary = "Returns PONG, or the message."});
+  t.add({.name = "echo", .arity = 2, .flags = kLoading | kStale | kFast, .acl = kAclConnection, .handler = CmdEcho,
+         .group = g, .since = "1.0.0", .complexity = "O(1)", .syntax = "message", .summary = "Returns the message."});
+  t.add({.name = "quit", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued,
+         .acl = kAclConnection, .handler = CmdQuit, .group = g, .since = "1.0.0", .complexity = "O(1)",
+         .summary = "Closes the connection after replying OK."});
+  t.add({.name = "reset", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNotQueued,
+         .acl = kAclConnection, .handler = CmdReset, .group = g, .since = "6.2.0", .complexity = "O(1)",
+         .summary = "Resets the connection's state."});
+  t.add({.name = "select", .arity = 2, .flags = kLoading | kStale | kFast, .acl = kAclConnection, .handler = CmdSelect,
+         .group = g, .since = "1.0.0", .complexity = "O(1)", .syntax = "index",
+         .summary = "Selects a database (only 0 exists)."});
+  t.add({.name = "auth", .arity = -2, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+         .acl = kAclConnection, .handler = CmdAuth, .group = g, .since = "1.0.0",
+         .complexity = "O(N) where N is the number of passwords defined for the user", .syntax = "[username] password",
+         .summary = "Authenticates the connection."});
+  t.add({.name = "hello", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+         .acl = kAclConnection, .handler = CmdHello, .group = g, .since = "6.0.0", .complexity = "O(1)",
+         .syntax = "[protover [AUTH username password] [SETNAME clientname]]",
+         .summary = "Negotiates the protocol (2 or 3) and authenticates."});
+  t.add({.name = "client", .arity = -2, .flags = 0, .group = g, .since = "2.4.0", .complexity = "Depends on subcommand.",
+         .summary = "Inspects and manages client connections."});
+  const auto sub = [&](CommandSpec spec) { t.add_sub("client", std::move(spec)); };
+  const uint32_t conn = kNoScript | kLoading | kStale;
+  sub({.name = "id", .arity = 2, .flags = conn, .acl = kAclConnection, .handler = ClientId, .group = g, .since = "5.0.0",
+       .complexity = "O(1)", .summary = "Returns the connection's id."});
+  sub({.name = "getname", .arity = 2, .flags = conn, .acl = kAclConnection, .handler = ClientGetname, .group = g,
+       .since = "2.6.9", .complexity = "O(1)", .summary = "Returns the connection's name (null when none)."});
+  sub({.name = "setname", .arity = 3, .flags = conn, .acl = kAclConnection, .handler = ClientSetname, .group = g,
+       .since = "2.6.9", .complexity = "O(1)", .syntax = "connection-name",
+       .summary = "Names the connection (shown by CLIENT LIST); an empty name removes it."});
+  sub({.name = "setinfo", .arity = 4, .flags = conn, .acl = kAclConnection, .handler = ClientSetinfo, .group = g,
+       .since = "7.2.0", .complexity = "O(1)", .syntax = "LIB-NAME libname | LIB-VER libver",
+       .summary = "Records the client library's name or version (shown by CLIENT LIST)."});
+  sub({.name = "info", .arity = 2, .flags = conn, .acl = kAclConnection, .handler = ClientInfo, .group = g,
+       .since = "6.2.0", .complexity = "O(1)", .tips = "nondeterministic_output",
+       .summary = "Returns the connection's CLIENT LIST line."});
+  sub({.name = "list", .arity = -2, .flags = kAdmin | conn, .acl = kAclConnection, .handler = ClientList, .group = g,
+       .since = "2.4.0", .complexity = "O(N) where N is the number of client connections",
+       .tips = "nondeterministic_output",
+       .summary = "Lists the client connections (RESP and REST), one line each."});
+  sub({.name = "kill", .arity = -3, .flags = kAdmin | conn, .acl = kAclConnection, .handler = client_kill, .group = g,
+       .since = "2.4.0", .complexity = "O(N) where N is the number of client connections",
+       .syntax = "ip:port | [ID client-id] [TYPE NORMAL|MASTER|REPLICA|PUBSUB] [USER username] [ADDR ip:port] "
+                 "[LADDR ip:port] [SKIPME YES|NO]",
+       .summary = "Closes client connections: the one at ip:port, or every one matching the filters."});
+  sub({.name = "no-evict", .arity = 3, .flags = kAdmin | conn, .acl = kAclConnection, .handler = ClientNoEvict,
+       .group = g, .since = "7.0.0", .complexity = "O(1)", .syntax = "ON | OFF",
+       .summary = "Exempts the connection from maxmemory-clients (flag e in CLIENT LIST)."});
+  sub({.name = "reply", .arity = 3, .flags = conn | kNoRest, .acl = kAclConnection, .handler = ClientReply, .group = g,
+       .since = "3.2.0", .complexity = "O(1)", .syntax = "ON | OFF | SKIP",
+       .summary = "Turns the replies to this connection's commands off (OFF), on (ON), or off for the next one (SKIP)."});
+  sub({.name = "help", .arity = 2, .flags = kLoading | kStale, .acl = kAclConnection, .handler = ClientHelp, .group = g,
+       .since = "5.0.0", .complexity = "O(1)", .summary = "Lists the subcommands."});
 }
 
 }  // namespace shardcache::commands

@@ -257,32 +257,95 @@ void CmdFlush(CmdContext& ctx, Args args, ReplySink& out) {
 
 void register_keys(CommandTable& t) {
   const char* g = "generic";
-  t.add({"del", -2, kWrite, 1, -1, 1, CmdDel, g, "key [key ...]", "Deletes one or more keys."});
-  t.add({"unlink", -2, kWrite | kFast, 1, -1, 1, CmdDel, g, "key [key ...]", "Deletes one or more keys (memory is freed at once)."});
-  t.add({"exists", -2, kReadonly | kFast, 1, -1, 1, CmdExists, g, "key [key ...]", "Counts how many of the keys exist."});
-  t.add({"touch", -2, kReadonly | kFast, 1, -1, 1, CmdTouch, g, "key [key ...]", "Refreshes the recency of keys; returns how many exist."});
-  t.add({"type", 2, kReadonly | kFast, 1, 1, 1, CmdType, g, "key", "Returns the type of a key (string or none)."});
-  t.add({"expire", -3, kWrite | kFast, 1, 1, 1, CmdExpire, g, "key seconds [NX | XX | GT | LT]", "Sets a key's time to live in seconds."});
-  t.add({"pexpire", -3, kWrite | kFast, 1, 1, 1, CmdPexpire, g, "key milliseconds [NX | XX | GT | LT]",
-         "Sets a key's time to live in milliseconds."});
-  t.add({"expireat", -3, kWrite | kFast, 1, 1, 1, CmdExpireat, g, "key unix-time-seconds [NX | XX | GT | LT]",
-         "Sets a key's expiry as a unix time in seconds."});
-  t.add({"pexpireat", -3, kWrite | kFast, 1, 1, 1, CmdPexpireat, g, "key unix-time-milliseconds [NX | XX | GT | LT]",
-         "Sets a key's expiry as a unix time in milliseconds."});
-  t.add({"ttl", 2, kReadonly | kFast, 1, 1, 1, CmdTtl, g, "key", "Seconds to live (-1 no expiry, -2 missing)."});
-  t.add({"pttl", 2, kReadonly | kFast, 1, 1, 1, CmdPttl, g, "key", "Milliseconds to live (-1 no expiry, -2 missing)."});
-  t.add({"expiretime", 2, kReadonly | kFast, 1, 1, 1, CmdExpiretime, g, "key", "Expiry as unix seconds (-1, -2 as TTL)."});
-  t.add({"pexpiretime", 2, kReadonly | kFast, 1, 1, 1, CmdPexpiretime, g, "key", "Expiry as unix milliseconds (-1, -2 as TTL)."});
-  t.add({"persist", 2, kWrite | kFast, 1, 1, 1, CmdPersist, g, "key", "Removes a key's expiry."});
-  t.add({"keys", 2, kReadonly, 0, 0, 0, CmdKeys, g, "pattern", "Returns every key matching a glob pattern."});
-  t.add({"scan", -2, kReadonly, 0, 0, 0, CmdScan, g, "cursor [MATCH pattern] [COUNT count] [TYPE type]",
-         "Iterates over the keyspace with a cursor."});
-  t.add({"randomkey", 1, kReadonly, 0, 0, 0, CmdRandomkey, g, "", "Returns a random key."});
-  t.add({"rename", 3, kWrite, 1, 2, 1, CmdRename, g, "key newkey", "Renames a key, overwriting the destination."});
-  t.add({"renamenx", 3, kWrite | kFast, 1, 2, 1, CmdRenamenx, g, "key newkey", "Renames a key only if the new name is free."});
-  t.add({"dbsize", 1, kReadonly | kFast, 0, 0, 0, CmdDbsize, "server", "", "Returns the number of keys."});
-  t.add({"flushdb", -1, kWrite, 0, 0, 0, CmdFlush, "server", "[ASYNC | SYNC]", "Removes every key."});
-  t.add({"flushall", -1, kWrite, 0, 0, 0, CmdFlush, "server", "[ASYNC | SYNC]", "Removes every key."});
+  t.add({.name = "del", .arity = -2, .flags = kWrite, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRM | kKsDelete, .index = 1, .lastkey = -1}}, .handler = CmdDel, .group = g, .since = "1.0.0",
+         .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+         .tips = "request_policy:multi_shard response_policy:agg_sum", .syntax = "key [key ...]",
+         .summary = "Deletes one or more keys."});
+  t.add({.name = "unlink", .arity = -2, .flags = kWrite | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRM | kKsDelete, .index = 1, .lastkey = -1}}, .handler = CmdDel, .group = g, .since = "4.0.0",
+         .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+         .tips = "request_policy:multi_shard response_policy:agg_sum", .syntax = "key [key ...]",
+         .summary = "Deletes one or more keys (memory is freed at once)."});
+  t.add({.name = "exists", .arity = -2, .flags = kReadonly | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRO, .index = 1, .lastkey = -1}}, .handler = CmdExists, .group = g, .since = "1.0.0",
+         .complexity = "O(N) where N is the number of keys to check.",
+         .tips = "request_policy:multi_shard response_policy:agg_sum", .syntax = "key [key ...]",
+         .summary = "Counts how many of the keys exist."});
+  t.add({.name = "touch", .arity = -2, .flags = kReadonly | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRO, .index = 1, .lastkey = -1}}, .handler = CmdTouch, .group = g, .since = "3.2.1",
+         .complexity = "O(N) where N is the number of keys that will be touched.",
+         .tips = "request_policy:multi_shard response_policy:agg_sum", .syntax = "key [key ...]",
+         .summary = "Refreshes the recency of keys; returns how many exist."});
+  t.add({.name = "type", .arity = 2, .flags = kReadonly | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRO, .index = 1}}, .handler = CmdType, .group = g, .since = "1.0.0", .complexity = "O(1)",
+         .syntax = "key", .summary = "Returns the type of a key (string or none)."});
+  t.add({.name = "expire", .arity = -3, .flags = kWrite | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRW | kKsUpdate, .index = 1}}, .handler = CmdExpire, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key seconds [NX | XX | GT | LT]",
+         .summary = "Sets a key's time to live in seconds."});
+  t.add({.name = "pexpire", .arity = -3, .flags = kWrite | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRW | kKsUpdate, .index = 1}}, .handler = CmdPexpire, .group = g, .since = "2.6.0",
+         .complexity = "O(1)", .syntax = "key milliseconds [NX | XX | GT | LT]",
+         .summary = "Sets a key's time to live in milliseconds."});
+  t.add({.name = "expireat", .arity = -3, .flags = kWrite | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRW | kKsUpdate, .index = 1}}, .handler = CmdExpireat, .group = g, .since = "1.2.0",
+         .complexity = "O(1)", .syntax = "key unix-time-seconds [NX | XX | GT | LT]",
+         .summary = "Sets a key's expiry as a unix time in seconds."});
+  t.add({.name = "pexpireat", .arity = -3, .flags = kWrite | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRW | kKsUpdate, .index = 1}}, .handler = CmdPexpireat, .group = g, .since = "2.6.0",
+         .complexity = "O(1)", .syntax = "key unix-time-milliseconds [NX | XX | GT | LT]",
+         .summary = "Sets a key's expiry as a unix time in milliseconds."});
+  t.add({.name = "ttl", .arity = 2, .flags = kReadonly | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRO | kKsAccess, .index = 1}}, .handler = CmdTtl, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .tips = "nondeterministic_output", .syntax = "key",
+         .summary = "Seconds to live (-1 no expiry, -2 missing)."});
+  t.add({.name = "pttl", .arity = 2, .flags = kReadonly | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRO | kKsAccess, .index = 1}}, .handler = CmdPttl, .group = g, .since = "2.6.0",
+         .complexity = "O(1)", .tips = "nondeterministic_output", .syntax = "key",
+         .summary = "Milliseconds to live (-1 no expiry, -2 missing)."});
+  t.add({.name = "expiretime", .arity = 2, .flags = kReadonly | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRO | kKsAccess, .index = 1}}, .handler = CmdExpiretime, .group = g, .since = "7.0.0",
+         .complexity = "O(1)", .syntax = "key", .summary = "Expiry as unix seconds (-1, -2 as TTL)."});
+  t.add({.name = "pexpiretime", .arity = 2, .flags = kReadonly | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRO | kKsAccess, .index = 1}}, .handler = CmdPexpiretime, .group = g, .since = "7.0.0",
+         .complexity = "O(1)", .syntax = "key", .summary = "Expiry as unix milliseconds (-1, -2 as TTL)."});
+  t.add({.name = "persist", .arity = 2, .flags = kWrite | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRW | kKsUpdate, .index = 1}}, .handler = CmdPersist, .group = g, .since = "2.2.0",
+         .complexity = "O(1)", .syntax = "key", .summary = "Removes a key's expiry."});
+  t.add({.name = "keys", .arity = 2, .flags = kReadonly, .acl = kAclKeyspace | kAclDangerous, .handler = CmdKeys,
+         .group = g, .since = "1.0.0",
+         .complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+         .tips = "request_policy:all_shards nondeterministic_output_order", .syntax = "pattern",
+         .summary = "Returns every key matching a glob pattern."});
+  t.add({.name = "scan", .arity = -2, .flags = kReadonly, .acl = kAclKeyspace, .handler = CmdScan, .group = g,
+         .since = "2.8.0",
+         .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+         .tips = "nondeterministic_output request_policy:special",
+         .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]",
+         .summary = "Iterates over the keyspace with a cursor."});
+  t.add({.name = "randomkey", .arity = 1, .flags = kReadonly, .acl = kAclKeyspace, .handler = CmdRandomkey, .group = g,
+         .since = "1.0.0", .complexity = "O(1)", .tips = "request_policy:all_shards nondeterministic_output",
+         .summary = "Returns a random key."});
+  t.add({.name = "rename", .arity = 3, .flags = kWrite, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsDelete, .index = 1}, {.flags = kKsOW | kKsUpdate, .index = 2}},
+         .handler = CmdRename, .group = g, .since = "1.0.0", .complexity = "O(1)", .syntax = "key newkey",
+         .summary = "Renames a key, overwriting the destination."});
+  t.add({.name = "renamenx", .arity = 3, .flags = kWrite | kFast, .acl = kAclKeyspace,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsDelete, .index = 1}, {.flags = kKsOW | kKsInsert, .index = 2}},
+         .handler = CmdRenamenx, .group = g, .since = "1.0.0", .complexity = "O(1)", .syntax = "key newkey",
+         .summary = "Renames a key only if the new name is free."});
+  t.add({.name = "dbsize", .arity = 1, .flags = kReadonly | kFast, .acl = kAclKeyspace, .handler = CmdDbsize,
+         .group = "server", .since = "1.0.0", .complexity = "O(1)",
+         .tips = "request_policy:all_shards response_policy:agg_sum", .summary = "Returns the number of keys."});
+  t.add({.name = "flushdb", .arity = -1, .flags = kWrite, .acl = kAclKeyspace | kAclDangerous, .handler = CmdFlush,
+         .group = "server", .since = "1.0.0", .complexity = "O(N) where N is the number of keys in the selected database",
+         .tips = "request_policy:all_shards response_policy:all_succeeded", .syntax = "[ASYNC | SYNC]",
+         .summary = "Removes every key."});
+  t.add({.name = "flushall", .arity = -1, .flags = kWrite, .acl = kAclKeyspace | kAclDangerous, .handler = CmdFlush,
+         .group = "server", .since = "1.0.0", .complexity = "O(N) where N is the total number of keys in all databases",
+         .tips = "request_policy:all_shards response_policy:all_succeeded", .syntax = "[ASYNC | SYNC]",
+         .summary = "Removes every key."});
 }
 
 }  // namespace shardcache::commands

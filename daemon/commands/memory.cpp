@@ -117,24 +117,14 @@ std::string doctor_text(CmdContext& ctx) {
   return "Memory report:\n\n" + s;
 }
 
-void memory_help(ReplySink& out) {
-  static constexpr std::string_view lines[] = {
-      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "DOCTOR",
-      "    Return memory problems reports.",
-      "MALLOC-STATS",
-      "    Return internal statistics report from the memory allocator.",
-      "PURGE",
-      "    Attempt to purge dirty pages for reclamation by the allocator.",
-      "STATS",
-      "    Return information about the memory usage of the server.",
-      "USAGE <key> [SAMPLES <count>]",
-      "    Return memory in bytes used by <key>: its entry, its share of the table slots and its TTL slot.",
-      "HELP",
-      "    Prints this help."};
-  out.array(std::size(lines));
-  for (auto l : lines) out.simple(l);
+void MemoryStats(CmdContext& ctx, Args, ReplySink& out) { memory_stats(ctx, out); }
+void MemoryDoctor(CmdContext& ctx, Args, ReplySink& out) { out.verbatim(doctor_text(ctx)); }
+void MemoryMallocStats(CmdContext&, Args, ReplySink& out) { out.verbatim(store::allocator_report()); }
+void MemoryPurge(CmdContext&, Args, ReplySink& out) {
+  store::allocator_purge();
+  out.simple("OK");
 }
+void MemoryHelp(CmdContext&, Args, ReplySink& out) { subcommand_help(*command_table().find("memory"), out); }
 
 }  // namespace
 
@@ -182,23 +172,28 @@ void append_info_memory(CmdContext& ctx, const store::StoreStats& st, std::strin
   line(s, "slab_frag_ratio", fmt2(ratio(slab_pages, sl.block_bytes)));
 }
 
-void memory_command(CmdContext& ctx, Args args, ReplySink& out) {
-  std::string_view sub = args[1];
-  // Subcommand arities as Redis declares them: usage -3, the others exactly 2.
-  static constexpr std::string_view fixed[] = {"stats", "doctor", "malloc-stats", "purge", "help"};
-  bool known = iequals(sub, "usage");
-  for (auto f : fixed) known = known || iequals(sub, f);
-  if (!known) return out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try MEMORY HELP.");
-  if (iequals(sub, "usage") ? args.size() < 3 : args.size() != 2) return out.error(arity_error("memory|" + lower(sub)));
-  if (iequals(sub, "usage")) return memory_usage(ctx, args, out);
-  if (iequals(sub, "stats")) return memory_stats(ctx, out);
-  if (iequals(sub, "doctor")) return out.verbatim(doctor_text(ctx));
-  if (iequals(sub, "malloc-stats")) return out.verbatim(store::allocator_report());
-  if (iequals(sub, "purge")) {
-    store::allocator_purge();
-    return out.simple("OK");
-  }
-  memory_help(out);
+void register_memory(CommandTable& t) {
+  const char* g = "server";
+  t.add({.name = "memory", .arity = -2, .flags = 0, .group = g, .since = "4.0.0", .complexity = "Depends on subcommand.",
+         .summary = "Reports memory used by a key, the memory breakdown and allocator state."});
+  const char* by_shard = "nondeterministic_output request_policy:all_shards response_policy:special";
+  t.add_sub("memory", {.name = "usage", .arity = -3, .flags = kReadonly, .keys = {{.flags = kKsRO, .index = 2}},
+                       .handler = memory_usage, .group = g, .since = "4.0.0",
+                       .complexity = "O(N) where N is the number of samples.", .syntax = "key [SAMPLES count]",
+                       .summary = "Bytes used by a key: its entry, its share of the table slots and its TTL slot."});
+  t.add_sub("memory", {.name = "stats", .arity = 2, .handler = MemoryStats, .group = g, .since = "4.0.0",
+                       .complexity = "O(1)", .tips = by_shard, .summary = "Returns the memory breakdown."});
+  t.add_sub("memory", {.name = "doctor", .arity = 2, .handler = MemoryDoctor, .group = g, .since = "4.0.0",
+                       .complexity = "O(1)", .tips = by_shard, .summary = "Reports memory problems."});
+  t.add_sub("memory", {.name = "malloc-stats", .arity = 2, .handler = MemoryMallocStats, .group = g, .since = "4.0.0",
+                       .complexity = "Depends on how much memory is allocated, could be slow", .tips = by_shard,
+                       .summary = "Returns the allocator's own statistics report."});
+  t.add_sub("memory", {.name = "purge", .arity = 2, .handler = MemoryPurge, .group = g, .since = "4.0.0",
+                       .complexity = "Depends on how much memory is allocated, could be slow",
+                       .tips = "request_policy:all_shards response_policy:all_succeeded",
+                       .summary = "Asks the allocator to give dirty pages back to the system."});
+  t.add_sub("memory", {.name = "help", .arity = 2, .flags = kLoading | kStale, .handler = MemoryHelp, .group = g,
+                       .since = "4.0.0", .complexity = "O(1)", .summary = "Lists the subcommands."});
 }
 
 }  // namespace shardcache::commands

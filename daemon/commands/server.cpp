@@ -7,11 +7,14 @@
 #include <chrono>
 #include <spdlog/spdlog.h>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 
 #include "daemon/commands/client_memory.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/memory.h"
 #include "daemon/commands/util.h"
+#include "daemon/store/glob.h"
 #include "daemon/config_file.h"
 
 namespace shardcache::commands {
@@ -169,100 +172,186 @@ void config_set(CmdContext& ctx, Args args, ReplySink& out) {
   out.simple("OK");
 }
 
-void CmdConfig(CmdContext& ctx, Args args, ReplySink& out) {
-  std::string_view sub = args[1];
-  if (iequals(sub, "get")) {
-    if (args.size() < 3) return out.error(arity_error("config|get"));
-    return config_get(ctx, args, out);
-  }
-  if (iequals(sub, "set")) return config_set(ctx, args, out);
-  if (iequals(sub, "resetstat") && args.size() == 2) {
-    ctx.server.store.reset_stats();
-    for (auto& ts : ctx.server.thread_stats) ts->reset();
-    ctx.server.auth_failures.reset();
-    ctx.server.ops.reset();
-    return out.simple("OK");
-  }
-  if (iequals(sub, "rewrite") && args.size() == 2) {
-    if (ctx.server.config_file.empty()) return out.error("ERR The server is running without a config file");
-    if (std::string err = rewrite_config_file(ctx.server.config_file, ctx.server.config_params, ctx.server.config_defaults);
-        !err.empty()) {
-      spdlog::warn("CONFIG REWRITE failed: {}", err);
-      return out.error("ERR Rewriting config file: " + err);
-    }
-    spdlog::warn("CONFIG REWRITE executed with success.");
-    return out.simple("OK");
-  }
-  out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CONFIG HELP.");
+void config_resetstat(CmdContext& ctx, Args, ReplySink& out) {
+  ctx.server.store.reset_stats();
+  for (auto& ts : ctx.server.thread_stats) ts->reset();
+  ctx.server.auth_failures.reset();
+  ctx.server.ops.reset();
+  out.simple("OK");
 }
 
+void config_rewrite(CmdContext& ctx, Args, ReplySink& out) {
+  if (ctx.server.config_file.empty()) return out.error("ERR The server is running without a config file");
+  if (std::string err = rewrite_config_file(ctx.server.config_file, ctx.server.config_params, ctx.server.config_defaults);
+      !err.empty()) {
+    spdlog::warn("CONFIG REWRITE failed: {}", err);
+    return out.error("ERR Rewriting config file: " + err);
+  }
+  spdlog::warn("CONFIG REWRITE executed with success.");
+  out.simple("OK");
+}
+
+void ConfigHelp(CmdContext&, Args, ReplySink& out) { subcommand_help(*command_table().find("config"), out); }
+
+// COMMAND INFO's 10 elements for one row (Redis 7.0's addReplyCommandInfo), subcommands nested.
 void command_info(const CommandSpec& c, ReplySink& out) {
-  static constexpr std::pair<uint32_t, std::string_view> names[] = {
-      {kWrite, "write"}, {kReadonly, "readonly"}, {kDenyOom, "denyoom"}, {kAdmin, "admin"},
-      {kNoAuth, "no_auth"}, {kFast, "fast"}, {kNoMulti, "no_multi"}};
   out.array(10);
   out.bulk(c.name);
   out.integer(c.arity);
-  size_t nflags = 0;
-  for (auto& [bit, n] : names) nflags += (c.flags & bit) ? 1 : 0;
-  out.set(nflags);
-  for (auto& [bit, n] : names) if (c.flags & bit) out.simple(n);
+  size_t n = 0;
+  for (const auto& f : kFlagNames) n += (f.redis && (c.flags & f.bit)) ? 1 : 0;
+  out.set(n);
+  for (const auto& f : kFlagNames)
+    if (f.redis && (c.flags & f.bit)) out.simple(f.name);
   out.integer(c.first_key);
   out.integer(c.last_key);
   out.integer(c.step);
-  out.set(0);    // ACL categories
-  out.set(0);    // tips
-  out.array(0);  // key specs
-  out.array(0);  // subcommands
+  out.set(static_cast<size_t>(__builtin_popcount(c.acl)));
+  for (size_t i = 0; i < std::size(kAclNames); ++i)
+    if (c.acl & (1u << i)) out.simple("@" + std::string(kAclNames[i]));
+  std::vector<std::string_view> tips;
+  for (std::string_view t = c.tips; !t.empty();) {
+    const size_t sp = t.find(' ');
+    tips.push_back(t.substr(0, sp));
+    t = sp == std::string_view::npos ? std::string_view() : t.substr(sp + 1);
+  }
+  out.set(tips.size());
+  for (auto t : tips) out.bulk(t);
+  out.set(c.keys.size());  // key specs and subcommands are sets in Redis 7.0's RESP3 reply
+  for (const KeySpec& k : c.keys) {
+    out.map(k.notes.empty() ? 3 : 4);
+    if (!k.notes.empty()) { out.bulk("notes"); out.bulk(k.notes); }
+    out.bulk("flags");
+    out.set(static_cast<size_t>(__builtin_popcount(k.flags)));
+    for (size_t i = 0; i < std::size(kKeySpecFlagNames); ++i)
+      if (k.flags & (1u << i)) out.simple(kKeySpecFlagNames[i]);
+    out.bulk("begin_search");
+    out.map(2);
+    out.bulk("type");
+    if (k.keyword.empty()) {
+      out.bulk("index"); out.bulk("spec"); out.map(1); out.bulk("index"); out.integer(k.index);
+    } else {
+      out.bulk("keyword"); out.bulk("spec"); out.map(2);
+      out.bulk("keyword"); out.bulk(k.keyword); out.bulk("startfrom"); out.integer(k.startfrom);
+    }
+    out.bulk("find_keys");
+    out.map(2);
+    out.bulk("type");
+    if (k.keynumidx < 0) {
+      out.bulk("range"); out.bulk("spec"); out.map(3);
+      out.bulk("lastkey"); out.integer(k.lastkey); out.bulk("keystep"); out.integer(k.keystep);
+      out.bulk("limit"); out.integer(k.limit);
+    } else {
+      out.bulk("keynum"); out.bulk("spec"); out.map(3);
+      out.bulk("keynumidx"); out.integer(k.keynumidx); out.bulk("firstkey"); out.integer(k.firstkey);
+      out.bulk("keystep"); out.integer(k.keystep);
+    }
+  }
+  out.set(c.subcommands.size());
+  for (const CommandSpec* s : c.subcommands) command_info(*s, out);
 }
 
+// COMMAND DOCS' map for one row: summary, since, group, complexity, subcommands.
 void command_docs(const CommandSpec& c, ReplySink& out) {
   out.bulk(c.name);
-  out.map(4);
+  out.map(3 + (c.complexity.empty() ? 0 : 1) + (c.subcommands.empty() ? 0 : 1));
   out.bulk("summary"); out.bulk(c.summary);
-  out.bulk("since"); out.bulk("1.0.0");
+  out.bulk("since"); out.bulk(c.since);
   out.bulk("group"); out.bulk(c.group);
-  out.bulk("syntax"); out.bulk(c.syntax);
+  if (!c.complexity.empty()) { out.bulk("complexity"); out.bulk(c.complexity); }
+  if (c.subcommands.empty()) return;
+  out.bulk("subcommands");
+  out.map(c.subcommands.size());
+  for (const CommandSpec* s : c.subcommands) command_docs(*s, out);
 }
 
-void CmdCommand(CmdContext& ctx, Args args, ReplySink& out) {
-  const auto& t = command_table();
-  if (args.size() == 1) {
-    out.array(t.all().size());
-    for (auto& c : t.all()) command_info(c, out);
-    return;
-  }
-  std::string_view sub = args[1];
-  if (iequals(sub, "count") && args.size() == 2) return out.integer(static_cast<long long>(t.all().size()));
-  if (iequals(sub, "list") && args.size() == 2) {
-    out.array(t.all().size());
-    for (auto& c : t.all()) out.bulk(c.name);
-    return;
-  }
-  if (iequals(sub, "info")) {
-    if (args.size() == 2) {
-      out.array(t.all().size());
-      for (auto& c : t.all()) command_info(c, out);
-      return;
-    }
-    out.array(args.size() - 2);
-    for (size_t i = 2; i < args.size(); ++i) {
-      const CommandSpec* c = t.find(args[i]);
-      c ? command_info(*c, out) : out.null_array();
-    }
-    return;
-  }
-  if (iequals(sub, "docs")) {
-    std::vector<const CommandSpec*> list;
-    if (args.size() == 2) for (auto& c : t.all()) list.push_back(&c);
-    for (size_t i = 2; i < args.size(); ++i)
-      if (const CommandSpec* c = t.find(args[i])) list.push_back(c);
-    out.map(list.size());
-    for (auto* c : list) command_docs(*c, out);
-    return;
-  }
-  out.error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try COMMAND HELP.");
+void CmdCommand(CmdContext&, Args, ReplySink& out) {
+  const auto& cmds = command_table().commands();
+  out.array(cmds.size());
+  for (const CommandSpec* c : cmds) command_info(*c, out);
 }
+
+void CommandCount(CmdContext&, Args, ReplySink& out) {
+  out.integer(static_cast<long long>(command_table().commands().size()));
+}
+
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: commands and subcommands.
+void CommandList(CmdContext&, Args args, ReplySink& out) {
+  if (args.size() != 2 && (args.size() != 5 || !iequals(args[2], "filterby"))) return out.error(kErrSyntax);
+  std::function<bool(const CommandSpec&)> keep = [](const CommandSpec&) { return true; };
+  if (args.size() == 5) {
+    const std::string_view kind = args[3], what = args[4];
+    if (iequals(kind, "module")) {
+      keep = [](const CommandSpec&) { return false; };  // no modules here
+    } else if (iequals(kind, "aclcat")) {
+      uint32_t bit = 0;
+      for (size_t i = 0; i < std::size(kAclNames); ++i)
+        if (iequals(kAclNames[i], what)) bit = 1u << i;
+      keep = [bit](const CommandSpec& c) { return (c.acl & bit) != 0; };
+    } else if (iequals(kind, "pattern")) {
+      keep = [what](const CommandSpec& c) { return store::glob_match(what, c.name, true); };
+    } else {
+      return out.error(kErrSyntax);
+    }
+  }
+  std::vector<std::string_view> names;
+  for (const CommandSpec& c : command_table().all())
+    if (keep(c)) names.push_back(c.name);
+  out.array(names.size());
+  for (auto n : names) out.bulk(n);
+}
+
+void CommandInfo(CmdContext& ctx, Args args, ReplySink& out) {
+  const auto& t = command_table();
+  if (args.size() == 2) return CmdCommand(ctx, args, out);
+  out.array(args.size() - 2);
+  for (size_t i = 2; i < args.size(); ++i) {
+    const CommandSpec* c = t.find(args[i]);
+    c ? command_info(*c, out) : out.null_array();
+  }
+}
+
+void CommandDocs(CmdContext&, Args args, ReplySink& out) {
+  const auto& t = command_table();
+  std::vector<const CommandSpec*> list;
+  if (args.size() == 2) list = t.commands();
+  for (size_t i = 2; i < args.size(); ++i)
+    if (const CommandSpec* c = t.find(args[i])) list.push_back(c);
+  out.map(list.size());
+  for (auto* c : list) command_docs(*c, out);
+}
+
+// COMMAND GETKEYS / GETKEYSANDFLAGS command [arg ...]: the keys the row's key specs find.
+void command_getkeys(Args args, ReplySink& out, bool with_flags) {
+  const Args call = args.subspan(2);
+  const CommandSpec* spec = command_table().lookup(call);
+  if (spec && !spec->subcommands.empty() && call.size() >= 2) spec = nullptr;  // unknown subcommand
+  if (!spec) return out.error("ERR Invalid command specified");
+  if (spec->keys.empty()) return out.error("ERR The command has no key arguments");
+  if ((spec->arity > 0 && static_cast<size_t>(spec->arity) != call.size()) ||
+      call.size() < static_cast<size_t>(std::abs(spec->arity)))
+    return out.error("ERR Invalid number of arguments specified for command");
+  std::vector<std::pair<size_t, size_t>> pos;
+  if (!key_positions(*spec, call, pos)) return out.error("ERR Invalid arguments specified for command");
+  out.array(pos.size());
+  for (auto [at, n] : pos) {
+    if (!with_flags) {
+      out.bulk(call[at]);
+      continue;
+    }
+    out.array(2);
+    out.bulk(call[at]);
+    const KeySpec& k = spec->keys[n];
+    const uint32_t f = (k.flags & kKsVariableFlags) && spec->key_flags ? spec->key_flags(call) : k.flags;
+    out.set(static_cast<size_t>(__builtin_popcount(f)));
+    for (size_t i = 0; i < std::size(kKeySpecFlagNames); ++i)
+      if (f & (1u << i)) out.simple(kKeySpecFlagNames[i]);
+  }
+}
+
+void CommandGetkeys(CmdContext&, Args args, ReplySink& out) { command_getkeys(args, out, false); }
+void CommandGetkeysandflags(CmdContext&, Args args, ReplySink& out) { command_getkeys(args, out, true); }
+void CommandHelp(CmdContext&, Args, ReplySink& out) { subcommand_help(*command_table().find("command"), out); }
 
 void CmdTime(CmdContext& ctx, Args, ReplySink& out) {
   using namespace std::chrono;
@@ -271,8 +360,6 @@ void CmdTime(CmdContext& ctx, Args, ReplySink& out) {
   out.bulk(std::to_string(us / 1000000));
   out.bulk(std::to_string(us % 1000000));
 }
-
-void CmdMemory(CmdContext& ctx, Args args, ReplySink& out) { memory_command(ctx, args, out); }
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE]: the final save as Redis's finishShutdown makes it;
 // when it fails (and no FORCE), the server keeps running and the caller gets Redis's error.
@@ -324,20 +411,80 @@ void CmdLastsave(CmdContext& ctx, Args, ReplySink& out) {
 
 void register_server(CommandTable& t) {
   const char* g = "server";
-  t.add({"info", -1, kStale, 0, 0, 0, CmdInfo, g, "[section [section ...]]", "Returns server information and statistics."});
-  t.add({"config", -2, kAdmin | kSubcommands, 0, 0, 0, CmdConfig, g, "GET parameter [parameter ...] | SET parameter value [parameter value ...] | RESETSTAT | REWRITE",
-         "Reads or changes settings at run time; REWRITE writes them back to the configuration file the daemon was started with."});
-  t.add({"command", -1, kSubcommands, 0, 0, 0, CmdCommand, g, "[COUNT | LIST | INFO [command ...] | DOCS [command ...]]",
-         "Describes the commands (built from the command table)."});
-  t.add({"time", 1, kFast, 0, 0, 0, CmdTime, g, "", "Returns the server time (seconds, microseconds)."});
-  t.add({"memory", -2, kReadonly | kSubcommands, 0, 0, 0, CmdMemory, g, "USAGE key [SAMPLES count] | STATS | DOCTOR | PURGE | MALLOC-STATS | HELP",
-         "Reports memory used by a key, the memory breakdown (STATS) and allocator state."});
-  t.add({"shutdown", -1, kAdmin | kNoMulti, 0, 0, 0, CmdShutdown, g, "[NOSAVE | SAVE] [NOW] [FORCE]",
-         "Stops the server, saving a snapshot first when save points are set (or SAVE); a failed save keeps it running unless FORCE."});
-  t.add({"save", 1, kAdmin | kNoMulti, 0, 0, 0, CmdSave, g, "", "Writes an RDB snapshot to dir/dbfilename and waits for it (clients keep being served)."});
-  t.add({"bgsave", -1, kAdmin, 0, 0, 0, CmdBgsave, g, "[SCHEDULE]",
-         "Writes an RDB snapshot in the background; SCHEDULE queues one behind a save already running."});
-  t.add({"lastsave", 1, kFast, 0, 0, 0, CmdLastsave, g, "", "Returns the unix time of the last successful snapshot."});
+  t.add({.name = "info", .arity = -1, .flags = kLoading | kStale, .acl = kAclDangerous, .handler = CmdInfo, .group = g,
+         .since = "1.0.0", .complexity = "O(1)",
+         .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
+         .syntax = "[section [section ...]]", .summary = "Returns server information and statistics."});
+  t.add({.name = "config", .arity = -2, .flags = 0, .group = g, .since = "2.0.0", .complexity = "Depends on subcommand.",
+         .summary = "Reads or changes settings at run time."});
+  const uint32_t adm = kAdmin | kNoScript | kLoading | kStale;
+  t.add_sub("config", {.name = "get", .arity = -3, .flags = adm, .handler = config_get, .group = g, .since = "2.0.0",
+                       .complexity = "O(N) when N is the number of configuration parameters provided",
+                       .syntax = "parameter [parameter ...]",
+                       .summary = "Returns the parameters matching the glob patterns, with their values."});
+  t.add_sub("config", {.name = "set", .arity = -4, .flags = adm, .handler = config_set, .group = g, .since = "2.0.0",
+                       .complexity = "O(N) when N is the number of configuration parameters provided",
+                       .tips = "request_policy:all_nodes response_policy:all_succeeded",
+                       .syntax = "parameter value [parameter value ...]",
+                       .summary = "Sets parameters at run time, all or none: when one value is refused, none changes."});
+  t.add_sub("config", {.name = "resetstat", .arity = 2, .flags = adm, .handler = config_resetstat, .group = g,
+                       .since = "2.0.0", .complexity = "O(1)",
+                       .summary = "Resets the counters INFO and /metrics report."});
+  t.add_sub("config", {.name = "rewrite", .arity = 2, .flags = adm, .handler = config_rewrite, .group = g,
+                       .since = "2.8.0", .complexity = "O(1)",
+                       .summary = "Writes the running values back to the configuration file the daemon was started with."});
+  t.add_sub("config", {.name = "help", .arity = 2, .flags = kLoading | kStale, .handler = ConfigHelp, .group = g,
+                       .since = "5.0.0", .complexity = "O(1)", .summary = "Lists the subcommands."});
+  t.add({.name = "command", .arity = -1, .flags = kLoading | kStale, .acl = kAclConnection, .handler = CmdCommand,
+         .group = g, .since = "2.8.13", .complexity = "O(N) where N is the total number of Redis commands",
+         .tips = "nondeterministic_output_order",
+         .summary = "Describes every command (COMMAND INFO's reply for all of them)."});
+  const auto csub = [&](CommandSpec spec) {
+    spec.flags |= kLoading | kStale;
+    spec.acl |= kAclConnection;
+    spec.group = g;
+    t.add_sub("command", std::move(spec));
+  };
+  csub({.name = "count", .arity = 2, .handler = CommandCount, .since = "2.8.13", .complexity = "O(1)",
+        .summary = "Returns the number of commands (subcommands not counted)."});
+  csub({.name = "list", .arity = -2, .handler = CommandList, .since = "7.0.0",
+        .complexity = "O(N) where N is the total number of Redis commands", .tips = "nondeterministic_output_order",
+        .syntax = "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]",
+        .summary = "Returns the names of the commands and subcommands (client|list), optionally filtered."});
+  csub({.name = "info", .arity = -2, .handler = CommandInfo, .since = "2.8.13",
+        .complexity = "O(N) where N is the number of commands to look up", .tips = "nondeterministic_output_order",
+        .syntax = "[command-name [command-name ...]]",
+        .summary = "Returns arity, flags, key positions, ACL categories, tips, key specs and subcommands of commands."});
+  csub({.name = "docs", .arity = -2, .handler = CommandDocs, .since = "7.0.0",
+        .complexity = "O(N) where N is the number of commands to look up", .tips = "nondeterministic_output_order",
+        .syntax = "[command-name [command-name ...]]",
+        .summary = "Returns summary, since, group and complexity of commands, with their subcommands."});
+  csub({.name = "getkeys", .arity = -4, .handler = CommandGetkeys, .since = "2.8.13",
+        .complexity = "O(N) where N is the number of arguments to the command", .syntax = "command [arg [arg ...]]",
+        .summary = "Returns the keys of a full command, found through its key specs."});
+  csub({.name = "getkeysandflags", .arity = -4, .handler = CommandGetkeysandflags, .since = "7.0.0",
+        .complexity = "O(N) where N is the number of arguments to the command", .syntax = "command [arg [arg ...]]",
+        .summary = "Returns the keys of a full command with their key spec flags."});
+  csub({.name = "help", .arity = 2, .handler = CommandHelp, .since = "5.0.0", .complexity = "O(1)",
+        .summary = "Lists the subcommands."});
+  t.add({.name = "time", .arity = 1, .flags = kLoading | kStale | kFast, .handler = CmdTime, .group = g, .since = "2.6.0",
+         .complexity = "O(1)", .tips = "nondeterministic_output",
+         .summary = "Returns the server time (seconds, microseconds)."});
+  register_memory(t);
+  t.add({.name = "shutdown", .arity = -1, .flags = kAdmin | kNoScript | kLoading | kStale | kNoMulti | kAllowBusy,
+         .handler = CmdShutdown, .group = g, .since = "1.0.0",
+         .complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+         .syntax = "[NOSAVE | SAVE] [NOW] [FORCE]",
+         .summary = "Stops the server, saving a snapshot first when save points are set (or SAVE); a failed save keeps it running unless FORCE."});
+  t.add({.name = "save", .arity = 1, .flags = kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, .handler = CmdSave,
+         .group = g, .since = "1.0.0", .complexity = "O(N) where N is the total number of keys in all databases",
+         .summary = "Writes an RDB snapshot to dir/dbfilename and waits for it (clients keep being served)."});
+  t.add({.name = "bgsave", .arity = -1, .flags = kAdmin | kNoScript | kNoAsyncLoading, .handler = CmdBgsave, .group = g,
+         .since = "1.0.0", .complexity = "O(1)", .syntax = "[SCHEDULE]",
+         .summary = "Writes an RDB snapshot in the background; SCHEDULE queues one behind a save already running."});
+  t.add({.name = "lastsave", .arity = 1, .flags = kLoading | kStale | kFast, .acl = kAclAdmin | kAclDangerous,
+         .handler = CmdLastsave, .group = g, .since = "1.0.0", .complexity = "O(1)", .tips = "nondeterministic_output",
+         .summary = "Returns the unix time of the last successful snapshot."});
 }
 
 }  // namespace shardcache::commands

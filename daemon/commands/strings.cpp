@@ -1,5 +1,6 @@
 // daemon/commands/strings.cpp: the string family (GET, SET and options, MGET/MSET, counters,
-// ranges). Op* helpers work on a locked shard; Cmd* functions parse arguments and reply.
+// ranges): one Cmd* handler per row, each parsing its arguments, locking the key's shard
+// (KeyLock / MultiKeyLock) and replying, with a few shared helpers (option parsing, writes).
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -328,38 +329,91 @@ void CmdSetrange(CmdContext& ctx, Args args, ReplySink& out) {
   out.integer(e->val_len);
 }
 
+/// SET's key flags for COMMAND GETKEYSANDFLAGS: it reads the key only with GET (Redis's setGetKeys).
+uint32_t set_key_flags(Args args) {
+  for (size_t i = 3; i < args.size(); ++i)
+    if (iequals(args[i], "get")) return kKsRW | kKsAccess | kKsUpdate;
+  return kKsOW | kKsUpdate;
+}
+
 }  // namespace
 
 void register_strings(CommandTable& t) {
   const char* g = "string";
-  t.add({"get", 2, kReadonly | kFast, 1, 1, 1, CmdGet, g, "key", "Returns the string value of a key."});
-  t.add({"set", -3, kWrite | kDenyOom, 1, 1, 1, CmdSet, g,
-         "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] [TAGS tag [tag ...]]",
-         "Sets the string value of a key, ignoring its type; creates it if missing. TAGS (last) attaches tags for "
-         "INVALIDATETAG; they live and die with this value."});
-  t.add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdSetnx, g, "key value", "Sets a key only when it does not exist."});
-  t.add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetex, g, "key seconds value", "Sets a key and its expiry in seconds."});
-  t.add({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, CmdPsetex, g, "key milliseconds value", "Sets a key and its expiry in milliseconds."});
-  t.add({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdGetset, g, "key value", "Sets a key and returns its previous value."});
-  t.add({"getdel", 2, kWrite | kFast, 1, 1, 1, CmdGetdel, g, "key", "Returns a key's value and deletes the key."});
-  t.add({"getex", -2, kWrite | kFast, 1, 1, 1, CmdGetex, g,
-         "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
-         "Returns a key's value and optionally changes its expiry."});
-  t.add({"mget", -2, kReadonly | kFast, 1, -1, 1, CmdMget, g, "key [key ...]", "Returns the values of several keys."});
-  t.add({"mset", -3, kWrite | kDenyOom, 1, -1, 2, CmdMset, g, "key value [key value ...]", "Sets several keys atomically."});
-  t.add({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, CmdMsetnx, g, "key value [key value ...]",
-         "Sets several keys only when none of them exists."});
-  t.add({"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncr, g, "key", "Increments the integer value of a key by one."});
-  t.add({"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecr, g, "key", "Decrements the integer value of a key by one."});
-  t.add({"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrby, g, "key increment", "Increments the integer value of a key."});
-  t.add({"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdDecrby, g, "key decrement", "Decrements the integer value of a key."});
-  t.add({"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdIncrbyfloat, g, "key increment",
-         "Increments the floating point value of a key."});
-  t.add({"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, CmdAppend, g, "key value", "Appends a string to a key's value."});
-  t.add({"strlen", 2, kReadonly | kFast, 1, 1, 1, CmdStrlen, g, "key", "Returns the length of a key's value."});
-  t.add({"getrange", 4, kReadonly, 1, 1, 1, CmdGetrange, g, "key start end", "Returns a substring of a key's value."});
-  t.add({"setrange", 4, kWrite | kDenyOom, 1, 1, 1, CmdSetrange, g, "key offset value",
-         "Overwrites part of a key's value at an offset."});
+  t.add({.name = "get", .arity = 2, .flags = kReadonly | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRO | kKsAccess, .index = 1}}, .handler = CmdGet, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key", .summary = "Returns the string value of a key."});
+  t.add({.name = "set", .arity = -3, .flags = kWrite | kDenyOom, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate | kKsVariableFlags, .index = 1,
+                   .notes = "RW and ACCESS due to the optional `GET` argument"}},
+         .key_flags = set_key_flags, .handler = CmdSet, .group = g, .since = "1.0.0", .complexity = "O(1)",
+         .syntax = "key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] [TAGS tag [tag ...]]",
+         .summary = "Sets the string value of a key, ignoring its type; creates it if missing. TAGS (last) attaches tags for INVALIDATETAG; they live and die with this value."});
+  t.add({.name = "setnx", .arity = 3, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsOW | kKsInsert, .index = 1}}, .handler = CmdSetnx, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key value", .summary = "Sets a key only when it does not exist."});
+  t.add({.name = "setex", .arity = 4, .flags = kWrite | kDenyOom, .acl = kAclString,
+         .keys = {{.flags = kKsOW | kKsUpdate, .index = 1}}, .handler = CmdSetex, .group = g, .since = "2.0.0",
+         .complexity = "O(1)", .syntax = "key seconds value", .summary = "Sets a key and its expiry in seconds."});
+  t.add({.name = "psetex", .arity = 4, .flags = kWrite | kDenyOom, .acl = kAclString,
+         .keys = {{.flags = kKsOW | kKsUpdate, .index = 1}}, .handler = CmdPsetex, .group = g, .since = "2.6.0",
+         .complexity = "O(1)", .syntax = "key milliseconds value", .summary = "Sets a key and its expiry in milliseconds."});
+  t.add({.name = "getset", .arity = 3, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate, .index = 1}}, .handler = CmdGetset, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key value", .summary = "Sets a key and returns its previous value."});
+  t.add({.name = "getdel", .arity = 2, .flags = kWrite | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsDelete, .index = 1}}, .handler = CmdGetdel, .group = g, .since = "6.2.0",
+         .complexity = "O(1)", .syntax = "key", .summary = "Returns a key's value and deletes the key."});
+  t.add({.name = "getex", .arity = -2, .flags = kWrite | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate, .index = 1, .notes = "RW and UPDATE because it changes the TTL"}},
+         .handler = CmdGetex, .group = g, .since = "6.2.0", .complexity = "O(1)",
+         .syntax = "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST]",
+         .summary = "Returns a key's value and optionally changes its expiry."});
+  t.add({.name = "mget", .arity = -2, .flags = kReadonly | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRO | kKsAccess, .index = 1, .lastkey = -1}}, .handler = CmdMget, .group = g,
+         .since = "1.0.0", .complexity = "O(N) where N is the number of keys to retrieve.",
+         .tips = "request_policy:multi_shard", .syntax = "key [key ...]", .summary = "Returns the values of several keys."});
+  t.add({.name = "mset", .arity = -3, .flags = kWrite | kDenyOom, .acl = kAclString,
+         .keys = {{.flags = kKsOW | kKsUpdate, .index = 1, .lastkey = -1, .keystep = 2}}, .handler = CmdMset, .group = g,
+         .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set.",
+         .tips = "request_policy:multi_shard response_policy:all_succeeded", .syntax = "key value [key value ...]",
+         .summary = "Sets several keys atomically."});
+  t.add({.name = "msetnx", .arity = -3, .flags = kWrite | kDenyOom, .acl = kAclString,
+         .keys = {{.flags = kKsOW | kKsInsert, .index = 1, .lastkey = -1, .keystep = 2}}, .handler = CmdMsetnx, .group = g,
+         .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set.",
+         .tips = "request_policy:multi_shard response_policy:agg_min", .syntax = "key value [key value ...]",
+         .summary = "Sets several keys only when none of them exists."});
+  t.add({.name = "incr", .arity = 2, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate, .index = 1}}, .handler = CmdIncr, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key", .summary = "Increments the integer value of a key by one."});
+  t.add({.name = "decr", .arity = 2, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate, .index = 1}}, .handler = CmdDecr, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key", .summary = "Decrements the integer value of a key by one."});
+  t.add({.name = "incrby", .arity = 3, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate, .index = 1}}, .handler = CmdIncrby, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key increment", .summary = "Increments the integer value of a key."});
+  t.add({.name = "decrby", .arity = 3, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate, .index = 1}}, .handler = CmdDecrby, .group = g, .since = "1.0.0",
+         .complexity = "O(1)", .syntax = "key decrement", .summary = "Decrements the integer value of a key."});
+  t.add({.name = "incrbyfloat", .arity = 3, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsAccess | kKsUpdate, .index = 1}}, .handler = CmdIncrbyfloat, .group = g,
+         .since = "2.6.0", .complexity = "O(1)", .syntax = "key increment",
+         .summary = "Increments the floating point value of a key."});
+  t.add({.name = "append", .arity = 3, .flags = kWrite | kDenyOom | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsInsert, .index = 1}}, .handler = CmdAppend, .group = g, .since = "2.0.0",
+         .complexity = "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+         .syntax = "key value", .summary = "Appends a string to a key's value."});
+  t.add({.name = "strlen", .arity = 2, .flags = kReadonly | kFast, .acl = kAclString,
+         .keys = {{.flags = kKsRO, .index = 1}}, .handler = CmdStrlen, .group = g, .since = "2.2.0", .complexity = "O(1)",
+         .syntax = "key", .summary = "Returns the length of a key's value."});
+  t.add({.name = "getrange", .arity = 4, .flags = kReadonly, .acl = kAclString,
+         .keys = {{.flags = kKsRO | kKsAccess, .index = 1}}, .handler = CmdGetrange, .group = g, .since = "2.4.0",
+         .complexity = "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+         .syntax = "key start end", .summary = "Returns a substring of a key's value."});
+  t.add({.name = "setrange", .arity = 4, .flags = kWrite | kDenyOom, .acl = kAclString,
+         .keys = {{.flags = kKsRW | kKsUpdate, .index = 1}}, .handler = CmdSetrange, .group = g, .since = "2.2.0",
+         .complexity = "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+         .syntax = "key offset value", .summary = "Overwrites part of a key's value at an offset."});
 }
 
 }  // namespace shardcache::commands

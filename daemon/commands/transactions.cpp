@@ -71,7 +71,8 @@ void CmdExec(CmdContext& ctx, Args, ReplySink& out) {
   calls.reserve(queued.size());
   for (size_t i = 0; i < queued.size(); ++i) {
     views[i].assign(queued[i].begin(), queued[i].end());
-    calls.push_back({command_table().find(views[i][0]), Args(views[i].data(), views[i].size())});
+    const Args args(views[i].data(), views[i].size());
+    calls.push_back({command_table().lookup(args), args});
   }
   out.array(calls.size());
   run_all_locked(ctx, calls, out);
@@ -83,20 +84,29 @@ void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out
   AllShardsLock lock(ctx);  // released even if a command throws; a no-op if already held
   bool was_locked = ctx.all_locked;
   ctx.all_locked = true;
-  for (const Call& call : calls) execute(ctx, *call.spec, call.args, out);
+  GatedSink gated(out, ctx.client);
+  for (const Call& call : calls) execute(ctx, *call.spec, call.args, gated);
   ctx.all_locked = was_locked;
 }
 
 void register_transactions(CommandTable& t) {
   const char* g = "transactions";
-  t.add({"multi", 1, kFast | kNoMulti, 0, 0, 0, CmdMulti, g, "", "Starts a transaction."});
-  t.add({"exec", 1, kNoMulti, 0, 0, 0, CmdExec, g, "", "Runs the queued commands atomically."});
-  t.add({"discard", 1, kFast | kNoMulti, 0, 0, 0, CmdDiscard, g, "", "Discards the queued commands."});
-  t.add({"watch", -2, kFast | kNoScript | kLoading | kStale, 1, -1, 1, CmdWatch, g, "key [key ...]",
-         "Watches keys: the next EXEC answers null (and runs nothing) if any of them was written, expired, "
-         "evicted, invalidated or flushed in the meantime."});
-  t.add({"unwatch", 1, kFast | kNoScript | kLoading | kStale, 0, 0, 0, CmdUnwatch, g, "",
-         "Forgets every watched key (EXEC, DISCARD and RESET do too)."});
+  t.add({.name = "multi", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoRest | kNotQueued,
+         .acl = kAclTransaction, .handler = CmdMulti, .group = g, .since = "1.2.0", .complexity = "O(1)",
+         .summary = "Starts a transaction."});
+  t.add({.name = "exec", .arity = 1, .flags = kNoScript | kLoading | kStale | kSkipSlowlog | kNoRest | kNotQueued,
+         .acl = kAclTransaction, .handler = CmdExec, .group = g, .since = "1.2.0",
+         .complexity = "Depends on commands in the transaction", .summary = "Runs the queued commands atomically."});
+  t.add({.name = "discard", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoRest | kNotQueued,
+         .acl = kAclTransaction, .handler = CmdDiscard, .group = g, .since = "2.0.0",
+         .complexity = "O(N), when N is the number of queued commands", .summary = "Discards the queued commands."});
+  t.add({.name = "watch", .arity = -2, .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoRest | kNotQueued,
+         .acl = kAclTransaction, .keys = {{.flags = kKsRO, .index = 1, .lastkey = -1}}, .handler = CmdWatch, .group = g,
+         .since = "2.2.0", .complexity = "O(1) for every key.", .syntax = "key [key ...]",
+         .summary = "Watches keys: the next EXEC answers null (and runs nothing) if any of them was written, expired, evicted, invalidated or flushed in the meantime."});
+  t.add({.name = "unwatch", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoRest,
+         .acl = kAclTransaction, .handler = CmdUnwatch, .group = g, .since = "2.2.0", .complexity = "O(1)",
+         .summary = "Forgets every watched key (EXEC, DISCARD and RESET do too)."});
 }
 
 

@@ -51,14 +51,6 @@ class ErrorCapture final : public commands::ReplySink {
   int proto() const override { return 2; }
 };
 
-/// Commands that only make sense on a RESP connection; REST answers this error instead.
-std::string rest_refusal(std::string_view name) {
-  for (std::string_view c : {"multi", "exec", "discard", "watch", "unwatch"})
-    if (base::iequals(name, c))
-      return "ERR " + commands::upper(name) + " is not supported over REST: send the commands to /multi-exec instead";
-  return {};
-}
-
 bool is_get_like(http_method m) { return m == HTTP_GET || m == HTTP_HEAD; }
 bool is_post_like(http_method m) { return m == HTTP_POST || m == HTTP_PUT; }
 
@@ -241,7 +233,7 @@ size_t RequestHandler::output_limit() const {
 }
 
 void RequestHandler::run_one(commands::CmdContext& ctx, Args args, commands::ReplySink& out) {
-  if (std::string refusal = rest_refusal(args[0]); !refusal.empty()) return out.error(refusal);
+  if (std::string refusal = commands::rest_refusal(args); !refusal.empty()) return out.error(refusal);
   commands::dispatch(ctx, args, out);
 }
 
@@ -311,9 +303,9 @@ void RequestHandler::run_multi_exec(bool base64, HttpResponse& res) {
   for (size_t i = 0; i < batch_.size(); ++i) {
     Args args = batch_.command(i);
     ErrorCapture err;
-    err.message = rest_refusal(args[0]);
+    err.message = commands::rest_refusal(args);
     const commands::CommandSpec* spec = err.message.empty() ? commands::resolve(ctx, args, err) : nullptr;
-    if (spec && (spec->flags & commands::kNoMulti)) err.message = "ERR Command not allowed inside a transaction";
+    if (spec && !commands::validate_transaction(ctx, *spec, err)) spec = nullptr;
     if (!err.message.empty())
       return json_error(res, 400, "EXECABORT Transaction discarded because of previous errors: command " +
                                       std::to_string(i + 1) + ": " + err.message);
@@ -343,7 +335,7 @@ void RequestHandler::run_path_style(HttpRequest& req, const Target& t, HttpRespo
     rest = rest.substr(slash + 1);
   }
   if (owned_args_.size() > 1 && owned_args_.back().empty()) owned_args_.pop_back();  // trailing '/'
-  if (!commands::command_table().find(owned_args_[0]) && rest_refusal(owned_args_[0]).empty())
+  if (!commands::command_table().find(owned_args_[0]))
     return json_error(res, 404, "ERR unknown path '" + std::string(t.path.substr(0, 128)) +
                                     "': not an endpoint (/, /pipeline, /multi-exec, /healthz, /metrics) or a command");
   if (is_post_like(req.method) && !req.body.empty()) owned_args_.push_back(std::move(req.body));

@@ -154,7 +154,7 @@ bool RespSession::process_input() {
       if (batch_n > 1) {  // one request: no overlap to gain
         std::array<std::string_view, kPrefetchAhead> keys;
         for (size_t i = 0; i < batch_n; ++i)
-          keys[i] = batch[i].argc > 1 ? batch_args_[batch[i].first_arg + 1] : std::string_view();
+          keys[i] = commands::first_key(commands::Args(batch_args_.data() + batch[i].first_arg, batch[i].argc));
         commands::prefetch_keys(state_, std::span(keys.data(), batch_n));
       }
     }

@@ -58,12 +58,13 @@ struct ClientState {
     proto = 2;
     authenticated = authenticated_now;
     close_after_reply = false;
+    reply_mode = 0;
   }
   bool authenticated = true;
   bool close_after_reply = false;           ///< QUIT, protocol errors, CLIENT KILL
   int64_t created_ms = 0;
   std::atomic<int64_t> last_interaction_ms{0};
-  std::atomic<uint64_t> last_cmd_id{0};     ///< the last command's CommandSpec address (0: none/unknown)
+  std::atomic<uint64_t> last_cmd_id{0};     ///< the last command's (or subcommand's) row address (0: none/unknown)
   // MULTI state: queued commands own their bytes.
   bool in_multi = false;
   bool multi_dirty = false;                 ///< a queued command failed: EXEC answers EXECABORT
@@ -99,7 +100,10 @@ struct ClientState {
   std::atomic<uint64_t>* mem_sum = nullptr; ///< the io thread's ThreadStats::clients_mem; set before registering
   std::atomic<int> multi_count{-1};         ///< commands queued since MULTI; -1 outside MULTI
   std::atomic<size_t> multi_mem{0};         ///< argument bytes of the queued commands
-  std::atomic<uint8_t> last_cmd_sub{0};     ///< subcommand of the last command (command_table.cpp)
+  /// CLIENT REPLY: OFF holds back every reply, SKIP the next command's (SkipNext: set by
+  /// CLIENT REPLY SKIP, becomes Skip after it). Only the client's own thread uses it.
+  enum : uint8_t { kReplyOff = 1, kReplySkip = 2, kReplySkipNext = 4 };
+  uint8_t reply_mode = 0;
 
  private:
   mutable std::mutex info_mu_;

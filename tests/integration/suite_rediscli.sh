@@ -2,6 +2,7 @@
 # (redis-tools 7.0), checking what a user sees: every command family, SET options, expiry that
 # really happens, --scan --pattern, --pipe, --bigkeys, INFO, CONFIG GET, CLIENT (incl. killing
 # another connection), MULTI/EXEC in a piped session, RESP3 with -3, the SELECT and AUTH errors,
+# COMMAND INFO/GETKEYS/LIST, subcommand errors and CLIENT REPLY next to redis-server 7.0.15,
 # and redis-benchmark runs whose data reads back. Expected outputs were checked against
 # redis-server 7.0.15 with the same redis-cli. Every client call has a timeout.
 source "$(dirname "$0")/lib.sh"
@@ -294,6 +295,48 @@ benchmark() {
   expect_eq "redis-benchmark -3: no error lines" "$(echo "$out" | grep -ciE 'err|warn')" "0"
 }
 
+# The command table's introspection and subcommand errors, next to redis-server 7.0.15 with the
+# same redis-cli on RESP2 and RESP3 (-3): the same output, byte for byte.
+command_table_vs_redis() {
+  local sc_pid=$SC_PID sc_port=$SC_PORT ref c
+  SHARDCACHED="$(dirname "$0")/redis_reference.sh" start_daemon || { fail "redis-server 7.0.15 starts"; return; }
+  ref=$SC_PORT
+  SC_PID=$sc_pid SC_PORT=$sc_port
+  while IFS= read -r c; do
+    # shellcheck disable=SC2086
+    expect_eq "redis-cli $c: as redis-server 7.0.15" "$(cli $c 2>&1)" "$(timeout 5 redis-cli -p "$ref" $c 2>&1)"
+    # shellcheck disable=SC2086
+    expect_eq "redis-cli -3 $c: as redis-server 7.0.15" "$(clin -3 $c 2>&1)" "$(timeout 5 redis-cli -p "$ref" --no-raw -3 $c 2>&1)"
+  done <<'EOF2'
+COMMAND INFO get set mset rename ttl keys watch multi exec shutdown
+COMMAND INFO client|list client|kill client|reply config|get config|set memory|usage command|getkeys
+COMMAND GETKEYS mset a 1 b 2
+COMMAND GETKEYSANDFLAGS rename a b
+COMMAND GETKEYSANDFLAGS set a b get
+COMMAND GETKEYS get a b
+COMMAND GETKEYS nosuch a
+COMMAND GETKEYS client list
+COMMAND LIST FILTERBY MODULE x
+COMMAND LIST FILTERBY bad x
+CLIENT NOSUCH
+CLIENT KILL
+CLIENT REPLY bad
+CONFIG GET
+MEMORY USAGE
+EOF2
+  expect_eq "COMMAND LIST FILTERBY ACLCAT transaction: as redis-server 7.0.15" \
+    "$(cli command list filterby aclcat transaction | sort)" "$(timeout 5 redis-cli -p "$ref" command list filterby aclcat transaction | sort)"
+  c=$'CLIENT REPLY SKIP\nSET cr:k 1\nGET cr:k\nCLIENT REPLY OFF\nPING\nCLIENT REPLY ON\nPING\n'
+  expect_eq "CLIENT REPLY SKIP/OFF/ON in a redis-cli session: as redis-server 7.0.15" \
+    "$(printf '%s' "$c" | session 2>&1)" "$(printf '%s' "$c" | timeout 5 redis-cli -p "$ref" 2>&1)"
+  c=$'MULTI\nSET tx:k 1\nSHUTDOWN\nEXEC\n'
+  expect_eq "SHUTDOWN inside MULTI refused, EXECABORT: as redis-server 7.0.15" \
+    "$(printf '%s' "$c" | session 2>&1)" "$(printf '%s' "$c" | timeout 5 redis-cli -p "$ref" 2>&1)"
+  expect_eq "SHUTDOWN inside MULTI: the daemon still runs" "$(cli ping)" "PONG"
+  stop_daemon "${IT_PIDS[-1]}"
+}
+
+command_table_vs_redis
 strings_basic
 strings_numbers_ranges
 strings_expiry_options

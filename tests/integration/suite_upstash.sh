@@ -1,6 +1,7 @@
 # tests/integration/suite_upstash.sh: the REST front end with the real @upstash/redis client
 # (node --test, tests/integration/upstash/), raw-HTTP bad-input tests, /metrics parsed by the
-# Prometheus client's parser and checked against INFO, RESP AUTH, and protected mode.
+# Prometheus client's parser and checked against INFO, RESP AUTH, protected mode, and every
+# command table row REST allows run over REST (upstash/rest_rows_check.py).
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOKEN="sc-token-$$-$RANDOM"
@@ -89,6 +90,15 @@ expect_eq "protected mode: REST needs the token" \
 expect_eq "protected mode: RESP needs AUTH" "$(timeout 5 redis-cli -h 127.0.0.2 -p "$PM_PORT" ping 2>&1)" \
   "NOAUTH Authentication required."
 stop_daemon "$PM_PID"
+
+# --- every command table row REST allows runs over REST (a daemon with REST traffic only)
+start_daemon --requirepass "$TOKEN" || { fail "REST-only daemon starts"; finish; exit 1; }
+wait_port "$SC_HTTP_PORT" || fail "REST-only daemon: HTTP port"
+rows_out=$(timeout 120 $PY "$HERE/upstash/rest_rows_check.py" "$SC_HTTP_PORT" "$TOKEN" 2>&1)
+echo "$rows_out" | grep -v "^ok " | sed 's/^/  rows: /'
+line=$(echo "$rows_out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [ -n "$line" ]; then add_counts "$line"; else fail "rest_rows_check.py ran" "$rows_out"; fi
+stop_daemon "$SC_PID"
 
 # --- --http-port 0 disables HTTP; RESP still serves
 OFF_PORT=$(free_port)

@@ -210,9 +210,9 @@ TEST_CASE("CONFIG GET with several names and glob patterns: each parameter once"
 TEST_CASE("command, command count/info/docs/list come from the table") {
   Harness h;
   long long n = h.Run({"command", "count"}).num;
-  CHECK(n == static_cast<long long>(shardcache::commands::command_table().all().size()));
+  CHECK(n == static_cast<long long>(shardcache::commands::command_table().commands().size()));
   CHECK(h.Run({"command"}).elems.size() == static_cast<size_t>(n));
-  CHECK(h.Run({"command", "list"}).elems.size() == static_cast<size_t>(n));
+  CHECK(h.Run({"command", "list"}).elems.size() == shardcache::commands::command_table().all().size());
   Val info = h.Run({"command", "info", "get", "nosuch"});
   REQUIRE(info.elems.size() == 2);
   CHECK(info.elems[0].elems[0].str == "get");
