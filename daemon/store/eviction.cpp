@@ -14,31 +14,15 @@ constexpr int kTtlSamples = 16;  // about what Redis's 5 samples plus its 16-can
 }  // namespace
 
 Entry* Shard::volatile_lru_victim_locked() {
-  size_t steps = 0;
-  for (uint32_t h = lru_tail_; h && steps < kVolatileLruWalk; h = at(h)->newer, ++steps)
-    if (at(h)->vol_idx() != kNotVolatile) return at(h);
+  if (Entry* e = recency_.oldest_where(kVolatileLruWalk, [](const Entry* c) { return c->vol_idx() != kNotVolatile; }))
+    return e;
   return volatile_.empty() ? nullptr : at(volatile_[next_rand() % volatile_.size()]);
-}
-
-// At most one full pass: after it every visited bit is clear.
-Entry* Shard::sieve_victim_locked() {
-  uint32_t h = hand_ ? hand_ : lru_tail_;
-  for (size_t steps = 0; h && steps <= table_.size(); ++steps) {
-    Entry* e = at(h);
-    if (!(e->flags & Entry::kVisited)) {
-      hand_ = e->newer;  // erase_locked keeps the hand valid too
-      return e;
-    }
-    e->flags &= static_cast<uint8_t>(~Entry::kVisited);
-    h = e->newer ? e->newer : lru_tail_;
-  }
-  return h ? at(h) : nullptr;
 }
 
 Entry* Shard::pick_victim_locked(int64_t now_ms) {
   (void)now_ms;
   switch (policy_) {
-    case EvictionPolicy::AllKeysLru: return lru_tail_ ? at(lru_tail_) : nullptr;
+    case EvictionPolicy::AllKeysLru: return recency_.oldest();
     case EvictionPolicy::AllKeysRandom: return table_.random_chain(next_rand());
     case EvictionPolicy::VolatileRandom:
       return volatile_.empty() ? nullptr : at(volatile_[next_rand() % volatile_.size()]);
@@ -52,7 +36,7 @@ Entry* Shard::pick_victim_locked(int64_t now_ms) {
     }
     case EvictionPolicy::VolatileLru: return volatile_lru_victim_locked();
     case EvictionPolicy::NoEviction: return nullptr;
-    case EvictionPolicy::AllKeysSieve: return sieve_victim_locked();
+    case EvictionPolicy::AllKeysSieve: return recency_.sieve_victim(table_.size());
   }
   return nullptr;
 }

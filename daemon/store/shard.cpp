@@ -13,7 +13,7 @@
 
 namespace shardcache::store {
 
-Shard::Shard() : arena_(SlabArena::instance()), base_(arena_.base()) {}
+Shard::Shard() : arena_(SlabArena::instance()), base_(arena_.base()), recency_(base_) {}
 
 Shard::~Shard() { clear_locked(); }
 
@@ -63,33 +63,6 @@ void Shard::free_entry(Entry* e) {
   arena_.free(e);
 }
 
-void Shard::lru_link_front(Entry* e) {
-  uint32_t h = handle(e);
-  e->newer = 0;
-  e->older = lru_head_;
-  if (lru_head_) at(lru_head_)->newer = h;
-  lru_head_ = h;
-  if (!lru_tail_) lru_tail_ = h;
-}
-
-void Shard::lru_unlink(Entry* e) {
-  if (hand_ == handle(e)) hand_ = e->newer;
-  if (e->newer) at(e->newer)->older = e->older; else lru_head_ = e->older;
-  if (e->older) at(e->older)->newer = e->newer; else lru_tail_ = e->newer;
-  e->newer = e->older = 0;
-}
-
-// new_e takes old_e's place in the policy list (a move is not a use).
-void Shard::list_replace(Entry* old_e, Entry* new_e) {
-  uint32_t h = handle(new_e);
-  new_e->newer = old_e->newer;
-  new_e->older = old_e->older;
-  if (new_e->newer) at(new_e->newer)->older = h; else lru_head_ = h;
-  if (new_e->older) at(new_e->older)->newer = h; else lru_tail_ = h;
-  if (hand_ == handle(old_e)) hand_ = h;
-  old_e->newer = old_e->older = 0;
-}
-
 void Shard::prefetch_use(const Entry* e, std::string_view key) const {
   const char* p = reinterpret_cast<const char*>(e);
   const size_t readable = arena_.readable_bytes();
@@ -116,13 +89,8 @@ void Shard::prefetch_use(const Entry* e, std::string_view key) const {
 }
 
 void Shard::touch_locked(Entry* e) {
-  if (policy_ == EvictionPolicy::AllKeysSieve) {
-    e->flags |= Entry::kVisited;
-    return;
-  }
-  if (lru_head_ == handle(e)) return;
-  lru_unlink(e);
-  lru_link_front(e);
+  if (policy_ == EvictionPolicy::AllKeysSieve) RecencyList::mark_visited(e);
+  else recency_.move_to_newest(e);
 }
 
 void Shard::volatile_add(Entry* e) {
@@ -172,7 +140,7 @@ Entry* Shard::relocate_locked(Entry* e, size_t new_len, bool ttl) {
   table_.replace(e, n);
   index_.replace(e, n);
   note_moved_locked(e, n);  // the same value keeps its tags and freshness
-  list_replace(e, n);
+  recency_.replace(e, n);
   if (e->has_ttl_block()) {
     n->set_expire(e->expire());
     uint32_t vi = e->vol_idx();
@@ -212,7 +180,7 @@ Entry* Shard::lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms)
 
 void Shard::unlink_but_index_locked(Entry* e) {
   table_.remove(e);
-  lru_unlink(e);
+  recency_.unlink(e);
   volatile_remove(e);
   forget_locked(e);
 }
@@ -322,7 +290,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
   if (old) {
     table_.replace(old, e, hash);
     index_.replace(old, e);
-    lru_unlink(old);
+    recency_.unlink(old);
     volatile_remove(old);
     forget_locked(old);  // an overwrite drops the old value's tags
     free_entry(old);
@@ -330,7 +298,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
     table_.insert(e, hash);
     index_.insert(e);
   }
-  lru_link_front(e);
+  recency_.push_newest(e);
   if (expire_ms) e = apply_expire_locked(e, expire_ms);  // e has its TTL block: it does not move
   if (!marks_.empty()) note_created_locked(e);
   if (budget_ && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
@@ -361,10 +329,7 @@ Entry* Shard::overwrite_in_place_locked(Entry* e, std::string_view value, int64_
   if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());  // value may alias e
   forget_locked(e);
   e->flags &= static_cast<uint8_t>(~Entry::kVisited);
-  if (lru_head_ != handle(e)) {
-    lru_unlink(e);
-    lru_link_front(e);
-  }
+  recency_.move_to_newest(e);
   if (expire_ms != 0 || e->vol_idx() != kNotVolatile) apply_expire_locked(e, expire_ms);  // never moves here
   else if (e->has_ttl_block()) e->set_expire(0);
   if (!marks_.empty()) note_created_locked(e);
@@ -422,12 +387,7 @@ size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
 
 void Shard::clear_locked() {
   count_change_locked(table_.size());
-  for (uint32_t h = lru_head_; h;) {
-    Entry* e = at(h);
-    h = e->older;
-    free_entry(e);
-  }
-  lru_head_ = lru_tail_ = hand_ = 0;
+  recency_.clear([this](Entry* e) { free_entry(e); });
   table_.clear();
   index_.clear();
   tags_.clear();

@@ -20,6 +20,7 @@
 #include "daemon/store/invalidation.h"
 #include "daemon/store/key_index.h"
 #include "daemon/store/policy.h"
+#include "daemon/store/recency_list.h"
 #include "daemon/store/slab.h"
 #include "daemon/store/tag_index.h"
 
@@ -174,13 +175,10 @@ class Shard {
   Entry* relocate_locked(Entry* e, size_t new_len, bool ttl);
   bool fits_in_place(const Entry* e, size_t val_len, int64_t expire_ms) const;
   Entry* overwrite_in_place_locked(Entry* e, std::string_view value, int64_t expire_ms);
-  void list_replace(Entry* old_e, Entry* new_e);
   Entry* at(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
   uint32_t handle(const Entry* e) const {
     return static_cast<uint32_t>((reinterpret_cast<const char*>(e) - base_) / SlabArena::kGranule);
   }
-  void lru_link_front(Entry* e);
-  void lru_unlink(Entry* e);
   void volatile_add(Entry* e);
   void volatile_remove(Entry* e);
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
@@ -188,7 +186,6 @@ class Shard {
   void publish_used();
   Entry* pick_victim_locked(int64_t now_ms);
   Entry* volatile_lru_victim_locked();
-  Entry* sieve_victim_locked();
   void unlink_locked(Entry* e);
   void unlink_but_index_locked(Entry* e);
   /// erase_locked without counting a change (lazy and active expiry, eviction, reaping).
@@ -219,9 +216,7 @@ class Shard {
   unsigned slab_heap_ = 0;     // which of the arena's heaps this shard allocates from
   char* base_;                 // arena_.base(): handle -> entry
   HashTable table_;
-  uint32_t lru_head_ = 0;      // most recent (handles; 0 = none)
-  uint32_t lru_tail_ = 0;      // least recent
-  uint32_t hand_ = 0;          // SIEVE's hand (0 = start from the tail)
+  RecencyList recency_;
   std::vector<uint32_t> volatile_;
   size_t entry_bytes_ = 0;
   size_t payload_bytes_ = 0;   // key + value bytes of live entries
