@@ -14,9 +14,9 @@ constexpr int kTtlSamples = 16;  // about what Redis's 5 samples plus its 16-can
 }  // namespace
 
 Entry* Shard::volatile_lru_victim_locked() {
-  if (Entry* e = recency_.oldest_where(kVolatileLruWalk, [](const Entry* c) { return c->vol_idx() != kNotVolatile; }))
+  if (Entry* e = recency_.oldest_where(kVolatileLruWalk, [](const Entry* c) { return TtlIndex::contains(c); }))
     return e;
-  return volatile_.empty() ? nullptr : at(volatile_[next_rand() % volatile_.size()]);
+  return ttl_.empty() ? nullptr : ttl_.sample(next_rand());
 }
 
 Entry* Shard::pick_victim_locked(int64_t now_ms) {
@@ -25,11 +25,11 @@ Entry* Shard::pick_victim_locked(int64_t now_ms) {
     case EvictionPolicy::AllKeysLru: return recency_.oldest();
     case EvictionPolicy::AllKeysRandom: return table_.random_chain(next_rand());
     case EvictionPolicy::VolatileRandom:
-      return volatile_.empty() ? nullptr : at(volatile_[next_rand() % volatile_.size()]);
+      return ttl_.empty() ? nullptr : ttl_.sample(next_rand());
     case EvictionPolicy::VolatileTtl: {
       Entry* best = nullptr;
-      for (int i = 0; i < kTtlSamples && !volatile_.empty(); ++i) {
-        Entry* c = at(volatile_[next_rand() % volatile_.size()]);
+      for (int i = 0; i < kTtlSamples && !ttl_.empty(); ++i) {
+        Entry* c = ttl_.sample(next_rand());
         if (!best || c->expire() < best->expire()) best = c;
       }
       return best;

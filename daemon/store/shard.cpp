@@ -13,7 +13,7 @@
 
 namespace shardcache::store {
 
-Shard::Shard() : arena_(SlabArena::instance()), base_(arena_.base()), recency_(base_) {}
+Shard::Shard() : arena_(SlabArena::instance()), base_(arena_.base()), recency_(base_), ttl_(base_) {}
 
 Shard::~Shard() { clear_locked(); }
 
@@ -32,7 +32,7 @@ size_t Shard::key_footprint_locked(const Entry* e) const {
   size_t slots = n ? (table_.slot_bytes() + n - 1) / n : 0;
   // The key index (INVALIDATE's prefix index) is shared per key too; tags are not included.
   size_t index_share = n ? (index_.bytes() + n - 1) / n : 0;
-  return entry_bytes_of(e) + slots + index_share + (e->vol_idx() != kNotVolatile ? sizeof(uint32_t) : 0);
+  return entry_bytes_of(e) + slots + index_share + (TtlIndex::contains(e) ? sizeof(uint32_t) : 0);
 }
 
 // A new entry holding `key` and room for val_len value bytes; nullptr if memory is exhausted.
@@ -93,21 +93,6 @@ void Shard::touch_locked(Entry* e) {
   else recency_.move_to_newest(e);
 }
 
-void Shard::volatile_add(Entry* e) {
-  e->set_vol_idx(static_cast<uint32_t>(volatile_.size()));
-  volatile_.push_back(handle(e));
-}
-
-void Shard::volatile_remove(Entry* e) {
-  uint32_t i = e->vol_idx();
-  if (i == kNotVolatile) return;
-  Entry* last = at(volatile_.back());
-  volatile_[i] = handle(last);
-  last->set_vol_idx(i);
-  volatile_.pop_back();
-  e->set_vol_idx(kNotVolatile);
-}
-
 Entry* Shard::set_expire_locked(Entry* e, int64_t expire_ms) {
   count_change_locked();
   return apply_expire_locked(e, expire_ms);
@@ -121,8 +106,8 @@ Entry* Shard::apply_expire_locked(Entry* e, int64_t expire_ms) {
     if (Entry* n = relocate_locked(e, e->vlen(), true)) e = n;
     else return e;  // the arena is exhausted: keep the key without its TTL
   }
-  if (expire_ms != 0 && e->vol_idx() == kNotVolatile) volatile_add(e);
-  if (expire_ms == 0 && e->vol_idx() != kNotVolatile) volatile_remove(e);
+  if (expire_ms != 0 && !TtlIndex::contains(e)) ttl_.add(e);
+  if (expire_ms == 0 && TtlIndex::contains(e)) ttl_.remove(e);
   if (e->has_ttl_block()) e->set_expire(expire_ms);
   publish_used();
   return e;
@@ -143,9 +128,7 @@ Entry* Shard::relocate_locked(Entry* e, size_t new_len, bool ttl) {
   recency_.replace(e, n);
   if (e->has_ttl_block()) {
     n->set_expire(e->expire());
-    uint32_t vi = e->vol_idx();
-    n->set_vol_idx(vi);
-    if (vi != kNotVolatile) volatile_[vi] = handle(n);
+    ttl_.replace(e, n);
   }
   free_entry(e);
   return n;
@@ -181,7 +164,7 @@ Entry* Shard::lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms)
 void Shard::unlink_but_index_locked(Entry* e) {
   table_.remove(e);
   recency_.unlink(e);
-  volatile_remove(e);
+  ttl_.remove(e);
   forget_locked(e);
 }
 
@@ -279,8 +262,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
   size_t need = entry_alloc_size(key.size(), value.size(), expire_ms != 0);
   if (old) need = need > entry_bytes_of(old) ? need - entry_bytes_of(old) : 0;
   else need += growth_on_insert_locked(key);  // table growth, a leaf split
-  if (expire_ms && (!old || old->vol_idx() == kNotVolatile) && volatile_.size() == volatile_.capacity())
-    need += alloc_rounded_size(std::max<size_t>(1, volatile_.capacity() * 2) * sizeof(uint32_t));  // the TTL list grows
+  if (expire_ms && (!old || !TtlIndex::contains(old))) need += ttl_.growth_on_add();
   size_t before = table_.size();
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
   if (old && table_.size() != before) old = table_.find(key, hash);  // eviction may have removed it
@@ -291,7 +273,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
     table_.replace(old, e, hash);
     index_.replace(old, e);
     recency_.unlink(old);
-    volatile_remove(old);
+    ttl_.remove(old);
     forget_locked(old);  // an overwrite drops the old value's tags
     free_entry(old);
   } else {
@@ -330,7 +312,7 @@ Entry* Shard::overwrite_in_place_locked(Entry* e, std::string_view value, int64_
   forget_locked(e);
   e->flags &= static_cast<uint8_t>(~Entry::kVisited);
   recency_.move_to_newest(e);
-  if (expire_ms != 0 || e->vol_idx() != kNotVolatile) apply_expire_locked(e, expire_ms);  // never moves here
+  if (expire_ms != 0 || TtlIndex::contains(e)) apply_expire_locked(e, expire_ms);  // never moves here
   else if (e->has_ttl_block()) e->set_expire(0);
   if (!marks_.empty()) note_created_locked(e);
   count_change_locked();
@@ -370,8 +352,8 @@ size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry*
 
 size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
   size_t deleted = 0;
-  for (size_t i = 0; i < max_checks && !volatile_.empty(); ++i) {
-    Entry* e = at(volatile_[next_rand() % volatile_.size()]);
+  for (size_t i = 0; i < max_checks && !ttl_.empty(); ++i) {
+    Entry* e = ttl_.sample(next_rand());
     if (e->expired(now_ms)) {
       if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(e)) {
         reap_locked(e, *m);  // counts as expired or invalidated by the mark's start time
@@ -392,7 +374,7 @@ void Shard::clear_locked() {
   index_.clear();
   tags_.clear();
   for (auto& m : marks_) m->fresh.clear();
-  std::vector<uint32_t>().swap(volatile_);
+  ttl_.clear();
   publish_used();
 }
 

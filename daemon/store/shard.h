@@ -23,6 +23,7 @@
 #include "daemon/store/recency_list.h"
 #include "daemon/store/slab.h"
 #include "daemon/store/tag_index.h"
+#include "daemon/store/ttl_index.h"
 
 namespace shardcache::store {
 
@@ -109,7 +110,7 @@ class Shard {
   /// INVALIDATE or FLUSH), for INFO's rdb_changes_since_last_save and the save points. Expiry
   /// and eviction are not changes, as in Redis. Readable without the lock.
   uint64_t changes() const { return changes_.load(std::memory_order_relaxed); }
-  size_t volatile_count_locked() const { return volatile_.size(); }
+  size_t volatile_count_locked() const { return ttl_.size(); }
   HashTable& table_locked() { return table_; }
   ShardStats& stats_locked() { return stats_; }
 
@@ -138,9 +139,7 @@ class Shard {
   /// Key and value bytes alone (MEMORY STATS dataset.bytes); the rest of used_bytes() is overhead.
   size_t payload_bytes() const { return payload_bytes_; }
   /// Bytes of the volatile (TTL) list.
-  size_t volatile_bytes() const {
-    return volatile_.capacity() ? alloc_rounded_size(volatile_.capacity() * sizeof(uint32_t)) : 0;
-  }
+  size_t volatile_bytes() const { return ttl_.bytes(); }
   /// What one key accounts for (MEMORY USAGE): its allocation, its share of the table's slots
   /// and of the key index, and its volatile-list slot if it has a TTL.
   size_t key_footprint_locked(const Entry* e) const;
@@ -175,12 +174,6 @@ class Shard {
   Entry* relocate_locked(Entry* e, size_t new_len, bool ttl);
   bool fits_in_place(const Entry* e, size_t val_len, int64_t expire_ms) const;
   Entry* overwrite_in_place_locked(Entry* e, std::string_view value, int64_t expire_ms);
-  Entry* at(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
-  uint32_t handle(const Entry* e) const {
-    return static_cast<uint32_t>((reinterpret_cast<const char*>(e) - base_) / SlabArena::kGranule);
-  }
-  void volatile_add(Entry* e);
-  void volatile_remove(Entry* e);
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
   size_t growth_on_insert_locked(std::string_view key) const;
   void publish_used();
@@ -217,7 +210,7 @@ class Shard {
   char* base_;                 // arena_.base(): handle -> entry
   HashTable table_;
   RecencyList recency_;
-  std::vector<uint32_t> volatile_;
+  TtlIndex ttl_;
   size_t entry_bytes_ = 0;
   size_t payload_bytes_ = 0;   // key + value bytes of live entries
   size_t budget_ = 0;          // 0 = unlimited
