@@ -21,7 +21,7 @@ Entry* Shard::volatile_lru_victim_locked() {
 
 Entry* Shard::pick_victim_locked(int64_t now_ms) {
   (void)now_ms;
-  switch (policy_) {
+  switch (budget_.policy()) {
     case EvictionPolicy::AllKeysLru: return recency_.oldest();
     case EvictionPolicy::AllKeysRandom: return table_.random_chain(next_rand());
     case EvictionPolicy::VolatileRandom:

@@ -51,14 +51,12 @@ Entry* Shard::alloc_entry(std::string_view key, size_t val_len, bool ttl) {
     e->set_external_block(p);
   }
   std::memcpy(e->key_data(), key.data(), key.size());
-  entry_bytes_ += entry_bytes_of(e);
-  payload_bytes_ += key.size() + val_len;
+  budget_.add_entry(entry_bytes_of(e), key.size() + val_len);
   return e;
 }
 
 void Shard::free_entry(Entry* e) {
-  entry_bytes_ -= entry_bytes_of(e);
-  payload_bytes_ -= e->klen() + e->vlen();
+  budget_.remove_entry(entry_bytes_of(e), e->klen() + e->vlen());
   if (e->external()) std::free(e->external_block());
   arena_.free(e);
 }
@@ -89,7 +87,7 @@ void Shard::prefetch_use(const Entry* e, std::string_view key) const {
 }
 
 void Shard::touch_locked(Entry* e) {
-  if (policy_ == EvictionPolicy::AllKeysSieve) RecencyList::mark_visited(e);
+  if (budget_.policy() == EvictionPolicy::AllKeysSieve) RecencyList::mark_visited(e);
   else recency_.move_to_newest(e);
 }
 
@@ -184,32 +182,30 @@ void Shard::remove_locked(Entry* e) {
   publish_used();
 }
 
-// Frees room for `need` more bytes. Over budget already (maxmemory was lowered), a write only
-// pays for itself: the excess is the cron's to evict in bounded steps. allkeys-* policies keep
-// every shard within its share. The others (noeviction, volatile-* without volatile keys) may
-// use room left in the whole store, as Redis refuses only when used_memory > maxmemory.
+// Frees room for `need` more bytes as budget_.plan() says (see Budget::Step). allkeys-*
+// policies keep every shard within its share; the others (noeviction, volatile-* without
+// volatile keys) may use room left in the whole store, as Redis refuses only when
+// used_memory > maxmemory.
 bool Shard::make_room_locked(size_t need, int64_t now_ms, const Entry* keep) {
-  if (budget_ == 0) return true;
-  bool evicts_all = policy_ == EvictionPolicy::AllKeysLru || policy_ == EvictionPolicy::AllKeysRandom ||
-                    policy_ == EvictionPolicy::AllKeysSieve;
+  Budget::Plan plan = budget_.plan(used_bytes(), need);
   // Within the share: fine, unless other shards borrowed and the store as a whole is full.
   auto store_allows = [&] {
-    return evicts_all || !store_ || store_->borrowed_bytes() == 0 || store_->has_room(need, *this);
+    return budget_.evicts_all() || !store_ || store_->borrowed_bytes() == 0 || store_->has_room(need, *this);
   };
-  if (used_bytes() + need <= budget_) return store_allows();
-  if (evicts_all && budget_ < need) {
-    // A value larger than the shard's share (e.g. 10 MB with 256mb over 64 shards): Redis would
-    // store it, so empty this shard for it as long as it fits the whole budget.
-    if (need > total_budget_) return false;
-    evict_to_budget_locked(0, now_ms, keep);
-    return true;
+  switch (plan.step) {
+    case Budget::Step::Unlimited: return true;
+    case Budget::Step::WithinShare: return store_allows();
+    case Budget::Step::Refuse: return false;
+    case Budget::Step::EvictAll:
+      evict_to_budget_locked(0, now_ms, keep);
+      return true;
+    case Budget::Step::EvictTo:
+      evict_to_budget_locked(plan.target, now_ms, keep);
+      if (used_bytes() <= plan.target) return store_allows();
+      break;
+    case Budget::Step::Borrow: break;
   }
-  if (policy_ != EvictionPolicy::NoEviction && budget_ >= need) {
-    size_t target = std::max(budget_, used_bytes()) - need;
-    evict_to_budget_locked(target, now_ms, keep);
-    if (used_bytes() <= target) return store_allows();
-  }
-  return !evicts_all && store_ && store_->has_room(need, *this);
+  return !budget_.evicts_all() && store_ && store_->has_room(need, *this);
 }
 
 void Shard::table_step_locked(size_t buckets) {
@@ -225,11 +221,8 @@ void Shard::reserve_locked(size_t keys) {
 }
 
 void Shard::publish_used() {
-  size_t used = used_bytes();
-  published_used_.store(used, std::memory_order_relaxed);
-  size_t over = budget_ && used > budget_ ? used - budget_ : 0;
-  if (over != over_share_ && store_) store_->add_borrowed(static_cast<int64_t>(over) - static_cast<int64_t>(over_share_));
-  over_share_ = over;
+  int64_t delta = budget_.publish(used_bytes());
+  if (delta != 0 && store_) store_->add_borrowed(delta);
 }
 
 // Bytes the table and the key index may grow by for one more key (counted before it happens).
@@ -258,7 +251,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
     if (!make_room_locked(0, 0, nullptr)) return nullptr;
     return overwrite_in_place_locked(old, value, expire_ms);
   }
-  size_t ceiling = std::max(budget_, used_bytes());  // over budget: this write pays for itself
+  size_t ceiling = std::max(budget_.share(), used_bytes());  // over budget: this write pays for itself
   size_t need = entry_alloc_size(key.size(), value.size(), expire_ms != 0);
   if (old) need = need > entry_bytes_of(old) ? need - entry_bytes_of(old) : 0;
   else need += growth_on_insert_locked(key);  // table growth, a leaf split
@@ -283,7 +276,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
   recency_.push_newest(e);
   if (expire_ms) e = apply_expire_locked(e, expire_ms);  // e has its TTL block: it does not move
   if (!marks_.empty()) note_created_locked(e);
-  if (budget_ && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
+  if (budget_.limited() && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
   count_change_locked();
   publish_used();
   return e;
@@ -306,7 +299,7 @@ bool Shard::fits_in_place(const Entry* e, size_t val_len, int64_t expire_ms) con
 // the new value, the old value's tags dropped, a fresh use at the front of the policy list
 // (SIEVE's visited bit cleared, as for a new entry) and the new expiry.
 Entry* Shard::overwrite_in_place_locked(Entry* e, std::string_view value, int64_t expire_ms) {
-  payload_bytes_ = payload_bytes_ - e->vlen() + value.size();
+  budget_.resize_payload(e->vlen(), value.size());
   e->set_vlen(static_cast<uint32_t>(value.size()));
   if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());  // value may alias e
   forget_locked(e);

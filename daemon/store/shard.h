@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/store/alloc.h"
+#include "daemon/store/budget.h"
 #include "daemon/store/entry.h"
 #include "daemon/store/hash_table.h"
 #include "daemon/store/invalidation.h"
@@ -117,7 +118,7 @@ class Shard {
   /// Memory held for data: entries (slab class sizes, plus malloc-rounded external blocks),
   /// table slots, volatile list, key index, tags.
   size_t used_bytes() const {
-    return entry_bytes_ + table_.slot_bytes() + volatile_bytes() + index_.bytes() + tags_.bytes();
+    return budget_.entry_bytes() + table_.slot_bytes() + volatile_bytes() + index_.bytes() + tags_.bytes();
   }
 
   // Invalidation (shard_invalidation.cpp). See invalidation.h for marks.
@@ -137,7 +138,7 @@ class Shard {
   const KeyIndex& key_index_locked() const { return index_; }
   const TagIndex& tag_index_locked() const { return tags_; }
   /// Key and value bytes alone (MEMORY STATS dataset.bytes); the rest of used_bytes() is overhead.
-  size_t payload_bytes() const { return payload_bytes_; }
+  size_t payload_bytes() const { return budget_.payload_bytes(); }
   /// Bytes of the volatile (TTL) list.
   size_t volatile_bytes() const { return ttl_.bytes(); }
   /// What one key accounts for (MEMORY USAGE): its allocation, its share of the table's slots
@@ -147,21 +148,20 @@ class Shard {
   /// This shard's share of maxmemory, and the whole budget (a single value larger than the
   /// share may still be stored, alone in its shard, if it fits the whole budget).
   void set_budget(size_t bytes, size_t total = 0) {
-    budget_ = bytes;
-    total_budget_ = total;
+    budget_.set_limits(bytes, total);
     publish_used();
   }
   /// used_bytes() as of the end of the last change, readable without the lock (other shards
   /// sum these to see whether the whole store has room).
-  size_t used_bytes_relaxed() const { return published_used_.load(std::memory_order_relaxed); }
+  size_t used_bytes_relaxed() const { return budget_.published(); }
   /// The store this shard belongs to: when the policy cannot free room in this shard
   /// (noeviction, volatile-* without volatile keys), a write may use room left in the store.
   void set_store(Store* st) { store_ = st; }
   /// The slab arena heap this shard's entries come from (SlabArena::kHeaps).
   void set_slab_heap(unsigned heap) { slab_heap_ = heap; }
-  size_t budget() const { return budget_; }
-  void set_policy(EvictionPolicy p) { policy_ = p; }
-  EvictionPolicy policy() const { return policy_; }
+  size_t budget() const { return budget_.share(); }
+  void set_policy(EvictionPolicy p) { budget_.set_policy(p); }
+  EvictionPolicy policy() const { return budget_.policy(); }
 
   /// Bytes an entry for key_len+val_len bytes accounts for: its slab block and, when key and
   /// value do not fit one, its malloc-rounded external block.
@@ -211,20 +211,14 @@ class Shard {
   HashTable table_;
   RecencyList recency_;
   TtlIndex ttl_;
-  size_t entry_bytes_ = 0;
-  size_t payload_bytes_ = 0;   // key + value bytes of live entries
-  size_t budget_ = 0;          // 0 = unlimited
-  size_t total_budget_ = 0;
-  EvictionPolicy policy_ = EvictionPolicy::AllKeysLru;
+  Budget budget_;
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
   ShardStats stats_;
   KeyIndex index_;
   TagIndex tags_;
   std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
   std::vector<Entry*> batch_, dead_;               // scratch for reclaim steps
-  std::atomic<size_t> published_used_{0};
   std::atomic<uint64_t> changes_{0};      // count_change_locked
-  size_t over_share_ = 0;      // bytes over budget_ last reported to the store
   Store* store_ = nullptr;
 };
 

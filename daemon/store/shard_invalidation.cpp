@@ -56,7 +56,7 @@ bool Shard::visible_locked(const Entry* e, int64_t now_ms) const {
 
 void Shard::attach_tags_locked(Entry* e, std::span<const std::string_view> tags) {
   tags_.attach(e, tags);
-  if (budget_ && used_bytes() > budget_) evict_to_budget_locked(budget_, 0, e);  // tags are data too
+  if (budget_.limited() && used_bytes() > budget_.share()) evict_to_budget_locked(budget_.share(), 0, e);  // tags are data too
   publish_used();
 }
 
