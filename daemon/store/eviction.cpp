@@ -1,5 +1,5 @@
 // daemon/store/eviction.cpp: which entry a shard evicts next, per maxmemory-policy. allkeys-lru
-// takes the tail of the shard's real recency list; volatile-lru the least recent key with a TTL
+// takes the oldest entry of the shard's recency list (recency_list.h); volatile-lru the least recent key with a TTL
 // (walking at most 1024 entries from the tail, then any sampled volatile key); the random
 // policies pick uniformly; volatile-ttl the soonest to expire among 16 sampled volatile keys;
 // allkeys-sieve moves its hand from the oldest towards the newest key, clearing visited bits,

@@ -1,8 +1,8 @@
-// daemon/store/shard.cpp: entry lifecycle (slab blocks, external blocks for big items), LRU,
-// volatile list, eviction and expiry for one shard. Victim choice is in eviction.cpp.
-// Every entry is also in the key index (and the tag index when tagged): wherever an entry moves
-// (overwrite, resize, first TTL) both are told. While an invalidation runs, lookups treat its
-// dead entries as absent and reclaim them (shard_invalidation.cpp).
+// daemon/store/shard.cpp: entry lifecycle (slab blocks, external blocks for big items), writes,
+// lookups, expiry and eviction for one shard, keeping its parts (shard.h) in step: every entry is
+// in the table, the policy list and the key index, in the TTL index when it has a TTL and in the
+// tag index when tagged. Victim choice is in eviction.cpp. While an invalidation runs, lookups
+// treat its dead entries as absent and reclaim them (shard_invalidation.cpp).
 #include "daemon/store/shard.h"
 
 #include "daemon/store/alloc.h"
@@ -134,8 +134,8 @@ Entry* Shard::relocate_locked(Entry* e, size_t new_len, bool ttl) {
 
 Entry* Shard::find_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
   Entry* e = table_.find(key, hash);
-  if (e && !marks_.empty()) {
-    if (ShardMark* m = killer_locked(e)) {
+  if (e && inval_.active()) {
+    if (ShardMark* m = inval_.killer(e)) {
       reap_locked(e, *m);
       return nullptr;
     }
@@ -234,8 +234,8 @@ size_t Shard::growth_on_insert_locked(std::string_view key) const {
 
 Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms) {
   Entry* old = table_.find(key, hash);
-  if (old && !marks_.empty()) {
-    if (ShardMark* m = killer_locked(old)) {  // invalidated: this write creates the key anew
+  if (old && inval_.active()) {
+    if (ShardMark* m = inval_.killer(old)) {  // invalidated: this write creates the key anew
       reap_locked(old, *m);
       old = nullptr;
     }
@@ -275,7 +275,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
   }
   recency_.push_newest(e);
   if (expire_ms) e = apply_expire_locked(e, expire_ms);  // e has its TTL block: it does not move
-  if (!marks_.empty()) note_created_locked(e);
+  if (inval_.active()) inval_.note_created(e);
   if (budget_.limited() && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
   count_change_locked();
   publish_used();
@@ -307,7 +307,7 @@ Entry* Shard::overwrite_in_place_locked(Entry* e, std::string_view value, int64_
   recency_.move_to_newest(e);
   if (expire_ms != 0 || TtlIndex::contains(e)) apply_expire_locked(e, expire_ms);  // never moves here
   else if (e->has_ttl_block()) e->set_expire(0);
-  if (!marks_.empty()) note_created_locked(e);
+  if (inval_.active()) inval_.note_created(e);
   count_change_locked();
   publish_used();
   return e;
@@ -332,7 +332,7 @@ size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry*
   while (used_bytes() > budget && n < max_victims) {
     Entry* victim = pick_victim_locked(now_ms);
     if (!victim || victim == keep) break;
-    if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(victim)) {
+    if (ShardMark* m = !inval_.active() ? nullptr : inval_.killer(victim)) {
       reap_locked(victim, *m);  // already invalidated: counts for the invalidation, not as evicted
       continue;
     }
@@ -348,7 +348,7 @@ size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
   for (size_t i = 0; i < max_checks && !ttl_.empty(); ++i) {
     Entry* e = ttl_.sample(next_rand());
     if (e->expired(now_ms)) {
-      if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(e)) {
+      if (ShardMark* m = !inval_.active() ? nullptr : inval_.killer(e)) {
         reap_locked(e, *m);  // counts as expired or invalidated by the mark's start time
       } else {
         remove_locked(e);
@@ -366,7 +366,7 @@ void Shard::clear_locked() {
   table_.clear();
   index_.clear();
   tags_.clear();
-  for (auto& m : marks_) m->fresh.clear();
+  inval_.clear_fresh();
   ttl_.clear();
   publish_used();
 }

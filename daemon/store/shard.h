@@ -1,7 +1,9 @@
-// daemon/store/shard.h: one shard of the keyspace: a mutex, its hash table, a real LRU list,
-// the list of keys with a TTL (for active expiry and volatile-* eviction), memory accounting,
-// and the invalidation side: an ordered key index, tags, and the marks of running invalidations.
-// Entries live in the slab arena (slab.h) and link to each other by 32-bit handles.
+// daemon/store/shard.h: one shard of the keyspace: a mutex and the parts it composes: the hash
+// table (hash_table.h), the policy list (recency_list.h), the keys with a TTL (ttl_index.h), the
+// memory budget (budget.h), the ordered key index (key_index.h), tags (tag_index.h) and the
+// marks of running invalidations (invalidation_state.h). The shard owns the entries (in the
+// slab arena, slab.h, linked by 32-bit handles) and keeps the parts in step: relocate_locked is
+// the one place that tells every part an entry moved.
 // Every *_locked method needs mutex() held by the caller (lock order: see store.h).
 #pragma once
 #include <atomic>
@@ -19,6 +21,7 @@
 #include "daemon/store/entry.h"
 #include "daemon/store/hash_table.h"
 #include "daemon/store/invalidation.h"
+#include "daemon/store/invalidation_state.h"
 #include "daemon/store/key_index.h"
 #include "daemon/store/policy.h"
 #include "daemon/store/recency_list.h"
@@ -134,7 +137,7 @@ class Shard {
   uint64_t remove_mark_locked(ShardMark* m);
   /// Reclaims entries dead under `m`, visiting at most about `budget` entries; true when done.
   bool reclaim_step_locked(ShardMark& m, ReclaimCursor& c, size_t budget);
-  size_t mark_count_locked() const { return marks_.size(); }
+  size_t mark_count_locked() const { return inval_.count(); }
   const KeyIndex& key_index_locked() const { return index_; }
   const TagIndex& tag_index_locked() const { return tags_; }
   /// Key and value bytes alone (MEMORY STATS dataset.bytes); the rest of used_bytes() is overhead.
@@ -194,11 +197,8 @@ class Shard {
     return rng_ * 2685821657736338717ULL;
   }
   // Invalidation helpers (shard_invalidation.cpp).
-  bool dead_under(const ShardMark& m, const Entry* e) const;
-  ShardMark* killer_locked(const Entry* e) const;
   void reap_locked(Entry* e, ShardMark& m);
   void credit_locked(const Entry* e, ShardMark& m);
-  void note_created_locked(const Entry* e);
   void note_moved_locked(const Entry* from, Entry* to);
   void forget_locked(const Entry* e);
   bool reclaim_pattern_locked(const KeyPattern& p, ReclaimCursor& c, size_t& budget);
@@ -216,7 +216,7 @@ class Shard {
   ShardStats stats_;
   KeyIndex index_;
   TagIndex tags_;
-  std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
+  InvalidationState inval_{tags_};
   std::vector<Entry*> batch_, dead_;               // scratch for reclaim steps
   std::atomic<uint64_t> changes_{0};      // count_change_locked
   Store* store_ = nullptr;
