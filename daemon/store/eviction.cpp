@@ -1,9 +1,9 @@
 // daemon/store/eviction.cpp: which entry a shard evicts next, per maxmemory-policy. allkeys-lru
-// takes the oldest entry of the shard's recency list (recency_list.h); volatile-lru the least recent key with a TTL
-// (walking at most 1024 entries from the tail, then any sampled volatile key); the random
-// policies pick uniformly; volatile-ttl the soonest to expire among 16 sampled volatile keys;
-// allkeys-sieve moves its hand from the oldest towards the newest key, clearing visited bits,
-// and evicts the first unvisited key (the list is in insertion order: reads only mark).
+// takes the oldest entry of the shard's recency list (recency_list.h); volatile-lru the least
+// recent key with a TTL (walking at most 1024 entries from the oldest, then any sampled key of
+// the TTL index); the random policies pick uniformly; volatile-ttl the soonest to expire among
+// 16 sampled keys with a TTL; allkeys-sieve asks the recency list's SIEVE hand (the list is in
+// insertion order: reads only mark).
 #include "daemon/store/shard.h"
 
 namespace shardcache::store {

@@ -112,7 +112,7 @@ Entry* Shard::apply_expire_locked(Entry* e, int64_t expire_ms) {
 }
 
 // A copy of e with a value of new_len bytes (the first min(old, new) kept) and a TTL block if
-// `ttl` or e has one, in e's place in the table, the policy list, the volatile list, the key
+// `ttl` or e has one, in e's place in the table, the recency list, the TTL index, the key
 // index, its tags and the fresh sets of running invalidations.
 Entry* Shard::relocate_locked(Entry* e, size_t new_len, bool ttl) {
   ttl = ttl || e->has_ttl_block();
