@@ -1,9 +1,9 @@
 // daemon/store/eviction.cpp: which entry a shard evicts next, per maxmemory-policy. allkeys-lru
-// takes the tail of the shard's real recency list; volatile-lru the least recent key with a TTL
-// (walking at most 1024 entries from the tail, then any sampled volatile key); the random
-// policies pick uniformly; volatile-ttl the soonest to expire among 16 sampled volatile keys;
-// allkeys-sieve moves its hand from the oldest towards the newest key, clearing visited bits,
-// and evicts the first unvisited key (the list is in insertion order: reads only mark).
+// takes the oldest entry of the shard's recency list (recency_list.h); volatile-lru the least
+// recent key with a TTL (walking at most 1024 entries from the oldest, then any sampled key of
+// the TTL index); the random policies pick uniformly; volatile-ttl the soonest to expire among
+// 16 sampled keys with a TTL; allkeys-sieve asks the recency list's SIEVE hand (the list is in
+// insertion order: reads only mark).
 #include "daemon/store/shard.h"
 
 namespace shardcache::store {
@@ -14,45 +14,29 @@ constexpr int kTtlSamples = 16;  // about what Redis's 5 samples plus its 16-can
 }  // namespace
 
 Entry* Shard::volatile_lru_victim_locked() {
-  size_t steps = 0;
-  for (uint32_t h = lru_tail_; h && steps < kVolatileLruWalk; h = at(h)->newer, ++steps)
-    if (at(h)->vol_idx() != kNotVolatile) return at(h);
-  return volatile_.empty() ? nullptr : at(volatile_[next_rand() % volatile_.size()]);
-}
-
-// At most one full pass: after it every visited bit is clear.
-Entry* Shard::sieve_victim_locked() {
-  uint32_t h = hand_ ? hand_ : lru_tail_;
-  for (size_t steps = 0; h && steps <= table_.size(); ++steps) {
-    Entry* e = at(h);
-    if (!(e->flags & Entry::kVisited)) {
-      hand_ = e->newer;  // erase_locked keeps the hand valid too
-      return e;
-    }
-    e->flags &= static_cast<uint8_t>(~Entry::kVisited);
-    h = e->newer ? e->newer : lru_tail_;
-  }
-  return h ? at(h) : nullptr;
+  if (Entry* e = recency_.oldest_where(kVolatileLruWalk, [](const Entry* c) { return TtlIndex::contains(c); }))
+    return e;
+  return ttl_.empty() ? nullptr : ttl_.sample(next_rand());
 }
 
 Entry* Shard::pick_victim_locked(int64_t now_ms) {
   (void)now_ms;
-  switch (policy_) {
-    case EvictionPolicy::AllKeysLru: return lru_tail_ ? at(lru_tail_) : nullptr;
+  switch (budget_.policy()) {
+    case EvictionPolicy::AllKeysLru: return recency_.oldest();
     case EvictionPolicy::AllKeysRandom: return table_.random_chain(next_rand());
     case EvictionPolicy::VolatileRandom:
-      return volatile_.empty() ? nullptr : at(volatile_[next_rand() % volatile_.size()]);
+      return ttl_.empty() ? nullptr : ttl_.sample(next_rand());
     case EvictionPolicy::VolatileTtl: {
       Entry* best = nullptr;
-      for (int i = 0; i < kTtlSamples && !volatile_.empty(); ++i) {
-        Entry* c = at(volatile_[next_rand() % volatile_.size()]);
+      for (int i = 0; i < kTtlSamples && !ttl_.empty(); ++i) {
+        Entry* c = ttl_.sample(next_rand());
         if (!best || c->expire() < best->expire()) best = c;
       }
       return best;
     }
     case EvictionPolicy::VolatileLru: return volatile_lru_victim_locked();
     case EvictionPolicy::NoEviction: return nullptr;
-    case EvictionPolicy::AllKeysSieve: return sieve_victim_locked();
+    case EvictionPolicy::AllKeysSieve: return recency_.sieve_victim(table_.size());
   }
   return nullptr;
 }

@@ -1,8 +1,8 @@
-// daemon/store/shard.cpp: entry lifecycle (slab blocks, external blocks for big items), LRU,
-// volatile list, eviction and expiry for one shard. Victim choice is in eviction.cpp.
-// Every entry is also in the key index (and the tag index when tagged): wherever an entry moves
-// (overwrite, resize, first TTL) both are told. While an invalidation runs, lookups treat its
-// dead entries as absent and reclaim them (shard_invalidation.cpp).
+// daemon/store/shard.cpp: entry lifecycle (slab blocks, external blocks for big items), writes,
+// lookups, expiry and eviction for one shard, keeping its parts (shard.h) in step: every entry is
+// in the table, the policy list and the key index, in the TTL index when it has a TTL and in the
+// tag index when tagged. Victim choice is in eviction.cpp. While an invalidation runs, lookups
+// treat its dead entries as absent and reclaim them (shard_invalidation.cpp).
 #include "daemon/store/shard.h"
 
 #include "daemon/store/alloc.h"
@@ -13,7 +13,7 @@
 
 namespace shardcache::store {
 
-Shard::Shard() : arena_(SlabArena::instance()), base_(arena_.base()) {}
+Shard::Shard() : arena_(SlabArena::instance()), base_(arena_.base()), recency_(base_), ttl_(base_) {}
 
 Shard::~Shard() { clear_locked(); }
 
@@ -32,7 +32,7 @@ size_t Shard::key_footprint_locked(const Entry* e) const {
   size_t slots = n ? (table_.slot_bytes() + n - 1) / n : 0;
   // The key index (INVALIDATE's prefix index) is shared per key too; tags are not included.
   size_t index_share = n ? (index_.bytes() + n - 1) / n : 0;
-  return entry_bytes_of(e) + slots + index_share + (e->vol_idx() != kNotVolatile ? sizeof(uint32_t) : 0);
+  return entry_bytes_of(e) + slots + index_share + (TtlIndex::contains(e) ? sizeof(uint32_t) : 0);
 }
 
 // A new entry holding `key` and room for val_len value bytes; nullptr if memory is exhausted.
@@ -51,43 +51,14 @@ Entry* Shard::alloc_entry(std::string_view key, size_t val_len, bool ttl) {
     e->set_external_block(p);
   }
   std::memcpy(e->key_data(), key.data(), key.size());
-  entry_bytes_ += entry_bytes_of(e);
-  payload_bytes_ += key.size() + val_len;
+  budget_.add_entry(entry_bytes_of(e), key.size() + val_len);
   return e;
 }
 
 void Shard::free_entry(Entry* e) {
-  entry_bytes_ -= entry_bytes_of(e);
-  payload_bytes_ -= e->klen() + e->vlen();
+  budget_.remove_entry(entry_bytes_of(e), e->klen() + e->vlen());
   if (e->external()) std::free(e->external_block());
   arena_.free(e);
-}
-
-void Shard::lru_link_front(Entry* e) {
-  uint32_t h = handle(e);
-  e->newer = 0;
-  e->older = lru_head_;
-  if (lru_head_) at(lru_head_)->newer = h;
-  lru_head_ = h;
-  if (!lru_tail_) lru_tail_ = h;
-}
-
-void Shard::lru_unlink(Entry* e) {
-  if (hand_ == handle(e)) hand_ = e->newer;
-  if (e->newer) at(e->newer)->older = e->older; else lru_head_ = e->older;
-  if (e->older) at(e->older)->newer = e->newer; else lru_tail_ = e->newer;
-  e->newer = e->older = 0;
-}
-
-// new_e takes old_e's place in the policy list (a move is not a use).
-void Shard::list_replace(Entry* old_e, Entry* new_e) {
-  uint32_t h = handle(new_e);
-  new_e->newer = old_e->newer;
-  new_e->older = old_e->older;
-  if (new_e->newer) at(new_e->newer)->older = h; else lru_head_ = h;
-  if (new_e->older) at(new_e->older)->newer = h; else lru_tail_ = h;
-  if (hand_ == handle(old_e)) hand_ = h;
-  old_e->newer = old_e->older = 0;
 }
 
 void Shard::prefetch_use(const Entry* e, std::string_view key) const {
@@ -116,28 +87,8 @@ void Shard::prefetch_use(const Entry* e, std::string_view key) const {
 }
 
 void Shard::touch_locked(Entry* e) {
-  if (policy_ == EvictionPolicy::AllKeysSieve) {
-    e->flags |= Entry::kVisited;
-    return;
-  }
-  if (lru_head_ == handle(e)) return;
-  lru_unlink(e);
-  lru_link_front(e);
-}
-
-void Shard::volatile_add(Entry* e) {
-  e->set_vol_idx(static_cast<uint32_t>(volatile_.size()));
-  volatile_.push_back(handle(e));
-}
-
-void Shard::volatile_remove(Entry* e) {
-  uint32_t i = e->vol_idx();
-  if (i == kNotVolatile) return;
-  Entry* last = at(volatile_.back());
-  volatile_[i] = handle(last);
-  last->set_vol_idx(i);
-  volatile_.pop_back();
-  e->set_vol_idx(kNotVolatile);
+  if (budget_.policy() == EvictionPolicy::AllKeysSieve) RecencyList::mark_visited(e);
+  else recency_.move_to_newest(e);
 }
 
 Entry* Shard::set_expire_locked(Entry* e, int64_t expire_ms) {
@@ -153,15 +104,15 @@ Entry* Shard::apply_expire_locked(Entry* e, int64_t expire_ms) {
     if (Entry* n = relocate_locked(e, e->vlen(), true)) e = n;
     else return e;  // the arena is exhausted: keep the key without its TTL
   }
-  if (expire_ms != 0 && e->vol_idx() == kNotVolatile) volatile_add(e);
-  if (expire_ms == 0 && e->vol_idx() != kNotVolatile) volatile_remove(e);
+  if (expire_ms != 0 && !TtlIndex::contains(e)) ttl_.add(e);
+  if (expire_ms == 0 && TtlIndex::contains(e)) ttl_.remove(e);
   if (e->has_ttl_block()) e->set_expire(expire_ms);
   publish_used();
   return e;
 }
 
 // A copy of e with a value of new_len bytes (the first min(old, new) kept) and a TTL block if
-// `ttl` or e has one, in e's place in the table, the policy list, the volatile list, the key
+// `ttl` or e has one, in e's place in the table, the recency list, the TTL index, the key
 // index, its tags and the fresh sets of running invalidations.
 Entry* Shard::relocate_locked(Entry* e, size_t new_len, bool ttl) {
   ttl = ttl || e->has_ttl_block();
@@ -172,12 +123,10 @@ Entry* Shard::relocate_locked(Entry* e, size_t new_len, bool ttl) {
   table_.replace(e, n);
   index_.replace(e, n);
   note_moved_locked(e, n);  // the same value keeps its tags and freshness
-  list_replace(e, n);
+  recency_.replace(e, n);
   if (e->has_ttl_block()) {
     n->set_expire(e->expire());
-    uint32_t vi = e->vol_idx();
-    n->set_vol_idx(vi);
-    if (vi != kNotVolatile) volatile_[vi] = handle(n);
+    ttl_.replace(e, n);
   }
   free_entry(e);
   return n;
@@ -185,8 +134,8 @@ Entry* Shard::relocate_locked(Entry* e, size_t new_len, bool ttl) {
 
 Entry* Shard::find_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
   Entry* e = table_.find(key, hash);
-  if (e && !marks_.empty()) {
-    if (ShardMark* m = killer_locked(e)) {
+  if (e && inval_.active()) {
+    if (ShardMark* m = inval_.killer(e)) {
       reap_locked(e, *m);
       return nullptr;
     }
@@ -212,8 +161,8 @@ Entry* Shard::lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms)
 
 void Shard::unlink_but_index_locked(Entry* e) {
   table_.remove(e);
-  lru_unlink(e);
-  volatile_remove(e);
+  recency_.unlink(e);
+  ttl_.remove(e);
   forget_locked(e);
 }
 
@@ -233,32 +182,30 @@ void Shard::remove_locked(Entry* e) {
   publish_used();
 }
 
-// Frees room for `need` more bytes. Over budget already (maxmemory was lowered), a write only
-// pays for itself: the excess is the cron's to evict in bounded steps. allkeys-* policies keep
-// every shard within its share. The others (noeviction, volatile-* without volatile keys) may
-// use room left in the whole store, as Redis refuses only when used_memory > maxmemory.
+// Frees room for `need` more bytes as budget_.plan() says (see Budget::Step). allkeys-*
+// policies keep every shard within its share; the others (noeviction, volatile-* without
+// volatile keys) may use room left in the whole store, as Redis refuses only when
+// used_memory > maxmemory.
 bool Shard::make_room_locked(size_t need, int64_t now_ms, const Entry* keep) {
-  if (budget_ == 0) return true;
-  bool evicts_all = policy_ == EvictionPolicy::AllKeysLru || policy_ == EvictionPolicy::AllKeysRandom ||
-                    policy_ == EvictionPolicy::AllKeysSieve;
+  Budget::Plan plan = budget_.plan(used_bytes(), need);
   // Within the share: fine, unless other shards borrowed and the store as a whole is full.
   auto store_allows = [&] {
-    return evicts_all || !store_ || store_->borrowed_bytes() == 0 || store_->has_room(need, *this);
+    return budget_.evicts_all() || !store_ || store_->borrowed_bytes() == 0 || store_->has_room(need, *this);
   };
-  if (used_bytes() + need <= budget_) return store_allows();
-  if (evicts_all && budget_ < need) {
-    // A value larger than the shard's share (e.g. 10 MB with 256mb over 64 shards): Redis would
-    // store it, so empty this shard for it as long as it fits the whole budget.
-    if (need > total_budget_) return false;
-    evict_to_budget_locked(0, now_ms, keep);
-    return true;
+  switch (plan.step) {
+    case Budget::Step::Unlimited: return true;
+    case Budget::Step::WithinShare: return store_allows();
+    case Budget::Step::Refuse: return false;
+    case Budget::Step::EvictAll:
+      evict_to_budget_locked(0, now_ms, keep);
+      return true;
+    case Budget::Step::EvictTo:
+      evict_to_budget_locked(plan.target, now_ms, keep);
+      if (used_bytes() <= plan.target) return store_allows();
+      break;
+    case Budget::Step::Borrow: break;
   }
-  if (policy_ != EvictionPolicy::NoEviction && budget_ >= need) {
-    size_t target = std::max(budget_, used_bytes()) - need;
-    evict_to_budget_locked(target, now_ms, keep);
-    if (used_bytes() <= target) return store_allows();
-  }
-  return !evicts_all && store_ && store_->has_room(need, *this);
+  return !budget_.evicts_all() && store_ && store_->has_room(need, *this);
 }
 
 void Shard::table_step_locked(size_t buckets) {
@@ -274,11 +221,8 @@ void Shard::reserve_locked(size_t keys) {
 }
 
 void Shard::publish_used() {
-  size_t used = used_bytes();
-  published_used_.store(used, std::memory_order_relaxed);
-  size_t over = budget_ && used > budget_ ? used - budget_ : 0;
-  if (over != over_share_ && store_) store_->add_borrowed(static_cast<int64_t>(over) - static_cast<int64_t>(over_share_));
-  over_share_ = over;
+  int64_t delta = budget_.publish(used_bytes());
+  if (delta != 0 && store_) store_->add_borrowed(delta);
 }
 
 // Bytes the table and the key index may grow by for one more key (counted before it happens).
@@ -290,8 +234,8 @@ size_t Shard::growth_on_insert_locked(std::string_view key) const {
 
 Entry* Shard::put_locked(std::string_view key, uint64_t hash, std::string_view value, int64_t expire_ms) {
   Entry* old = table_.find(key, hash);
-  if (old && !marks_.empty()) {
-    if (ShardMark* m = killer_locked(old)) {  // invalidated: this write creates the key anew
+  if (old && inval_.active()) {
+    if (ShardMark* m = inval_.killer(old)) {  // invalidated: this write creates the key anew
       reap_locked(old, *m);
       old = nullptr;
     }
@@ -307,12 +251,11 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
     if (!make_room_locked(0, 0, nullptr)) return nullptr;
     return overwrite_in_place_locked(old, value, expire_ms);
   }
-  size_t ceiling = std::max(budget_, used_bytes());  // over budget: this write pays for itself
+  size_t ceiling = std::max(budget_.share(), used_bytes());  // over budget: this write pays for itself
   size_t need = entry_alloc_size(key.size(), value.size(), expire_ms != 0);
   if (old) need = need > entry_bytes_of(old) ? need - entry_bytes_of(old) : 0;
   else need += growth_on_insert_locked(key);  // table growth, a leaf split
-  if (expire_ms && (!old || old->vol_idx() == kNotVolatile) && volatile_.size() == volatile_.capacity())
-    need += alloc_rounded_size(std::max<size_t>(1, volatile_.capacity() * 2) * sizeof(uint32_t));  // the TTL list grows
+  if (expire_ms && (!old || !TtlIndex::contains(old))) need += ttl_.growth_on_add();
   size_t before = table_.size();
   if (!make_room_locked(need, 0, nullptr)) return nullptr;
   if (old && table_.size() != before) old = table_.find(key, hash);  // eviction may have removed it
@@ -322,18 +265,18 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
   if (old) {
     table_.replace(old, e, hash);
     index_.replace(old, e);
-    lru_unlink(old);
-    volatile_remove(old);
+    recency_.unlink(old);
+    ttl_.remove(old);
     forget_locked(old);  // an overwrite drops the old value's tags
     free_entry(old);
   } else {
     table_.insert(e, hash);
     index_.insert(e);
   }
-  lru_link_front(e);
+  recency_.push_newest(e);
   if (expire_ms) e = apply_expire_locked(e, expire_ms);  // e has its TTL block: it does not move
-  if (!marks_.empty()) note_created_locked(e);
-  if (budget_ && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
+  if (inval_.active()) inval_.note_created(e);
+  if (budget_.limited() && used_bytes() > ceiling) evict_to_budget_locked(ceiling, 0, e);  // growth past the estimate
   count_change_locked();
   publish_used();
   return e;
@@ -356,18 +299,15 @@ bool Shard::fits_in_place(const Entry* e, size_t val_len, int64_t expire_ms) con
 // the new value, the old value's tags dropped, a fresh use at the front of the policy list
 // (SIEVE's visited bit cleared, as for a new entry) and the new expiry.
 Entry* Shard::overwrite_in_place_locked(Entry* e, std::string_view value, int64_t expire_ms) {
-  payload_bytes_ = payload_bytes_ - e->vlen() + value.size();
+  budget_.resize_payload(e->vlen(), value.size());
   e->set_vlen(static_cast<uint32_t>(value.size()));
   if (!value.empty()) std::memmove(e->value_data(), value.data(), value.size());  // value may alias e
   forget_locked(e);
   e->flags &= static_cast<uint8_t>(~Entry::kVisited);
-  if (lru_head_ != handle(e)) {
-    lru_unlink(e);
-    lru_link_front(e);
-  }
-  if (expire_ms != 0 || e->vol_idx() != kNotVolatile) apply_expire_locked(e, expire_ms);  // never moves here
+  recency_.move_to_newest(e);
+  if (expire_ms != 0 || TtlIndex::contains(e)) apply_expire_locked(e, expire_ms);  // never moves here
   else if (e->has_ttl_block()) e->set_expire(0);
-  if (!marks_.empty()) note_created_locked(e);
+  if (inval_.active()) inval_.note_created(e);
   count_change_locked();
   publish_used();
   return e;
@@ -392,7 +332,7 @@ size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry*
   while (used_bytes() > budget && n < max_victims) {
     Entry* victim = pick_victim_locked(now_ms);
     if (!victim || victim == keep) break;
-    if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(victim)) {
+    if (ShardMark* m = !inval_.active() ? nullptr : inval_.killer(victim)) {
       reap_locked(victim, *m);  // already invalidated: counts for the invalidation, not as evicted
       continue;
     }
@@ -405,10 +345,10 @@ size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry*
 
 size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
   size_t deleted = 0;
-  for (size_t i = 0; i < max_checks && !volatile_.empty(); ++i) {
-    Entry* e = at(volatile_[next_rand() % volatile_.size()]);
+  for (size_t i = 0; i < max_checks && !ttl_.empty(); ++i) {
+    Entry* e = ttl_.sample(next_rand());
     if (e->expired(now_ms)) {
-      if (ShardMark* m = marks_.empty() ? nullptr : killer_locked(e)) {
+      if (ShardMark* m = !inval_.active() ? nullptr : inval_.killer(e)) {
         reap_locked(e, *m);  // counts as expired or invalidated by the mark's start time
       } else {
         remove_locked(e);
@@ -422,17 +362,12 @@ size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
 
 void Shard::clear_locked() {
   count_change_locked(table_.size());
-  for (uint32_t h = lru_head_; h;) {
-    Entry* e = at(h);
-    h = e->older;
-    free_entry(e);
-  }
-  lru_head_ = lru_tail_ = hand_ = 0;
+  recency_.clear([this](Entry* e) { free_entry(e); });
   table_.clear();
   index_.clear();
   tags_.clear();
-  for (auto& m : marks_) m->fresh.clear();
-  std::vector<uint32_t>().swap(volatile_);
+  inval_.clear_fresh();
+  ttl_.clear();
   publish_used();
 }
 

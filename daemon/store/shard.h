@@ -1,7 +1,9 @@
-// daemon/store/shard.h: one shard of the keyspace: a mutex, its hash table, a real LRU list,
-// the list of keys with a TTL (for active expiry and volatile-* eviction), memory accounting,
-// and the invalidation side: an ordered key index, tags, and the marks of running invalidations.
-// Entries live in the slab arena (slab.h) and link to each other by 32-bit handles.
+// daemon/store/shard.h: one shard of the keyspace: a mutex and the parts it composes: the hash
+// table (hash_table.h), the policy list (recency_list.h), the keys with a TTL (ttl_index.h), the
+// memory budget (budget.h), the ordered key index (key_index.h), tags (tag_index.h) and the
+// marks of running invalidations (invalidation_state.h). The shard owns the entries (in the
+// slab arena, slab.h, linked by 32-bit handles) and keeps the parts in step: relocate_locked is
+// the one place that tells every part an entry moved.
 // Every *_locked method needs mutex() held by the caller (lock order: see store.h).
 #pragma once
 #include <atomic>
@@ -15,13 +17,17 @@
 #include <vector>
 
 #include "daemon/store/alloc.h"
+#include "daemon/store/budget.h"
 #include "daemon/store/entry.h"
 #include "daemon/store/hash_table.h"
 #include "daemon/store/invalidation.h"
+#include "daemon/store/invalidation_state.h"
 #include "daemon/store/key_index.h"
 #include "daemon/store/policy.h"
+#include "daemon/store/recency_list.h"
 #include "daemon/store/slab.h"
 #include "daemon/store/tag_index.h"
+#include "daemon/store/ttl_index.h"
 
 namespace shardcache::store {
 
@@ -108,14 +114,14 @@ class Shard {
   /// INVALIDATE or FLUSH), for INFO's rdb_changes_since_last_save and the save points. Expiry
   /// and eviction are not changes, as in Redis. Readable without the lock.
   uint64_t changes() const { return changes_.load(std::memory_order_relaxed); }
-  size_t volatile_count_locked() const { return volatile_.size(); }
+  size_t volatile_count_locked() const { return ttl_.size(); }
   HashTable& table_locked() { return table_; }
   ShardStats& stats_locked() { return stats_; }
 
   /// Memory held for data: entries (slab class sizes, plus malloc-rounded external blocks),
   /// table slots, volatile list, key index, tags.
   size_t used_bytes() const {
-    return entry_bytes_ + table_.slot_bytes() + volatile_bytes() + index_.bytes() + tags_.bytes();
+    return budget_.entry_bytes() + table_.slot_bytes() + volatile_bytes() + index_.bytes() + tags_.bytes();
   }
 
   // Invalidation (shard_invalidation.cpp). See invalidation.h for marks.
@@ -131,15 +137,13 @@ class Shard {
   uint64_t remove_mark_locked(ShardMark* m);
   /// Reclaims entries dead under `m`, visiting at most about `budget` entries; true when done.
   bool reclaim_step_locked(ShardMark& m, ReclaimCursor& c, size_t budget);
-  size_t mark_count_locked() const { return marks_.size(); }
+  size_t mark_count_locked() const { return inval_.count(); }
   const KeyIndex& key_index_locked() const { return index_; }
   const TagIndex& tag_index_locked() const { return tags_; }
   /// Key and value bytes alone (MEMORY STATS dataset.bytes); the rest of used_bytes() is overhead.
-  size_t payload_bytes() const { return payload_bytes_; }
+  size_t payload_bytes() const { return budget_.payload_bytes(); }
   /// Bytes of the volatile (TTL) list.
-  size_t volatile_bytes() const {
-    return volatile_.capacity() ? alloc_rounded_size(volatile_.capacity() * sizeof(uint32_t)) : 0;
-  }
+  size_t volatile_bytes() const { return ttl_.bytes(); }
   /// What one key accounts for (MEMORY USAGE): its allocation, its share of the table's slots
   /// and of the key index, and its volatile-list slot if it has a TTL.
   size_t key_footprint_locked(const Entry* e) const;
@@ -147,21 +151,20 @@ class Shard {
   /// This shard's share of maxmemory, and the whole budget (a single value larger than the
   /// share may still be stored, alone in its shard, if it fits the whole budget).
   void set_budget(size_t bytes, size_t total = 0) {
-    budget_ = bytes;
-    total_budget_ = total;
+    budget_.set_limits(bytes, total);
     publish_used();
   }
   /// used_bytes() as of the end of the last change, readable without the lock (other shards
   /// sum these to see whether the whole store has room).
-  size_t used_bytes_relaxed() const { return published_used_.load(std::memory_order_relaxed); }
+  size_t used_bytes_relaxed() const { return budget_.published(); }
   /// The store this shard belongs to: when the policy cannot free room in this shard
   /// (noeviction, volatile-* without volatile keys), a write may use room left in the store.
   void set_store(Store* st) { store_ = st; }
   /// The slab arena heap this shard's entries come from (SlabArena::kHeaps).
   void set_slab_heap(unsigned heap) { slab_heap_ = heap; }
-  size_t budget() const { return budget_; }
-  void set_policy(EvictionPolicy p) { policy_ = p; }
-  EvictionPolicy policy() const { return policy_; }
+  size_t budget() const { return budget_.share(); }
+  void set_policy(EvictionPolicy p) { budget_.set_policy(p); }
+  EvictionPolicy policy() const { return budget_.policy(); }
 
   /// Bytes an entry for key_len+val_len bytes accounts for: its slab block and, when key and
   /// value do not fit one, its malloc-rounded external block.
@@ -174,21 +177,11 @@ class Shard {
   Entry* relocate_locked(Entry* e, size_t new_len, bool ttl);
   bool fits_in_place(const Entry* e, size_t val_len, int64_t expire_ms) const;
   Entry* overwrite_in_place_locked(Entry* e, std::string_view value, int64_t expire_ms);
-  void list_replace(Entry* old_e, Entry* new_e);
-  Entry* at(uint32_t h) const { return reinterpret_cast<Entry*>(base_ + size_t{h} * SlabArena::kGranule); }
-  uint32_t handle(const Entry* e) const {
-    return static_cast<uint32_t>((reinterpret_cast<const char*>(e) - base_) / SlabArena::kGranule);
-  }
-  void lru_link_front(Entry* e);
-  void lru_unlink(Entry* e);
-  void volatile_add(Entry* e);
-  void volatile_remove(Entry* e);
   bool make_room_locked(size_t need, int64_t now_ms, const Entry* keep);
   size_t growth_on_insert_locked(std::string_view key) const;
   void publish_used();
   Entry* pick_victim_locked(int64_t now_ms);
   Entry* volatile_lru_victim_locked();
-  Entry* sieve_victim_locked();
   void unlink_locked(Entry* e);
   void unlink_but_index_locked(Entry* e);
   /// erase_locked without counting a change (lazy and active expiry, eviction, reaping).
@@ -204,11 +197,8 @@ class Shard {
     return rng_ * 2685821657736338717ULL;
   }
   // Invalidation helpers (shard_invalidation.cpp).
-  bool dead_under(const ShardMark& m, const Entry* e) const;
-  ShardMark* killer_locked(const Entry* e) const;
   void reap_locked(Entry* e, ShardMark& m);
   void credit_locked(const Entry* e, ShardMark& m);
-  void note_created_locked(const Entry* e);
   void note_moved_locked(const Entry* from, Entry* to);
   void forget_locked(const Entry* e);
   bool reclaim_pattern_locked(const KeyPattern& p, ReclaimCursor& c, size_t& budget);
@@ -219,24 +209,16 @@ class Shard {
   unsigned slab_heap_ = 0;     // which of the arena's heaps this shard allocates from
   char* base_;                 // arena_.base(): handle -> entry
   HashTable table_;
-  uint32_t lru_head_ = 0;      // most recent (handles; 0 = none)
-  uint32_t lru_tail_ = 0;      // least recent
-  uint32_t hand_ = 0;          // SIEVE's hand (0 = start from the tail)
-  std::vector<uint32_t> volatile_;
-  size_t entry_bytes_ = 0;
-  size_t payload_bytes_ = 0;   // key + value bytes of live entries
-  size_t budget_ = 0;          // 0 = unlimited
-  size_t total_budget_ = 0;
-  EvictionPolicy policy_ = EvictionPolicy::AllKeysLru;
+  RecencyList recency_;
+  TtlIndex ttl_;
+  Budget budget_;
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
   ShardStats stats_;
   KeyIndex index_;
   TagIndex tags_;
-  std::vector<std::unique_ptr<ShardMark>> marks_;  // running invalidations, oldest first
+  InvalidationState inval_{tags_};
   std::vector<Entry*> batch_, dead_;               // scratch for reclaim steps
-  std::atomic<size_t> published_used_{0};
   std::atomic<uint64_t> changes_{0};      // count_change_locked
-  size_t over_share_ = 0;      // bytes over budget_ last reported to the store
   Store* store_ = nullptr;
 };
 

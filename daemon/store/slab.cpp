@@ -65,9 +65,8 @@ struct SlabArena::Page {
 };
 
 /// A class's lock. It is held for a few dozen instructions, so a waiter spins (then yields)
-/// instead of sleeping in the kernel: with std::mutex, two io threads storing values of one size
-/// spent about a third of their time in futex waits and wake-ups (perf, redis-benchmark SET
-/// pipeline 16, --threads 2), and SET cost 1.4x the CPU per request of --threads 1.
+/// instead of sleeping in the kernel: a futex wait and wake-up costs more than the critical
+/// section it waits for.
 class SlabArena::SpinLock {
  public:
   void lock() noexcept {
