@@ -160,23 +160,6 @@ bool arity_ok(const CommandSpec& spec, size_t argc) {
   return spec.arity > 0 ? argc == static_cast<size_t>(spec.arity) : argc >= static_cast<size_t>(-spec.arity);
 }
 
-/// Writes nothing (a continuation of a command whose reply CLIENT REPLY held back).
-class DiscardSink final : public ReplySink {
- public:
-  void simple(std::string_view) override {}
-  void error(std::string_view) override {}
-  void integer(long long) override {}
-  void bulk(std::string_view) override {}
-  void null() override {}
-  void null_array() override {}
-  void array(size_t) override {}
-  void map(size_t) override {}
-  void set(size_t) override {}
-  void dbl(double) override {}
-  void boolean(bool) override {}
-  void verbatim(std::string_view) override {}
-  int proto() const override { return 2; }
-};
 
 /// MULTI queueing: the command's arguments are copied until EXEC.
 void queue_command(CmdContext& ctx, Args args, ReplySink& out) {
@@ -339,7 +322,7 @@ void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
     dispatch_one(ctx, args, gated);
     if ((mode & (ClientState::kReplyOff | ClientState::kReplySkip)) && ctx.client.continuation)
       ctx.client.continuation = [inner = std::move(ctx.client.continuation)](ReplySink&) {
-        DiscardSink none;
+        NullSink none;
         return inner(none);
       };
   }

@@ -26,4 +26,22 @@ class ReplySink {
   virtual int proto() const = 0;
 };
 
+/// A sink that drops every reply (on RESP2); derive from it to keep only part of one.
+class NullSink : public ReplySink {
+ public:
+  void simple(std::string_view) override {}
+  void error(std::string_view) override {}
+  void integer(long long) override {}
+  void bulk(std::string_view) override {}
+  void null() override {}
+  void null_array() override {}
+  void array(size_t) override {}
+  void map(size_t) override {}
+  void set(size_t) override {}
+  void dbl(double) override {}
+  void boolean(bool) override {}
+  void verbatim(std::string_view) override {}
+  int proto() const override { return 2; }
+};
+
 }  // namespace shardcache::commands

@@ -33,22 +33,10 @@ namespace {
 using commands::Args;
 
 /// Captures the first error a ReplySink receives (resolve() writes nothing else).
-class ErrorCapture final : public commands::ReplySink {
+class ErrorCapture final : public commands::NullSink {
  public:
   std::string message;
-  void simple(std::string_view) override {}
   void error(std::string_view m) override { if (message.empty()) message = std::string(m); }
-  void integer(long long) override {}
-  void bulk(std::string_view) override {}
-  void null() override {}
-  void null_array() override {}
-  void array(size_t) override {}
-  void map(size_t) override {}
-  void set(size_t) override {}
-  void dbl(double) override {}
-  void boolean(bool) override {}
-  void verbatim(std::string_view) override {}
-  int proto() const override { return 2; }
 };
 
 bool is_get_like(http_method m) { return m == HTTP_GET || m == HTTP_HEAD; }

@@ -12,7 +12,6 @@ namespace shardcache::http {
 namespace {
 
 constexpr size_t kReadBuffer = 16 * 1024;
-constexpr size_t kShrinkAbove = 1024 * 1024;
 constexpr size_t kIdleOutputKept = 4096;  // output capacity a connection keeps between requests
 constexpr auto kLingerTime = std::chrono::seconds(2);  // after deciding to close: read and discard
 constexpr size_t kMaxDrain = 1ull << 30;                // for at most this long, or this many bytes
@@ -165,16 +164,10 @@ void HttpSession::count(int status) {
 
 void HttpSession::flush_and_continue() {
   if (out_.empty()) return after_flush();
-  std::error_code ec;
-  size_t written = sock_.write_some(asio::buffer(out_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-  count_output(written);
-  if (written == out_.size()) {
-    out_.clear();
-    if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
-    return after_flush();
-  }
-  out_.erase(0, written);
+  long written = write_now(out_);
+  if (written < 0) return close();
+  if (out_.empty()) return after_flush();
+  out_.erase(0, static_cast<size_t>(written));
   // What waits for the socket counts for maxmemory-clients and shows in CLIENT LIST meanwhile.
   client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size(), UINT32_MAX)), std::memory_order_relaxed);
   publish_memory();

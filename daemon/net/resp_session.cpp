@@ -12,7 +12,6 @@
 namespace shardcache::net {
 
 namespace {
-constexpr size_t kShrinkAbove = 1024 * 1024;  // give big buffers back once drained
 constexpr size_t kShrinkArgsAbove = 4096;  // parsed-ahead argument slots kept between reads
 constexpr size_t kPrefetchAhead = 16;  // requests whose keys are hinted at once (a redis-benchmark -P 16 batch)
 constexpr size_t kFlushEvery = 1024 * 1024;  // while a batch runs, send replies each time this much has piled up
@@ -208,17 +207,13 @@ void RespSession::flush_and_continue(Ref self) {
     if (closing_) return close();
     return read_more(std::move(self));
   }
-  std::error_code ec;
-  size_t written = sock_.write_some(asio::buffer(out_), ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close();
-  count_output(written);
-  if (written == out_.size()) {
-    out_.clear();
-    if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+  long written = write_now(out_);
+  if (written < 0) return close();
+  if (out_.empty()) {
     if (closing_) return close();
     return read_more(std::move(self));
   }
-  out_off_ = written;
+  out_off_ = static_cast<size_t>(written);
   if (!watch_soft_limit()) return close();
   write_rest(std::move(self));
 }

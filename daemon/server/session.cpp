@@ -47,4 +47,16 @@ void Session::register_client() {
   state_.clients.add(client_);
 }
 
+long Session::write_now(std::string& out) {
+  std::error_code ec;
+  size_t written = sock_.write_some(asio::buffer(out), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return -1;
+  count_output(written);
+  if (written == out.size()) {
+    out.clear();
+    if (out.capacity() > kShrinkAbove) std::string().swap(out);
+  }
+  return static_cast<long>(written);
+}
+
 }  // namespace shardcache::server

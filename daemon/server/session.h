@@ -45,6 +45,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   void count_input(size_t n) { ts_.net_input_bytes.fetch_add(n, std::memory_order_relaxed); }
   void count_output(size_t n) { ts_.net_output_bytes.fetch_add(n, std::memory_order_relaxed); }
+  /// Output buffers above this capacity are given back once drained.
+  static constexpr size_t kShrinkAbove = 1024 * 1024;
+  /// Writes what the socket takes now from `out` without waiting (a batch's replies usually
+  /// fit) and counts it. Returns the bytes written, or -1 when the socket failed. When all of
+  /// `out` went, `out` is emptied (and given back above kShrinkAbove).
+  long write_now(std::string& out);
 
   asio::ip::tcp::socket sock_;
   state::ServerState& state_;
