@@ -1,4 +1,4 @@
-// tests/unit/net/client_timeout_test.cpp: the cron's `timeout` check: which clients it asks to
+// tests/unit/server/client_timeout_test.cpp: the cron's `timeout` check: which clients it asks to
 // close (idle longer than the timeout, and only those the front end lets it close), and that
 // timeout 0 asks none; and which idle clients it asks to give back their buffers.
 #include <doctest/doctest.h>
