@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh: runs each libFuzzer target in a build dir for ${FUZZ_SECONDS:-30} seconds
+# tests/fuzz/run.sh: runs each libFuzzer target in a build dir for ${FUZZ_SECONDS:-30} seconds,
+# ${FUZZ_JOBS:-2} targets at a time,
 # on a temporary copy of its seed corpus (the checked-in corpus is never modified).
 # Usage: tests/fuzz/run.sh <build-dir>   (configure it with CXX=clang++-14 ... -Dfuzz=true)
 # A target passes if it exits 0 without a crash. Crash inputs are kept in
@@ -14,16 +15,13 @@ trap 'rm -rf "$work"' EXIT
 artifacts="$build/fuzz-artifacts"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-passed=0
-failed=0
-for pair in fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_request:http fuzz_glob:glob fuzz_rdb_loader:rdb; do
-  target=${pair%%:*}
-  corpus=${pair##*:}
+# Runs one target; prints its verdict line and exits 0 when it passed.
+fuzz_one() {
+  local target=$1 corpus=$2 bin log rc runs cov
   bin=$(find "$build" -type f -name "$target" -perm -u+x 2>/dev/null | head -n 1)
   if [ -z "$bin" ]; then
     echo "$target: FAIL (not built in $build)"
-    failed=$((failed + 1))
-    continue
+    return 1
   fi
   mkdir -p "$work/$corpus" "$artifacts"
   cp "$here/corpus/$corpus"/* "$work/$corpus"/ 2>/dev/null
@@ -36,12 +34,28 @@ for pair in fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_reques
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
   if [ "$rc" -eq 0 ]; then
     echo "$target: ok (${runs:-?} runs, ${cov:-cov: ?}, ${secs}s)"
-    passed=$((passed + 1))
-  else
-    echo "$target: FAIL (exit $rc); log tail:"
-    tail -n 30 "$log" | sed 's/^/    /'
-    failed=$((failed + 1))
+    return 0
   fi
+  echo "$target: FAIL (exit $rc); log tail:"
+  tail -n 30 "$log" | sed 's/^/    /'
+  return 1
+}
+# FUZZ_JOBS targets at a time (default 2, one per core here): each target is single-threaded, so
+# running two side by side halves the pass's wall time without giving either less CPU.
+jobs=${FUZZ_JOBS:-2}
+pairs=(fuzz_request_parser:request fuzz_reply_reader:reply fuzz_http_request:http fuzz_glob:glob fuzz_rdb_loader:rdb)
+i=0
+for pair in "${pairs[@]}"; do
+  ( fuzz_one "${pair%%:*}" "${pair##*:}" >"$work/verdict-$i" 2>&1; echo $? >"$work/rc-$i" ) &
+  i=$((i + 1))
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+done
+wait
+passed=0
+failed=0
+for ((k = 0; k < i; k++)); do
+  cat "$work/verdict-$k"
+  if [ "$(cat "$work/rc-$k" 2>/dev/null)" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
