@@ -3,7 +3,12 @@
 
 #include <algorithm>
 
+#include "daemon/cluster/topology.h"
+
 namespace shardcache::cluster {
+
+ClusterState::ClusterState() = default;
+ClusterState::~ClusterState() = default;
 
 void ClusterState::install(std::unique_ptr<Topology> t, int64_t now_ms) {
   constexpr int64_t kKeepMs = 60'000;

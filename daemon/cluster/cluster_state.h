@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/cluster/topology.h"
-
 namespace shardcache::cluster {
+
+struct Topology;  // topology.h: kept out of this header, which every layer above state/ includes
 
 class ClusterState {
  public:
@@ -41,7 +41,8 @@ class ClusterState {
   std::string drop_after;      ///< the last key seen in it
   bool drop_has_after = false; ///< false: start of the shard
 
-  ClusterState() = default;
+  ClusterState();
+  ~ClusterState();
   ClusterState(const ClusterState&) = delete;
   ClusterState& operator=(const ClusterState&) = delete;
 

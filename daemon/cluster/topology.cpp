@@ -233,6 +233,8 @@ ParseResult parse_nodes_conf(std::string_view text) {
     }
   }
   for (const Node& n : t->nodes) t->current_epoch = std::max(t->current_epoch, n.config_epoch);
+  for (unsigned s = 0; s < kSlots; ++s)
+    t->local[s] = t->owns(s) && t->migrating_to[s] == kNone && t->importing_from[s] == kNone;
   r.topology = std::move(t);
   return r;
 }

@@ -41,10 +41,13 @@ struct Topology {
   std::array<NodeIndex, kSlots> owner;           ///< kNone: unassigned
   std::array<NodeIndex, kSlots> migrating_to;    ///< set only for slots of myself (`[slot->-id]`)
   std::array<NodeIndex, kSlots> importing_from;  ///< `[slot-<-id]`
+  /// 1 for a slot this node owns with no migrating or importing mark: routing's fast path
+  /// (one byte of a 16 KB array instead of three 32 KB ones).
+  std::array<uint8_t, kSlots> local;
   uint64_t current_epoch = 0, last_vote_epoch = 0;
   unsigned assigned = 0;                         ///< slots with an owner
 
-  Topology() { owner.fill(kNone), migrating_to.fill(kNone), importing_from.fill(kNone); }
+  Topology() { owner.fill(kNone), migrating_to.fill(kNone), importing_from.fill(kNone), local.fill(0); }
   bool owns(unsigned slot) const { return owner[slot] == myself; }
   /// cluster_state:ok: every slot has an owner (Redis's default cluster-require-full-coverage).
   bool ok() const { return assigned == kSlots; }

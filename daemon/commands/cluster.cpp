@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/cluster/slot.h"
+#include "daemon/cluster/topology.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
 #include "daemon/commands/watch.h"
@@ -49,6 +50,10 @@ bool add_key(CmdContext& ctx, Route& r, std::string_view key) {
   if (r.slot < 0) {
     r.first = key;
     r.slot = slot;
+    if (r.t->local[static_cast<size_t>(slot)]) {  // ours, no migration: the common case
+      r.owner = r.t->myself;
+      return true;
+    }
     r.owner = r.t->owner[static_cast<size_t>(slot)];
     if (r.owner == kNone) return r.error = "CLUSTERDOWN Hash slot not served", false;
     if (r.owner == r.t->myself && r.t->migrating_to[static_cast<size_t>(slot)] != kNone) r.migrating = true;

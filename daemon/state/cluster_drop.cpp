@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "daemon/cluster/slot.h"
+#include "daemon/cluster/topology.h"
 #include "daemon/state/server_state.h"
 
 namespace shardcache::state {
@@ -25,6 +27,8 @@ size_t cluster_drop_step(ServerState& s, size_t budget) {
   if (!t) return 0;
   size_t dropped = 0, visited = 0;
   std::vector<store::Entry*> batch;
+  std::string key;
+  const int64_t now = store::unix_ms();
   while (visited < budget && c.drop_shard < s.store.shard_count()) {
     store::Shard& sh = s.store.shard(c.drop_shard);
     std::lock_guard g(sh.mutex());
@@ -36,11 +40,16 @@ size_t cluster_drop_step(ServerState& s, size_t budget) {
       c.drop_after.assign(batch.back()->key());
       c.drop_has_after = true;
     }
-    for (store::Entry* e : batch)
-      if (!t->owns(cluster::key_hash_slot(e->key()))) {
-        sh.erase_locked(e);
+    for (store::Entry* e : batch) {
+      if (t->owns(cluster::key_hash_slot(e->key()))) continue;
+      // As a DEL would: find_locked reaps an expired or invalidated entry itself (the running
+      // INVALIDATE keeps its count); a live one is erased.
+      key.assign(e->key());
+      if (store::Entry* live = sh.find_locked(key, store::Store::hash(key), now)) {
+        sh.erase_locked(live);
         ++dropped;
       }
+    }
     if (end) {
       ++c.drop_shard;
       c.drop_has_after = false;

@@ -4,8 +4,9 @@
 #     driven by plain redis-benchmark SET and GET (-d 100, -r $KEYS default 100000, -n $N default
 #     1000000, -P 16, -c 50), runs interleaved $ROUNDS times (default 3): the daemon's CPU time
 #     (utime+stime from /proc) per request, and the cluster/standalone ratio of the medians.
-#  2. redis-benchmark --cluster against a 1-node and a 3-node cluster (GET and SET, same options):
-#     requests per second and the nodes' summed CPU per request.
+#  2. The same load on a 1-node cluster (plain redis-benchmark: --cluster refuses fewer than two
+#     nodes), then redis-benchmark --cluster against 2- and 3-node clusters: requests per second
+#     and the nodes' summed CPU per request.
 # Every daemon runs with 2 io threads (--threads $THREADS). The machine may be shared: compare
 # ratios from one invocation only.
 #   usage: tools/bench/cluster_bench.sh            env: SHARDCACHED=path (default build/, release)
@@ -70,14 +71,15 @@ PYEOF
 done
 kill "$spid" "$cpid"; wait "$spid" "$cpid" 2>/dev/null; PIDS=()
 
-echo "== 2. redis-benchmark --cluster: 1 node and 3 nodes"
-for n in 1 3; do
+echo "== 2. 1 node (plain redis-benchmark), then redis-benchmark --cluster on 2 and 3 nodes"
+for n in 1 2 3; do
   ports=(); pids=()
   while [ ${#ports[@]} -lt $n ]; do p=$(free_port); [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p"); done
   cluster_conf init-ports "$TMP/c$n" "${ports[@]}"
   for p in "${ports[@]}"; do pid=$(start "$p" "$TMP/c$n/node-$p" --cluster-enabled yes) || exit 1; pids+=("$pid"); PIDS+=("$pid"); done
   for t in set get; do
-    read -r rps us <<<"$(bench "${pids[*]}" "${ports[0]}" "$t" --cluster)"
+    if [ "$n" = 1 ]; then read -r rps us <<<"$(bench "${pids[*]}" "${ports[0]}" "$t")"
+    else read -r rps us <<<"$(bench "${pids[*]}" "${ports[0]}" "$t" --cluster)"; fi
     echo "$n node(s) $t: $rps requests/s, $us us CPU per request (all nodes)"
   done
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null; PIDS=()
