@@ -282,6 +282,8 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(const_param("rdb-start-empty-on-error", cfg.rdb_start_empty_on_error ? "yes" : "no"));
   r.add(const_param("rdb-save-threads", std::to_string(cfg.rdb_save_threads)));
   r.add(const_param("appendonly", "no"));
+  r.add(const_param("cluster-enabled", cfg.cluster_enabled ? "yes" : "no"));
+  r.add(const_param("cluster-config-file", cfg.cluster_config_file));
   r.add({"loglevel", [&cfg] { std::lock_guard g(cfg.mu); return cfg.log.level; },
          [&cfg](std::string_view s) -> std::string {
            if (std::string err = logging::set_level(s); !err.empty()) return err;

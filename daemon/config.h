@@ -83,6 +83,10 @@ struct Config {
   bool rdb_start_empty_on_error = false;
   unsigned rdb_save_threads = 0;                    ///< 0 = the core count
 
+  // Cluster mode (daemon/cluster/). Immutable at run time, as in Redis.
+  bool cluster_enabled = false;
+  std::string cluster_config_file = "nodes.conf";   ///< relative paths are relative to `dir`
+
   mutable std::mutex mu;
   std::string maxmemory_policy = "allkeys-lru";
   std::string requirepass;  ///< empty = no password

@@ -322,6 +322,12 @@ const std::vector<Directive>& config_directives() {
       {"rdb-start-empty-on-error", "--rdb-start-empty-on-error", "no", K::YesNo, false,
        "a snapshot that cannot be read: no refuses to start (exit 1); yes starts empty with a warning"},
       {"rdb-save-threads", "--rdb-save-threads", "0", K::Int, false, "threads encoding a snapshot or loading one (0 = the core count)"},
+      // Cluster
+      {"cluster-enabled", "--cluster-enabled", "no", K::YesNo, false,
+       "yes: Redis Cluster mode with a static topology read from cluster-config-file (docs/operations.md, Cluster)"},
+      {"cluster-config-file", "--cluster-config-file", "nodes.conf", K::String, false,
+       "the topology in Redis's nodes.conf (CLUSTER NODES) format, relative to `dir`; written by the operator, "
+       "never by shardcached; SIGHUP re-reads it; a missing or invalid file stops start-up"},
   };
   return table;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/ascii.h"
+#include "daemon/cluster/topology.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/config.h"
 #include "daemon/config_file.h"
@@ -186,7 +187,7 @@ int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
   app.add_option("--maxmemory-clients", maxmemory_clients,
                  "memory all clients' buffers may use before the biggest are closed (bytes or % of maxmemory; 0 = none)")
       ->capture_default_str();
-  std::string syslog_enabled = "no";
+  std::string syslog_enabled = "no", cluster_enabled = "no";
   app.set_version_flag("-v,--version", version_line(), "print the version and exit");
   app.add_option("--loglevel", cfg.log.level, "debug, verbose, notice, warning, nothing (or spdlog's trace, info, warn, error, critical, off)")
       ->capture_default_str();
@@ -208,6 +209,11 @@ int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
                  "yes: load a snapshot's strings and skip its other keys (hashes, lists, ...); no: refuse such a file")
       ->capture_default_str();
   app.add_option("--rdb-start-empty-on-error", start_empty, "yes: start empty (with a warning) when the snapshot cannot be read; no: refuse to start")
+      ->capture_default_str();
+  app.add_option("--cluster-enabled", cluster_enabled, "yes: Redis Cluster mode, topology from --cluster-config-file")
+      ->capture_default_str();
+  app.add_option("--cluster-config-file", cfg.cluster_config_file,
+                 "the cluster topology in Redis's nodes.conf format (relative to --dir); SIGHUP re-reads it")
       ->capture_default_str();
   app.add_option("--rdb-save-threads", cfg.rdb_save_threads, "threads encoding a snapshot or loading one (0 = core count)")->capture_default_str();
   try {
@@ -255,6 +261,12 @@ int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
     return 2;
   }
   cfg.protected_mode = protected_mode == "yes";
+  if (auto b = yes_no(cluster_enabled); b) {
+    cfg.cluster_enabled = *b;
+  } else {
+    spdlog::error("--cluster-enabled: argument must be 'yes' or 'no'");
+    return 2;
+  }
   if (auto b = yes_no(syslog_enabled); b) {
     cfg.log.syslog_enabled = *b;
   } else {
@@ -339,6 +351,22 @@ int main(int argc, char** argv) {
     spdlog::warn("{}. Starting empty (--rdb-start-empty-on-error yes)", loaded.error);
   }
   state.persister = &persister;
+  if (cfg.cluster_enabled) {  // unlike Redis, the file must exist: shardcached never writes it
+    std::filesystem::path p(cfg.cluster_config_file);
+    state.cluster.config_path = p.is_absolute() ? p.string() : (std::filesystem::path(cfg.dir) / p).string();
+    auto loaded = shardcache::cluster::load_nodes_conf(state.cluster.config_path);
+    if (!loaded.topology) {
+      spdlog::error("cluster-enabled yes: cluster config file {}{}: {}. Write it (tools/cluster.sh, docs/operations.md Cluster) "
+                    "before starting", state.cluster.config_path, loaded.line ? ":" + std::to_string(loaded.line) : "", loaded.error);
+      return 1;
+    }
+    unsigned owned = 0;
+    for (unsigned slot = 0; slot < shardcache::cluster::kSlots; ++slot) owned += loaded.topology->owns(slot);
+    spdlog::info("Cluster mode: node {} owns {} of {} slots ({} nodes, {})", loaded.topology->me().id, owned,
+                 shardcache::cluster::kSlots, loaded.topology->nodes.size(), state.cluster.config_path);
+    state.cluster.install(std::move(loaded.topology), shardcache::store::unix_ms());
+    state.cluster.enabled = true;
+  }
 
   // Like Redis: size the open-files limit for maxclients, or lower maxclients to what fits.
   if (uint64_t fitted = shardcache::server::fit_open_files_limit(cfg.maxclients.load()); fitted == 0) {
@@ -375,6 +403,17 @@ int main(int argc, char** argv) {
     std::function<void(std::error_code, int)> on_hup = [&](std::error_code ec, int) {
       if (ec) return;
       shardcache::logging::reopen();
+      if (state.cluster.enabled) {  // a new topology; a bad file keeps the one in force
+        auto loaded = shardcache::cluster::load_nodes_conf(state.cluster.config_path);
+        if (!loaded.topology) {
+          spdlog::warn("SIGHUP: cluster config file {}{}: {}; keeping the topology in force", state.cluster.config_path,
+                       loaded.line ? ":" + std::to_string(loaded.line) : "", loaded.error);
+        } else {
+          spdlog::info("SIGHUP: cluster topology reloaded from {} ({} nodes)", state.cluster.config_path,
+                       loaded.topology->nodes.size());
+          state.cluster.install(std::move(loaded.topology), shardcache::store::unix_ms());
+        }
+      }
       hup.async_wait(on_hup);
     };
     hup.async_wait(on_hup);

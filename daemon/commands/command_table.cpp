@@ -136,6 +136,7 @@ const CommandTable& command_table() {
     register_server(t);
     register_transactions(t);
     register_invalidation(t);
+    register_cluster(t);
     t.finalize();
     return t;
   }();
@@ -185,6 +186,9 @@ void queue_command(CmdContext& ctx, Args args, ReplySink& out) {
 void dispatch_one(CmdContext& ctx, Args args, ReplySink& out) {
   const CommandSpec* spec = resolve(ctx, args, out);
   if (!spec) return;
+  if (ctx.server.cluster.enabled) [[unlikely]] {  // the one cost of cluster mode when it is off
+    if (!cluster_route(ctx, *spec, args, out)) return;
+  }
   if (ctx.client.in_multi && !(spec->flags & kNotQueued)) {
     if (validate_transaction(ctx, *spec, out)) queue_command(ctx, args, out);
     return;

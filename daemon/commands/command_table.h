@@ -151,6 +151,7 @@ void register_connection(CommandTable& t);
 void register_server(CommandTable& t);
 void register_transactions(CommandTable& t);
 void register_invalidation(CommandTable& t);
+void register_cluster(CommandTable& t);
 
 /// Runs one command (args[0] is its name) for ctx.client, writing exactly one reply to out
 /// (none while CLIENT REPLY OFF or SKIP holds it back).
@@ -219,6 +220,14 @@ struct Call {
 /// Runs every call in order, one reply each, with every shard lock held for the whole batch, so
 /// no other client sees part of it: EXEC and the REST /multi-exec endpoint both run through here.
 void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out);
+
+/// Cluster mode's routing check before a command runs or is queued (cluster.cpp; the dispatcher
+/// calls it only when cluster-enabled is yes): true when this node serves the call's keys (or
+/// it has none); otherwise writes Redis's redirection or error (MOVED, ASK, CROSSSLOT, TRYAGAIN,
+/// CLUSTERDOWN) and, inside MULTI, marks the transaction dirty (EXEC: discards it).
+bool cluster_route(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out);
+/// The same check for calls run as one transaction (REST /multi-exec): all their keys together.
+bool cluster_route_calls(CmdContext& ctx, std::span<const Call> calls, ReplySink& out);
 
 /// What CLIENT LIST shows as cmd= for the client's last command (ClientState::last_cmd_id):
 /// "get", "client|list", or "NULL" (no command yet, or an unknown one).

@@ -63,7 +63,7 @@ void append_info_persistence(ServerState& srv, std::string& s) {
 }
 
 /// The sections INFO knows, in the order it writes them (Redis 7.0's order); all are in `default`.
-constexpr std::string_view kInfoSections[] = {"server", "clients", "memory", "persistence", "stats", "keyspace"};
+constexpr std::string_view kInfoSections[] = {"server", "clients", "memory", "persistence", "stats", "cluster", "keyspace"};
 
 /// Which sections `INFO [section ...]` asks for, as Redis 7.0's genInfoSectionDict: none means
 /// `default`; `all` and `everything` mean every section; names are case-insensitive, repeats
@@ -93,7 +93,7 @@ std::string info_text(CmdContext& ctx, Args sections) {
     section_header("Server");
     line(s, "redis_version", std::string(kRedisCompatVersion));
     line(s, "shardcache_version", std::string(kVersion));
-    line(s, "redis_mode", std::string("standalone"));
+    line(s, "redis_mode", std::string(srv.cluster.enabled ? "cluster" : "standalone"));
     line(s, "os", std::string("Linux"));
     line(s, "arch_bits", 64);
     line(s, "multiplexing_api", std::string("epoll"));
@@ -144,6 +144,11 @@ std::string info_text(CmdContext& ctx, Args sections) {
     line(s, "invalidation_calls", st.invalidation_calls);
     line(s, "keyspace_hits", st.hits);
     line(s, "keyspace_misses", st.misses);
+  }
+  if (want("cluster")) {
+    section_header("Cluster");
+    line(s, "cluster_enabled", srv.cluster.enabled ? 1 : 0);
+    if (srv.cluster.enabled) line(s, "cluster_dropped_keys", srv.cluster.dropped_keys.load(std::memory_order_relaxed));
   }
   if (want("keyspace")) {
     section_header("Keyspace");

@@ -299,6 +299,10 @@ void RequestHandler::run_multi_exec(bool base64, HttpResponse& res) {
                                       std::to_string(i + 1) + ": " + err.message);
     calls.push_back({spec, args});
   }
+  if (ctx.server.cluster.enabled) {  // cluster mode: every key in one slot this node serves
+    ErrorCapture err;
+    if (!commands::cluster_route_calls(ctx, calls, err)) return json_error(res, 400, err.message);
+  }
   json_.Clear();
   JsonSink sink(json_, base64);
   sink.set_limit(output_limit());

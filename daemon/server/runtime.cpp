@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "daemon/server/client_timeout.h"
+#include "daemon/state/cluster_drop.h"
 
 namespace shardcache::server {
 
@@ -28,6 +29,7 @@ void Runtime::cron_loop() {
     int hz = std::max(1, state_.config.hz.load());
     state_.store.cron_step(store::unix_ms(), 250);
     state::server_cron(state_);
+    state::cluster_drop_step(state_, 20000);
     close_idle_clients(state_, store::unix_ms());
     if (steady_clock::now() >= next_trim) {
       trim_idle_clients(state_, store::unix_ms(), idle_bytes_);

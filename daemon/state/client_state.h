@@ -59,6 +59,7 @@ struct ClientState {
     authenticated = authenticated_now;
     close_after_reply = false;
     reply_mode = 0;
+    cluster_flags = 0;
   }
   bool authenticated = true;
   bool close_after_reply = false;           ///< QUIT, protocol errors, CLIENT KILL
@@ -104,6 +105,10 @@ struct ClientState {
   /// CLIENT REPLY SKIP, becomes Skip after it). Only the client's own thread uses it.
   enum : uint8_t { kReplyOff = 1, kReplySkip = 2, kReplySkipNext = 4 };
   uint8_t reply_mode = 0;
+  /// Cluster mode: ASKING lets the next command (or, inside MULTI, the transaction) use a slot
+  /// this node imports; READONLY / READWRITE. Only the client's own thread uses them.
+  enum : uint8_t { kAsking = 1, kReadonlyClient = 2 };
+  uint8_t cluster_flags = 0;
 
  private:
   mutable std::mutex info_mu_;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cluster/cluster_state.h"
 #include "daemon/config.h"
 #include "daemon/persist/persister.h"
 #include "daemon/state/auth_failures.h"
@@ -44,6 +45,7 @@ struct ServerState {
   std::atomic<uint64_t> obuf_limit_disconnections{0};  ///< closed by client-output-buffer-limit
   std::mutex evict_mu;                      ///< one thread evicts clients at a time
   AuthFailures auth_failures;               ///< failed AUTH / HELLO AUTH / REST tokens (auth_failures.h)
+  cluster::ClusterState cluster;            ///< cluster mode (off unless cluster-enabled yes)
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

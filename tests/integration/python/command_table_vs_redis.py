@@ -42,7 +42,8 @@ def same(name, *args, transform=lambda x: x):
 for cmd in ["get", "set", "mset", "msetnx", "rename", "renamenx", "del", "ttl", "keys", "scan", "watch", "multi",
             "exec", "getex", "incrbyfloat", "expire", "flushall", "info", "shutdown", "save", "lastsave", "ping",
             "hello", "client|list", "client|kill", "client|reply", "client|no-evict", "client|info", "config|get",
-            "config|set", "memory|usage", "memory|stats", "command|getkeys", "command|list", "command|count"]:
+            "config|set", "memory|usage", "memory|stats", "command|getkeys", "command|list", "command|count",
+            "asking", "readonly", "readwrite", "cluster|keyslot", "cluster|slots"]:
     same("COMMAND INFO " + cmd, "COMMAND INFO", cmd)
 same("COMMAND INFO nosuch is nil", "COMMAND INFO", "nosuchcmd")
 
@@ -57,7 +58,7 @@ def container(name):
         check("COMMAND INFO %s nests %s as Redis" % (name, s[0].decode()), s, ref_subs.get(s[0]))
 
 
-for c in ["client", "config", "command", "memory"]:
+for c in ["client", "config", "command", "memory", "cluster"]:
     container(c)
 
 same("COMMAND GETKEYS mset", "COMMAND GETKEYS", "mset", "a", "1", "b", "2")

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# tools/bench/cluster_bench.sh: what cluster mode costs and gives, on free loopback ports.
+#  1. Routing cost: one daemon in standalone mode and one in cluster mode owning every slot, each
+#     driven by plain redis-benchmark SET and GET (-d 100, -r $KEYS default 100000, -n $N default
+#     1000000, -P 16, -c 50), runs interleaved $ROUNDS times (default 3): the daemon's CPU time
+#     (utime+stime from /proc) per request, and the cluster/standalone ratio of the medians.
+#  2. The same load on a 1-node cluster (plain redis-benchmark: --cluster refuses fewer than two
+#     nodes), then redis-benchmark --cluster against 2- and 3-node clusters: requests per second
+#     and the nodes' summed CPU per request.
+# Every daemon runs with 2 io threads (--threads $THREADS). The machine may be shared: compare
+# ratios from one invocation only.
+#   usage: tools/bench/cluster_bench.sh            env: SHARDCACHED=path (default build/, release)
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PY=/usr/bin/python3
+N=${N:-1000000}; KEYS=${KEYS:-100000}; ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}
+BIN=${SHARDCACHED:-$ROOT/build/daemon/shardcached}
+if [ -z "${SHARDCACHED:-}" ]; then
+  [ -f "$ROOT/build/build.ninja" ] || meson setup "$ROOT/build" "$ROOT" --buildtype=release >/dev/null
+  ninja -C "$ROOT/build" daemon/shardcached >/dev/null || { echo "build failed"; exit 1; }
+fi
+TMP=$(mktemp -d /tmp/cluster_bench.XXXXXX)
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
+
+# start PORT DIR [flags...]: a daemon; prints its pid after checking the port answers as it.
+start() {
+  local port=$1 dir=$2; shift 2
+  mkdir -p "$dir"
+  "$BIN" --bind 127.0.0.1 --port "$port" --http-port 0 --save "" --dir "$dir" --threads "$THREADS" --maxmemory 2gb "$@" \
+    >"$dir/log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  [ "$(redis-cli -p "$port" info server | tr -d '\r' | awk -F: '$1 == "process_id" { print $2 }')" = "$pid" ] ||
+    { echo "port $port not ours" >&2; kill "$pid"; exit 1; }
+  echo "$pid"
+}
+cluster_conf() { $PY "$ROOT/tools/lib/cluster_conf.py" "$@"; }
+
+# bench PIDS PORT TEST [--cluster]: one redis-benchmark run; prints "rps us_per_op".
+bench() {
+  local pids=$1 port=$2 t=$3; shift 3
+  local c0=0 c1=0 p out
+  for p in $pids; do c0=$((c0 + $(cpu "$p"))); done
+  out=$(timeout 600 redis-benchmark -h 127.0.0.1 -p "$port" "$@" -t "$t" -d 100 -r "$KEYS" -n "$N" -P 16 -c 50 -q --csv | tail -1)
+  for p in $pids; do c1=$((c1 + $(cpu "$p"))); done
+  $PY -c "print('%s %.4f' % ('$(echo "$out" | cut -d, -f2 | tr -d '"')', ($c1 - $c0) / $TCK / $N * 1e6))"
+}
+
+echo "== 1. routing cost at pipeline 16: CPU per request, standalone vs cluster mode (one node, every slot)"
+ps=$(free_port); pc=$(free_port)
+cluster_conf init-ports "$TMP/one" "$pc"
+spid=$(start "$ps" "$TMP/standalone") || exit 1; PIDS+=("$spid")
+cpid=$(start "$pc" "$TMP/one/node-$pc" --cluster-enabled yes) || exit 1; PIDS+=("$cpid")
+for t in set get; do
+  : >"$TMP/$t.s"; : >"$TMP/$t.c"
+  for r in $(seq 1 "$ROUNDS"); do
+    bench "$spid" "$ps" "$t" >>"$TMP/$t.s"
+    bench "$cpid" "$pc" "$t" >>"$TMP/$t.c"
+  done
+  $PY - "$t" "$TMP/$t.s" "$TMP/$t.c" <<'PYEOF'
+import statistics, sys
+t, s, c = sys.argv[1], [l.split() for l in open(sys.argv[2])], [l.split() for l in open(sys.argv[3])]
+ms, mc = statistics.median(float(x[1]) for x in s), statistics.median(float(x[1]) for x in c)
+print("%s standalone us/op %s (median %.4f)  cluster us/op %s (median %.4f)  cluster/standalone %.3f" % (
+    t, " ".join(x[1] for x in s), ms, " ".join(x[1] for x in c), mc, mc / ms))
+PYEOF
+done
+kill "$spid" "$cpid"; wait "$spid" "$cpid" 2>/dev/null; PIDS=()
+
+echo "== 2. 1 node (plain redis-benchmark), then redis-benchmark --cluster on 2 and 3 nodes"
+for n in 1 2 3; do
+  ports=(); pids=()
+  while [ ${#ports[@]} -lt $n ]; do p=$(free_port); [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p"); done
+  cluster_conf init-ports "$TMP/c$n" "${ports[@]}"
+  for p in "${ports[@]}"; do pid=$(start "$p" "$TMP/c$n/node-$p" --cluster-enabled yes) || exit 1; pids+=("$pid"); PIDS+=("$pid"); done
+  for t in set get; do
+    if [ "$n" = 1 ]; then read -r rps us <<<"$(bench "${pids[*]}" "${ports[0]}" "$t")"
+    else read -r rps us <<<"$(bench "${pids[*]}" "${ports[0]}" "$t" --cluster)"; fi
+    echo "$n node(s) $t: $rps requests/s, $us us CPU per request (all nodes)"
+  done
+  kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null; PIDS=()
+done
