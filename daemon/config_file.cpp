@@ -196,7 +196,8 @@ struct Loader {
     const std::string name = base::lower((*argv)[0]);
     const size_t argc = argv->size();
     if (const Directive* d = find_directive(name)) {
-      const bool multi = d->kind == K::Save || d->kind == K::OutputBufferLimit || d->kind == K::Bind;
+      const bool multi = d->kind == K::Save || d->kind == K::OutputBufferLimit || d->kind == K::Bind ||
+                         d->name == "latency-tracking-info-percentiles";
       if (!multi && argc != 2) return fail(file, linenum, line, "wrong number of arguments");
       if (argc < 2) return fail(file, linenum, line, "wrong number of arguments");
       std::vector<std::string> args(argv->begin() + 1, argv->end());
@@ -328,6 +329,16 @@ const std::vector<Directive>& config_directives() {
       {"cluster-config-file", "--cluster-config-file", "nodes.conf", K::String, false,
        "the topology in Redis's nodes.conf (CLUSTER NODES) format, relative to `dir`; written by the operator, "
        "never by shardcached; SIGHUP re-reads it; a missing or invalid file stops start-up"},
+      // Diagnosis
+      {"slowlog-log-slower-than", "", "10000", K::Int, true,
+       "microseconds from which a command goes into the slow log (SLOWLOG GET); -1 = off, 0 = every command"},
+      {"slowlog-max-len", "", "128", K::Int, true, "entries the slow log keeps (the oldest go first)"},
+      {"latency-monitor-threshold", "", "0", K::Int, true,
+       "milliseconds from which a command is a latency event (LATENCY LATEST/HISTORY/DOCTOR); 0 = the monitor is off"},
+      {"latency-tracking", "", "yes", K::YesNo, true,
+       "per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM, the /metrics histograms)"},
+      {"latency-tracking-info-percentiles", "", "50 99 99.9", K::String, true,
+       "percentiles INFO latencystats reports, space separated (\"\" = none)"},
   };
   return table;
 }
@@ -359,7 +370,6 @@ const std::vector<IgnoredDirective>& ignored_directives() {
       {"jemalloc-bg-thread", "", "jemalloc is configured at build time"},
       {"crash-log-enabled", "", "no crash log"},
       {"crash-memcheck-enabled", "", "no crash memory check"},
-      {"latency-tracking", "", "no latency tracking"},
   };
   return table;
 }
