@@ -228,13 +228,14 @@ const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
     unknown_command(args, out);
     return nullptr;
   }
-  if (!ctx.client.authenticated && !(spec->flags & kNoAuth)) {
-    out.error("NOAUTH Authentication required.");
-    return nullptr;
-  }
+  // Redis 7's processCommand order: unknown command, arity, then authentication.
   if (!arity_ok(*spec, args.size())) {
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     out.error(arity_error(spec->name));
+    return nullptr;
+  }
+  if (!ctx.client.authenticated && !(spec->flags & kNoAuth)) {
+    out.error("NOAUTH Authentication required.");
     return nullptr;
   }
   if ((spec->flags & kWrite) && ctx.server.persister && ctx.server.persister->writes_denied()) {

@@ -171,7 +171,10 @@ bool RespSession::process_input() {
         break;
       }
       if (st == protocol::ParseStatus::Error) {
-        sink_.error("ERR " + parser_.error());
+        // As Redis's addReplyError: not sent under CLIENT REPLY OFF or SKIP (the connection
+        // still closes; Redis leaves it open, reading nothing more).
+        if (!(client_->reply_mode & (commands::ClientState::kReplyOff | commands::ClientState::kReplySkip)))
+          sink_.error("ERR " + parser_.error());
         keep = false;
         pos = len_;
         break;
