@@ -69,6 +69,7 @@ void CommandTable::finalize() {
     if (c.flags & kFast) c.acl |= kAclFast;
     if (!(c.acl & kAclFast)) c.acl |= kAclSlow;
     derive_legacy_range(c);
+    c.doc = command_doc(c.name);
     c.parent = nullptr;
     c.subcommands.clear();
     const size_t bar = c.name.find('|');
