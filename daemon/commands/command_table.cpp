@@ -69,6 +69,7 @@ void CommandTable::finalize() {
     if (c.flags & kFast) c.acl |= kAclFast;
     if (!(c.acl & kAclFast)) c.acl |= kAclSlow;
     derive_legacy_range(c);
+    c.doc = command_doc(c.name);
     c.parent = nullptr;
     c.subcommands.clear();
     const size_t bar = c.name.find('|');
@@ -256,15 +257,16 @@ const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
     unknown_command(args, out);
     return nullptr;
   }
-  if (!ctx.client.authenticated && !(spec->flags & kNoAuth)) {
-    ctx.tstats.per_command.reject(table.index_of(*spec));
-    out.error("NOAUTH Authentication required.");
-    return nullptr;
-  }
+  // Redis 7's processCommand order: unknown command, arity, then authentication.
   if (!arity_ok(*spec, args.size())) {
     ctx.tstats.per_command.reject(table.index_of(*spec));
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     out.error(arity_error(spec->name));
+    return nullptr;
+  }
+  if (!ctx.client.authenticated && !(spec->flags & kNoAuth)) {
+    ctx.tstats.per_command.reject(table.index_of(*spec));
+    out.error("NOAUTH Authentication required.");
     return nullptr;
   }
   if ((spec->flags & kWrite) && ctx.server.persister && ctx.server.persister->writes_denied()) {

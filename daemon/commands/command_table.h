@@ -1,7 +1,7 @@
 // daemon/commands/command_table.h: the one command table and the dispatcher. Each row says
 // everything the server knows about a command or a subcommand (client|list, config|get, ...):
 // arity, flags, ACL categories, key specs (Redis 7's key_specs), docs (since, group,
-// complexity, syntax, summary) and its handler. Dispatch, MULTI queueing, REST refusals, the
+// complexity, syntax, summary; arguments and history from generated data) and its handler. Dispatch, MULTI queueing, REST refusals, the
 // pipeline prefetch, COMMAND, per-command stats and docs/commands.md all read it.
 // Each family file (strings.cpp, keys.cpp, ...) contributes its rows through register_*().
 #pragma once
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/ascii.h"
+#include "daemon/commands/command_docs.h"
 #include "daemon/commands/context.h"
 #include "daemon/commands/reply_sink.h"
 
@@ -111,6 +112,7 @@ struct CommandSpec {
   const CommandSpec* parent = nullptr;
   std::vector<const CommandSpec*> subcommands = {};
   int first_key = 0, last_key = 0, step = 0;  ///< COMMAND INFO's legacy range, from the key specs
+  const CommandDoc* doc = nullptr;    ///< arguments, history, doc flags (generated: command_docs.h)
 
   std::string_view subname() const { return parent ? std::string_view(name).substr(parent->name.size() + 1) : name; }
 };

@@ -240,10 +240,34 @@ void ClientSetinfo(CmdContext& ctx, Args args, ReplySink& out) {
 
 void ClientInfo(CmdContext& ctx, Args args, ReplySink& out) { out.verbatim(client_info_line(ctx.client, ctx.now_ms, args)); }
 
+// CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|SLAVE|PUBSUB] | [ID id [id ...]], with Redis 7.0's
+// checks: TYPE takes exactly one name; ID lists the clients in the order given (unknown ids
+// skipped). Every client here is a normal one (no replication, no pub/sub).
 void ClientList(CmdContext& ctx, Args args, ReplySink& out) {
+  auto clients = ctx.server.clients.snapshot();
+  auto line = [&](const ClientState& cl) { return client_info_line(cl, ctx.now_ms, &cl == &ctx.client ? args : Args()); };
   std::string all;
-  for (auto& cl : ctx.server.clients.snapshot())
-    all += client_info_line(*cl, ctx.now_ms, cl.get() == &ctx.client ? args : Args());
+  if (args.size() == 4 && iequals(args[2], "type")) {
+    const std::string_view t = args[3];
+    if (!iequals(t, "normal") && !iequals(t, "master") && !iequals(t, "replica") && !iequals(t, "slave") &&
+        !iequals(t, "pubsub"))
+      return out.error("ERR Unknown client type '" + std::string(t) + "'");
+    if (!iequals(t, "normal")) return out.verbatim(all);
+  } else if (args.size() > 3 && iequals(args[2], "id")) {
+    std::vector<uint64_t> ids;
+    for (size_t i = 3; i < args.size(); ++i) {
+      auto id = parse_ll(args[i]);
+      if (!id) return out.error("ERR Invalid client ID");
+      ids.push_back(static_cast<uint64_t>(*id));
+    }
+    for (uint64_t id : ids)
+      for (const auto& cl : clients)
+        if (cl->id == id) all += line(*cl);
+    return out.verbatim(all);
+  } else if (args.size() != 2) {
+    return out.error(kErrSyntax);
+  }
+  for (const auto& cl : clients) all += line(*cl);
   out.verbatim(all);
 }
 
@@ -322,6 +346,7 @@ void register_connection(CommandTable& t) {
   sub({.name = "list", .arity = -2, .flags = kAdmin | conn, .acl = kAclConnection, .handler = ClientList, .group = g,
        .since = "2.4.0", .complexity = "O(N) where N is the number of client connections",
        .tips = "nondeterministic_output",
+       .syntax = "[TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]",
        .summary = "Lists the client connections (RESP and REST), one line each."});
   sub({.name = "kill", .arity = -3, .flags = kAdmin | conn, .acl = kAclConnection, .handler = client_kill, .group = g,
        .since = "2.4.0", .complexity = "O(N) where N is the number of client connections",

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <spdlog/spdlog.h>
 #include <cstdio>
@@ -285,14 +286,66 @@ void command_info(const CommandSpec& c, ReplySink& out) {
   for (const CommandSpec* s : c.subcommands) command_info(*s, out);
 }
 
-// COMMAND DOCS' map for one row: summary, since, group, complexity, subcommands.
+// COMMAND DOCS' argument list (Redis's addReplyCommandArgList).
+void doc_args(std::span<const DocArg> args, ReplySink& out) {
+  out.array(args.size());
+  for (const DocArg& a : args) {
+    const bool nested = a.type == "oneof" || a.type == "block";
+    out.map(2 + (a.key_spec_index >= 0) + !a.token.empty() + !a.summary.empty() + !a.since.empty() +
+            !a.deprecated_since.empty() + (a.flags != 0) + nested);
+    out.bulk("name"); out.bulk(a.name);
+    out.bulk("type"); out.bulk(a.type);
+    if (a.key_spec_index >= 0) { out.bulk("key_spec_index"); out.integer(a.key_spec_index); }
+    if (!a.token.empty()) { out.bulk("token"); out.bulk(a.token); }
+    if (!a.summary.empty()) { out.bulk("summary"); out.bulk(a.summary); }
+    if (!a.since.empty()) { out.bulk("since"); out.bulk(a.since); }
+    if (!a.deprecated_since.empty()) { out.bulk("deprecated_since"); out.bulk(a.deprecated_since); }
+    if (a.flags) {
+      out.bulk("flags");
+      out.set(std::popcount(a.flags));
+      if (a.flags & kArgOptional) out.simple("optional");
+      if (a.flags & kArgMultiple) out.simple("multiple");
+      if (a.flags & kArgMultipleToken) out.simple("multiple_token");
+    }
+    if (nested) { out.bulk("arguments"); doc_args(a.args, out); }
+  }
+}
+
+// COMMAND DOCS' map for one row, in Redis 7.0's order: summary, since, group, complexity,
+// doc_flags, deprecated_since, replaced_by, history, arguments, subcommands.
 void command_docs(const CommandSpec& c, ReplySink& out) {
+  static const CommandDoc kNone{};
+  const CommandDoc& d = c.doc ? *c.doc : kNone;
   out.bulk(c.name);
-  out.map(3 + (c.complexity.empty() ? 0 : 1) + (c.subcommands.empty() ? 0 : 1));
+  out.map(3 + !c.complexity.empty() + !d.doc_flags.empty() + !d.deprecated_since.empty() + !d.replaced_by.empty() +
+          !d.history.empty() + !d.args.empty() + !c.subcommands.empty());
   out.bulk("summary"); out.bulk(c.summary);
   out.bulk("since"); out.bulk(c.since);
   out.bulk("group"); out.bulk(c.group);
   if (!c.complexity.empty()) { out.bulk("complexity"); out.bulk(c.complexity); }
+  if (!d.doc_flags.empty()) {
+    std::vector<std::string_view> flags;
+    for (std::string_view f = d.doc_flags; !f.empty();) {
+      const size_t sp = f.find(' ');
+      flags.push_back(f.substr(0, sp));
+      f = sp == std::string_view::npos ? std::string_view() : f.substr(sp + 1);
+    }
+    out.bulk("doc_flags");
+    out.set(flags.size());
+    for (auto f : flags) out.simple(f);
+  }
+  if (!d.deprecated_since.empty()) { out.bulk("deprecated_since"); out.bulk(d.deprecated_since); }
+  if (!d.replaced_by.empty()) { out.bulk("replaced_by"); out.bulk(d.replaced_by); }
+  if (!d.history.empty()) {
+    out.bulk("history");
+    out.set(d.history.size());
+    for (const DocHistory& h : d.history) {
+      out.array(2);
+      out.bulk(h.since);
+      out.bulk(h.changes);
+    }
+  }
+  if (!d.args.empty()) { out.bulk("arguments"); doc_args(d.args, out); }
   if (c.subcommands.empty()) return;
   out.bulk("subcommands");
   out.map(c.subcommands.size());

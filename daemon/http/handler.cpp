@@ -267,8 +267,6 @@ void RequestHandler::pipeline_from(size_t i, HttpResponse& res) {
 
 bool RequestHandler::resume(HttpResponse& res) {
   if (!paused_) return true;
-  if (!client_.continuation(*sink_)) return false;
-  client_.continuation = nullptr;
   Paused p = *paused_;
   paused_.reset();
   if (!p.pipeline) {

@@ -46,7 +46,10 @@ class RequestHandler {
   /// INVALIDATE) runs in slices, on a connection whose client state supports continuations.
   /// `req` must stay alive and unchanged until the answer is ready.
   bool pending() const { return paused_.has_value(); }
-  /// Runs the next slice; true when the answer is complete in `res`.
+  /// Where the paused command's slices reply (ClientState::continuation runs into it).
+  commands::ReplySink& sink() { return *sink_; }
+  /// After the paused command has replied: completes the answer in `res` (true), or runs the
+  /// pipeline on until a later command pauses again (false).
   bool resume(HttpResponse& res);
   /// From the headers alone, before any body byte is read: 401 (with `message`) when `req`
   /// needs the token (every request but GET/HEAD of /healthz, /metrics and the dashboard) and

@@ -127,19 +127,15 @@ bool HttpSession::answer(bool head, bool keep_alive) {
   return keep;
 }
 
-void HttpSession::continue_request() {
-  // Posted, not run inline. The command runs to its end even if the connection closes
-  // meanwhile: it holds marks every other client already sees.
-  asio::post(sock_.get_executor(), [self = self_as<HttpSession>()] {
-    if (!self->handler_.resume(self->res_)) return self->continue_request();
-    if (self->closed_) return;
-    bool keep = self->answer(self->paused_head_, self->paused_keep_alive_);
-    self->reader_.resume();
-    std::string rest = std::move(self->pending_input_);
-    self->pending_input_.clear();
-    if (!keep || rest.empty()) return self->flush_and_continue();
-    self->process(rest);
-  });
+void HttpSession::command_replied(std::shared_ptr<HttpSession> self) {
+  if (!handler_.resume(res_)) return step_command(std::move(self), handler_.sink());  // a later command is sliced too
+  if (closed_) return;
+  bool keep = answer(paused_head_, paused_keep_alive_);
+  reader_.resume();
+  std::string rest = std::move(pending_input_);
+  pending_input_.clear();
+  if (!keep || rest.empty()) return flush_and_continue();
+  process(rest);
 }
 
 void HttpSession::on_continue() { out_ += "HTTP/1.1 100 Continue\r\n\r\n"; }
@@ -162,31 +158,9 @@ void HttpSession::count(int status) {
   shared_->stats[thread() % shared_->stats.size()]->by_status[status_slot(status)].fetch_add(1, std::memory_order_relaxed);
 }
 
-void HttpSession::flush_and_continue() {
-  if (out_.empty()) return after_flush();
-  long written = write_now(out_);
-  if (written < 0) return close();
-  if (out_.empty()) return after_flush();
-  out_.erase(0, static_cast<size_t>(written));
-  // What waits for the socket counts for maxmemory-clients and shows in CLIENT LIST meanwhile.
-  client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size(), UINT32_MAX)), std::memory_order_relaxed);
-  publish_memory();
-  write_progress_ = std::chrono::steady_clock::now();
-  // The completion condition sees every partial write: it notes when the client last took bytes.
-  auto progress = [this, sent = size_t{0}](const std::error_code& e, size_t n) mutable -> size_t {
-    if (n > sent) {
-      sent = n;
-      write_progress_ = std::chrono::steady_clock::now();
-    }
-    return e ? 0 : asio::transfer_all()(e, n);
-  };
-  asio::async_write(sock_, asio::buffer(out_), progress, [self = self_as<HttpSession>()](std::error_code ec2, size_t n) {
-    self->count_output(n);
-    self->client_->out_pending.store(0, std::memory_order_relaxed);
-    if (ec2) return self->close();
-    self->out_.clear();
-    self->after_flush();
-  });
+bool HttpSession::output_waits() {
+  publish_memory();  // what waits for the socket counts for maxmemory-clients meanwhile
+  return true;
 }
 
 void HttpSession::after_flush() {

@@ -58,10 +58,16 @@ class HttpSession final : public server::Session, private RequestSink {
   void publish_memory();
   /// Feeds received bytes to the reader, then sends the answers (or waits for a paused one).
   void process(std::string_view data);
-  /// A request's command runs in slices (large INVALIDATE): one slice per turn of the io loop,
-  /// so the thread's other clients are served in between; then the requests after it go on.
-  void continue_request();
-  void flush_and_continue();
+  /// A request's command runs in slices (large INVALIDATE): Session::step_command runs them;
+  /// once it has replied (command_replied), the requests after it go on.
+  void continue_request() { step_command(self_as<HttpSession>(), handler_.sink()); }
+  void flush_and_continue() { send_output(self_as<HttpSession>()); }
+  // Session's hooks (send_output, step_command).
+  friend class server::Session;
+  bool output_waits();
+  void output_sent(std::shared_ptr<HttpSession>, bool) { after_flush(); }
+  void after_slice() {}
+  void command_replied(std::shared_ptr<HttpSession> self);
   void after_flush();
   void linger();
   void close() override;
@@ -73,7 +79,6 @@ class HttpSession final : public server::Session, private RequestSink {
   RequestHandler handler_;
   HttpResponse res_;
   server::IoBuffer in_;
-  std::string out_;
   std::string pending_input_;  ///< bytes after a paused request, fed once it is answered
   bool paused_head_ = false;   ///< the paused request was HEAD
   bool paused_keep_alive_ = true;
@@ -88,7 +93,6 @@ class HttpSession final : public server::Session, private RequestSink {
   Wait wait_ = Wait::Idle;
   uint64_t wait_request_ = 0;  ///< reader_.requests_begun() when wait_ was set
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
-  std::chrono::steady_clock::time_point write_progress_{};  ///< when the socket last took response bytes
   bool deadline_armed_ = false;  ///< the timer waits; it re-arms itself when deadline_ moved later
   asio::steady_timer deadline_timer_;
 };

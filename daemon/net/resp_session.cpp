@@ -112,23 +112,13 @@ void RespSession::handle_input(Ref self) {
     spdlog::warn("closing client {}: query buffer over client-query-buffer-limit", client_->addr);
     closing_ = true;
   }
-  if (client_->continuation) return continue_command(std::move(self));
+  if (client_->continuation) return step_command(std::move(self), sink_);
   flush_and_continue(std::move(self));
 }
 
-void RespSession::continue_command(Ref self) {
-  // Posted, not run inline: the io thread serves its other connections between slices. The
-  // command runs to its end even if the client has gone (it holds marks other clients see).
-  auto exec = sock_.get_executor();
-  asio::post(exec, [self = std::move(self)]() mutable {
-    RespSession* c = self.get();
-    const bool done = c->client_->continuation(c->sink_);
-    if (c->out_.size() >= c->check_at_ || c->sink_.over()) c->output_grown();  // over: closing_, replies dropped
-    if (!done) return c->continue_command(std::move(self));
-    c->client_->continuation = nullptr;
-    if (c->closing_) return c->flush_and_continue(std::move(self));  // killed meanwhile: just close
-    c->handle_input(std::move(self));
-  });
+void RespSession::command_replied(Ref self) {
+  if (closing_) return flush_and_continue(std::move(self));  // killed meanwhile: just close
+  handle_input(std::move(self));
 }
 
 bool RespSession::process_input() {
@@ -171,7 +161,10 @@ bool RespSession::process_input() {
         break;
       }
       if (st == protocol::ParseStatus::Error) {
-        sink_.error("ERR " + parser_.error());
+        // As Redis's addReplyError: not sent under CLIENT REPLY OFF or SKIP (the connection
+        // still closes; Redis leaves it open, reading nothing more).
+        if (!(client_->reply_mode & (commands::ClientState::kReplyOff | commands::ClientState::kReplySkip)))
+          sink_.error("ERR " + parser_.error());
         keep = false;
         pos = len_;
         break;
@@ -202,42 +195,8 @@ bool RespSession::process_input() {
   return keep;
 }
 
-void RespSession::flush_and_continue(Ref self) {
-  if (out_.empty()) {
-    if (closing_) return close();
-    return read_more(std::move(self));
-  }
-  long written = write_now(out_);
-  if (written < 0) return close();
-  if (out_.empty()) {
-    if (closing_) return close();
-    return read_more(std::move(self));
-  }
-  out_off_ = static_cast<size_t>(written);
-  if (!watch_soft_limit()) return close();
-  write_rest(std::move(self));
-}
-
-void RespSession::write_rest(Ref self) {
-  client_->out_pending.store(static_cast<uint32_t>(std::min<size_t>(out_.size() - out_off_, UINT32_MAX)), std::memory_order_relaxed);
-  sock_.async_write_some(asio::buffer(out_.data() + out_off_, out_.size() - out_off_),
-                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
-                           RespSession* c = self.get();
-                           c->on_written(ec, n, std::move(self));
-                         });
-}
-
-void RespSession::on_written(std::error_code ec, size_t n, Ref self) {
-  count_output(n);
-  if (ec) return close();
-  out_off_ += n;
-  client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);  // as Redis after a write
-  if (out_off_ < out_.size()) return write_rest(std::move(self));
-  client_->out_pending.store(0, std::memory_order_relaxed);
-  out_.clear();
-  out_off_ = 0;
-  if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
-  publish_memory();
+void RespSession::output_sent(Ref self, bool waited) {
+  if (waited) publish_memory();
   if (closing_) return close();
   read_more(std::move(self));
 }
@@ -320,7 +279,7 @@ void RespSession::grow_input(size_t size) {
 
 void RespSession::close_if_idle(int64_t max_idle_ms) {
   // Not idle: closing or running a stepped command. A reply waiting for the socket does not
-  // count (as in Redis): only the client reading it moves last_interaction_ms (on_written).
+  // count (as in Redis): only the client reading it moves last_interaction_ms (Session::written).
   if (closing_ || client_->continuation) return;
   if (store::unix_ms() - client_->last_interaction_ms.load(std::memory_order_relaxed) <= max_idle_ms) return;
   spdlog::debug("Closing idle client");  // Redis logs this at verbose

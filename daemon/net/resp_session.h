@@ -60,17 +60,19 @@ class RespSession final : public server::Session {
   /// After a read filled the inline buffer (more is probably waiting): takes a pooled buffer,
   /// copies the input over and reads on into it without waiting. Returns the bytes read.
   size_t read_on_into_pooled();
-  /// Runs the buffered commands, then flushes (or continues a stepped command first).
+  /// Runs the buffered commands, then flushes (or steps a sliced command first: Session).
   void handle_input(Ref self);
-  /// Runs one slice of the pending continuation per turn of the io loop; when it has replied,
-  /// goes on with the buffered input.
-  void continue_command(Ref self);
   /// Parses and runs every complete command in the buffer; false when the connection must close.
   bool process_input();
-  void flush_and_continue(Ref self);
-  /// Sends out_[out_off_, ...) as the socket takes it.
-  void write_rest(Ref self);
-  void on_written(std::error_code ec, size_t n, Ref self);
+  void flush_and_continue(Ref self) { send_output(std::move(self)); }
+  // Session's hooks (send_output, step_command).
+  friend class server::Session;
+  bool output_waits() { return watch_soft_limit(); }
+  void output_sent(Ref self, bool waited);
+  void after_slice() {
+    if (out_.size() >= check_at_ || sink_.over()) output_grown();  // over: closing_, replies dropped
+  }
+  void command_replied(Ref self);
   /// The output passed check_at_ while replies were appended: false when it is over its limit
   /// (the client is then closing); else sends what the socket takes now, without waiting.
   bool output_grown();
@@ -113,9 +115,7 @@ class RespSession final : public server::Session {
   std::vector<std::string_view> batch_args_;  // arguments of the requests parse_batch() parsed ahead
   server::IoBuffer in_;           // pooled input buffer, empty while the inline one is used
   size_t len_ = 0;        // in_data()[0, len_) holds unprocessed input
-  std::string out_;
-  size_t out_off_ = 0;       // out_[0, out_off_) is sent (during a write)
-  RespSink sink_;
+  RespSink sink_;  // appends to out_
   commands::OutputLimit out_limit_;
   uint64_t check_at_ = UINT64_MAX;  // output size from which output_grown() runs
   std::unique_ptr<asio::steady_timer> soft_timer_;  // only while over the soft limit

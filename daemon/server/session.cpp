@@ -1,4 +1,5 @@
-// daemon/server/session.cpp: client registration and its undoing, for every session (session.h).
+// daemon/server/session.cpp: client registration and its undoing, and the output's writes, for
+// every session (session.h).
 #include "daemon/server/session.h"
 
 #include "daemon/commands/client_memory.h"
@@ -57,6 +58,23 @@ long Session::write_now(std::string& out) {
     if (out.capacity() > kShrinkAbove) std::string().swap(out);
   }
   return static_cast<long>(written);
+}
+
+bool Session::written(std::error_code ec, size_t n) {
+  count_output(n);
+  if (ec) {
+    close();
+    return false;
+  }
+  out_off_ += n;
+  write_progress_ = std::chrono::steady_clock::now();
+  client_->last_interaction_ms.store(store::unix_ms(), std::memory_order_relaxed);  // as Redis after a write
+  if (out_off_ < out_.size()) return true;
+  client_->out_pending.store(0, std::memory_order_relaxed);
+  out_.clear();
+  out_off_ = 0;
+  if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+  return false;
 }
 
 }  // namespace shardcache::server

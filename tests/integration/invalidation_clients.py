@@ -10,18 +10,9 @@ import time
 
 import redis
 
+from checks import check, summary
+
 PORT = int(sys.argv[1])
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL " + name + (": " + detail if detail else ""))
 
 
 def conn():
@@ -179,4 +170,4 @@ for t in (test_prefix_with_writers, test_tag_with_writers, test_latency_and_pipe
         t()
     except Exception as e:  # a crash counts as a failure, the rest still runs
         check(t.__name__ + " ran", False, repr(e))
-print("%d passed, %d failed" % (passed, failed))
+sys.exit(summary())

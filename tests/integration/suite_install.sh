@@ -60,6 +60,18 @@ grep -q "BSD 3-Clause" "$ROOT/LICENSE" && grep -q "license : 'BSD-3-Clause'" "$R
 grep -q "^Version: $VERSION$" "$DEST$LIBDIR/pkgconfig/shardcache.pc" && pass "shardcache.pc has version $VERSION" \
   || fail "shardcache.pc version" "$(grep Version "$DEST$LIBDIR/pkgconfig/shardcache.pc")"
 
+echo "== exported symbols: the public API only (client/libshardcache.map)"
+SYMS=$(nm -D --defined-only -C "$DEST$LIBDIR/libshardcache.so.$VERSION" | cut -d' ' -f3-)
+echo "$SYMS" | grep -q '^shardcache::Client::get' && echo "$SYMS" | grep -q '^shardcache::Cache::' \
+  && echo "$SYMS" | grep -q '^vtable for shardcache::BadResultAccess' && echo "$SYMS" | grep -q '^shardcache::to_string(' \
+  && echo "$SYMS" | grep -q '^shardcache::json::detail::decode_utf8' \
+  && pass "libshardcache exports Client, Cache, BadResultAccess's vtable, to_string, json's decode_utf8" \
+  || fail "libshardcache exports its API" "$(echo "$SYMS" | head -20)"
+INTERNAL=$(echo "$SYMS" | grep -E '^(shardcache::(base|protocol|detail)::|std::|asio::|spdlog::|fmt::|nlohmann::)')
+expect_eq "no shardcache::base/protocol/detail, std, Asio, spdlog or fmt symbol exported" "$INTERNAL" ""
+OTHER=$(echo "$SYMS" | grep -vE '^((typeinfo|typeinfo name|vtable|non-virtual thunk) (for|to) )?shardcache::')
+expect_eq "every exported symbol is shardcache::" "$OTHER" ""
+
 echo "== man page"
 MAN_TEXT=$(MANWIDTH=100 man -l "$DEST$MANDIR/man8/shardcached.8" 2>&1)
 for section in NAME SYNOPSIS OPTIONS FILES SIGNALS "SEE ALSO"; do

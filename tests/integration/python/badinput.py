@@ -188,6 +188,29 @@ def protocol_error(c, port, name, payload, want):
         conn.close()
 
 
+def protocol_error_held_back(c, port, mode):
+    """CLIENT REPLY OFF or SKIP holds back a protocol error's text too (Redis's addReplyError sends
+    nothing to such a client): nothing arrives, whether the connection then closes (shardcached)
+    or stays open reading nothing more (redis-server)."""
+    conn = Conn(port)
+    try:
+        conn.send(b"CLIENT REPLY " + mode.encode() + b"\r\n*1\r\n$x\r\n")
+        got = b""
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            conn.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = conn.sock.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                break
+            if not chunk:
+                break
+            got += chunk
+        c.eq("CLIENT REPLY %s, then a bad bulk length: nothing is sent" % mode, got, b"")
+    finally:
+        conn.close()
+
+
 def group_protocol(c, port):
     cases = [
         ("*abc", b"*abc\r\n", E_MBULK_LEN),
@@ -201,6 +224,8 @@ def group_protocol(c, port):
     ]
     for name, payload, want in cases:
         c.run(name, protocol_error, port, name, payload, want)
+    for mode in ("OFF", "SKIP"):
+        c.run("protocol error under CLIENT REPLY " + mode, protocol_error_held_back, port, mode)
 
 
 def check_inline_and_empty(c, port):
@@ -392,6 +417,12 @@ def check_auth(c, port, password):
     conn = Conn(port)
     try:
         c.eq("no AUTH: GET gets NOAUTH", conn.cmd("GET", "k"), Err(E_NOAUTH))
+        # Redis 7 checks the command's existence and arity before authentication.
+        c.eq("no AUTH: GET without a key gets the arity error first", conn.cmd("GET"), Err(E_ARITY_GET))
+        c.eq("no AUTH: an unknown command gets unknown command first", conn.cmd("NOSUCH", "x"),
+             Err("ERR unknown command 'NOSUCH', with args beginning with: 'x' "))
+        c.eq("no AUTH: an unknown subcommand gets unknown subcommand first", conn.cmd("CLIENT", "NOSUCH"),
+             Err("ERR unknown subcommand 'NOSUCH'. Try CLIENT HELP."))
         c.eq("no AUTH: HELLO 3 gets the HELLO NOAUTH text", conn.cmd("HELLO", "3"), Err(E_NOAUTH_HELLO))
         c.eq("AUTH with a wrong password", conn.cmd("AUTH", "wrong"), Err(E_WRONGPASS))
         c.eq("AUTH default user, wrong password", conn.cmd("AUTH", "default", "wrong"), Err(E_WRONGPASS))

@@ -1,7 +1,7 @@
 """tests/integration/python/command_table_vs_redis.py: the command table's introspection through
 redis-py (Debian python3-redis), against shardcached (SC_PORT) and redis-server 7.0.15 (REF_PORT):
 COMMAND INFO (rows, subcommand rows, nested subcommands, key specs), COMMAND GETKEYS /
-GETKEYSANDFLAGS, COMMAND LIST FILTERBY, COMMAND DOCS' keys, subcommand errors, CLIENT NO-EVICT /
+GETKEYSANDFLAGS, COMMAND LIST FILTERBY, COMMAND DOCS (fields, arguments, history), subcommand errors, CLIENT NO-EVICT /
 CLIENT INFO flags and CLIENT REPLY, compared reply for reply. Prints ok/FAIL lines and
 "N passed, N failed"."""
 import os
@@ -81,18 +81,56 @@ ours = set(sc.execute_command("COMMAND LIST"))
 theirs = set(ref.execute_command("COMMAND LIST"))
 check("COMMAND LIST: every Redis row we have is named as Redis names it (client|list ...)",
       sorted(n for n in ours if n not in theirs), [b"client|setinfo", b"invalidate", b"invalidatetag"])
-docs_keys = lambda d: sorted(k for k in d[1][::2] if k != b"arguments")
-got, want = both("COMMAND DOCS", "get")
-check("COMMAND DOCS get: the same fields (arguments aside)", docs_keys(got), docs_keys(want))
-got, want = both("COMMAND DOCS", "config")
-check("COMMAND DOCS config: subcommands nested", docs_keys(got), docs_keys(want))
+
+
+def docs_map(reply):
+    """COMMAND DOCS' reply as {row: {field: value}}, subcommand rows flattened in."""
+    out = {}
+    for i in range(0, len(reply), 2):
+        fields = reply[i + 1]
+        d = {fields[j]: fields[j + 1] for j in range(0, len(fields), 2)}
+        subs = d.get(b"subcommands")
+        out[reply[i]] = d
+        if subs:
+            out.update(docs_map(subs))
+    return out
+
+
+# COMMAND DOCS: every row Redis has carries Redis's fields, arguments, history and doc flags
+# (summaries are shardcache's own words; SET's TAGS is shardcache's, after Redis's arguments).
+sc_docs, ref_docs = docs_map(sc.execute_command("COMMAND DOCS")), docs_map(ref.execute_command("COMMAND DOCS"))
+check("COMMAND DOCS: a map entry for every row", sorted(sc_docs), sorted(ours))
+REDIS_DOC_FIELDS = (b"doc_flags", b"deprecated_since", b"replaced_by", b"history", b"arguments")
+for name in sorted(sc_docs):
+    if name in (b"client|setinfo", b"invalidate", b"invalidatetag"):
+        continue
+    got = {k: v for k, v in sc_docs[name].items() if k in REDIS_DOC_FIELDS}
+    want = {k: v for k, v in ref_docs.get(name, {}).items() if k in REDIS_DOC_FIELDS}
+    if name == b"set":
+        check("COMMAND DOCS set: TAGS after Redis's arguments", got[b"arguments"][-1][:4], [b"name", b"tags", b"type", b"block"])
+        got[b"arguments"] = got[b"arguments"][:-1]
+    check("COMMAND DOCS %s: Redis's field names" % name.decode(), sorted(sc_docs[name]), sorted(ref_docs.get(name, {})))
+    check("COMMAND DOCS %s: arguments, history and doc flags as Redis" % name.decode(), got, want)
+for name in (b"invalidate", b"invalidatetag"):
+    args = sc_docs[name].get(b"arguments", [])
+    check("COMMAND DOCS %s: one multiple argument" % name.decode(), [a[a.index(b"flags") + 1] for a in args],
+          [[b"multiple"]])
 for args in [("CLIENT", "NOSUCH"), ("CLIENT", "KILL"), ("CLIENT",), ("CONFIG", "GET"), ("CLIENT", "REPLY", "bad"),
-             ("CLIENT", "NO-EVICT", "maybe"), ("MEMORY", "USAGE"), ("COMMAND", "COUNT", "x"), ("config", "nosuch")]:
+             ("CLIENT", "NO-EVICT", "maybe"), ("MEMORY", "USAGE"), ("COMMAND", "COUNT", "x"), ("config", "nosuch"),
+             ("CLIENT", "LIST", "TYPE", "foo"), ("CLIENT", "LIST", "ID", "x"), ("CLIENT", "LIST", "ID"),
+             ("CLIENT", "LIST", "TYPE", "normal", "x"), ("CLIENT", "LIST", "bad"), ("CLIENT", "LIST", "TYPE", "pubsub"),
+             ("CLIENT", "LIST", "TYPE", "replica"), ("CLIENT", "LIST", "ID", "999999")]:
     same("error text: " + " ".join(args), *args)
 for r in (sc, ref):
     r.execute_command("CLIENT NO-EVICT", "on")
 flags = [r.execute_command("CLIENT INFO")["flags"] for r in (sc, ref)]  # redis-py parses it into a dict
 check("CLIENT NO-EVICT on: CLIENT INFO flags", flags[0], flags[1])
+for r, label in ((sc, "shardcached"), (ref, "redis-server")):
+    me = r.execute_command("CLIENT ID")
+    listed = r.execute_command("CLIENT LIST", "ID", str(me), "999999", str(me))
+    check("CLIENT LIST ID me 999999 me on %s: my line twice" % label, [c["id"] for c in listed], [str(me)] * 2)
+    normal = r.execute_command("CLIENT LIST", "TYPE", "normal")
+    check("CLIENT LIST TYPE normal on %s: every client" % label, len(normal), len(r.execute_command("CLIENT LIST")))
 help_got, help_want = both("CLIENT", "HELP")
 check("CLIENT HELP: Redis's header and last lines", help_got[:1] + help_got[-2:], help_want[:1] + help_want[-2:])
 

@@ -25,20 +25,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from badinput import encode as resp  # noqa: E402  (same folder: one RESP encoder for the raw-socket scripts)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check, summary  # noqa: E402  (tests/integration/checks.py)
 
 HOST = "127.0.0.1"
-PASSED = 0
-FAILED = 0
-
-
-def check(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print(f"ok   {name}")
-    else:
-        FAILED += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def connect(port, timeout=5.0):
@@ -433,12 +423,12 @@ def main():
     read_line(d.admin)
     {"timeouts": group_timeouts, "auth": group_auth, "inflight": group_inflight,
      "maxclients": group_maxclients}[a.group](d, a)
-    print(f"{PASSED} passed, {FAILED} failed")
+    summary()
 
 
 if __name__ == "__main__":
     try:
         main()
     except Exception as e:  # an unexpected error is one failed check, not a silent pass
-        print(f"FAIL unexpected error: {e!r}")
-        print(f"{PASSED} passed, {FAILED + 1} failed")
+        check("no unexpected error", False, repr(e))
+        summary()

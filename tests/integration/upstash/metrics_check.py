@@ -4,23 +4,16 @@ library's own parser (Debian python3-prometheus-client) and checks that it agree
 
 Usage: metrics_check.py RESP_PORT HTTP_PORT PASSWORD. Prints ok/FAIL lines and "N passed, N failed".
 """
+import os
 import sys
 import urllib.request
 
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check, summary  # noqa: E402  (tests/integration/checks.py)
 
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name}: {detail}")
 
 
 def main():
@@ -92,8 +85,7 @@ def main():
     check("per-command count for get", value("shardcache_commands", cmd="get") >= 2)
     check("REST requests by status", value("shardcache_http_requests", code="200") > 0)
 
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return summary()
 
 
 if __name__ == "__main__":

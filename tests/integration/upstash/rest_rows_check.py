@@ -6,24 +6,17 @@ REST refuses (no_rest: their refusal is checked instead) and commands made only 
 (arity -2 with subcommands: the call lands on a subcommand row). A row without a sample fails.
 Prints ok/FAIL lines and "N passed, N failed"."""
 import json
+import os
 import re
 import sys
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import check, summary  # noqa: E402  (tests/integration/checks.py)
+
 port, token = int(sys.argv[1]), sys.argv[2]
 base = "http://127.0.0.1:%d" % port
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL %s%s" % (name, ": " + detail if detail else ""))
 
 
 def call(args):
@@ -115,4 +108,4 @@ for name in sorted(rows):
         check("row %s ran over REST (per-command stats)" % name, counts.get(name, 0) > 0, str(counts.get(name)))
 check("the REST-refused rows are exactly the no_rest ones",
       sorted(refused) == ["client|reply", "discard", "exec", "multi", "unwatch", "watch"], str(sorted(refused)))
-print("%d passed, %d failed" % (passed, failed))
+sys.exit(summary())

@@ -151,6 +151,39 @@ TEST_CASE("COMMAND DOCS: summary, since, group, complexity, subcommands") {
   CHECK(h.Run({"command", "docs"}).elems.size() == 2 * cmd::command_table().commands().size());
 }
 
+TEST_CASE("COMMAND DOCS: arguments, history and doc flags in Redis 7.0's shape") {
+  Harness h;
+  Val docs = h.Run({"command", "docs", "set", "getset", "invalidate"});
+  REQUIRE(docs.elems.size() == 6);
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < docs.elems[1].elems.size(); i += 2) keys.push_back(docs.elems[1].elems[i].str);
+  CHECK(keys == std::vector<std::string>{"summary", "since", "group", "complexity", "history", "arguments"});
+  const Val* history = field(docs.elems[1], "history");
+  REQUIRE(history);
+  CHECK(history->kind == Val::Set);
+  REQUIRE(history->elems.size() == 4);
+  CHECK(strs(history->elems[0]) == std::vector<std::string>{"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."});
+  const Val* args = field(docs.elems[1], "arguments");
+  REQUIRE(args);
+  REQUIRE(args->elems.size() == 6);  // key value condition get expiration, then shardcache's TAGS
+  CHECK(field(args->elems[0], "name")->str == "key");
+  CHECK(field(args->elems[0], "type")->str == "key");
+  CHECK(field(args->elems[0], "key_spec_index")->num == 0);
+  const Val* condition = &args->elems[2];
+  CHECK(field(*condition, "type")->str == "oneof");
+  CHECK(strs(*field(*condition, "flags")) == std::vector<std::string>{"optional"});
+  REQUIRE(field(*condition, "arguments")->elems.size() == 2);
+  CHECK(field(field(*condition, "arguments")->elems[0], "token")->str == "NX");
+  CHECK(field(args->elems[5], "token")->str == "TAGS");
+  CHECK(strs(*field(field(args->elems[5], "arguments")->elems[0], "flags")) == std::vector<std::string>{"multiple"});
+  // GETSET is deprecated in Redis 7.0: doc_flags, deprecated_since, replaced_by.
+  CHECK(strs(*field(docs.elems[3], "doc_flags")) == std::vector<std::string>{"deprecated"});
+  CHECK(field(docs.elems[3], "deprecated_since")->str == "6.2.0");
+  CHECK(field(docs.elems[3], "replaced_by")->str == "`SET` with the `!GET` argument");
+  CHECK(field(field(docs.elems[5], "arguments")->elems[0], "type")->str == "pattern");
+  CHECK(field(docs.elems[5], "history") == nullptr);  // no history: no field (as Redis)
+}
+
 TEST_CASE("COMMAND GETKEYS / GETKEYSANDFLAGS from the key specs, with Redis's errors") {
   Harness h;
   CHECK(strs(h.Run({"command", "getkeys", "set", "a", "b"})) == std::vector<std::string>{"a"});

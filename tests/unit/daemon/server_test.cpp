@@ -56,12 +56,46 @@ TEST_CASE("auth and hello with and without a password") {
   h.cfg.requirepass = "secret";
   h.client->authenticated = false;
   CHECK(h.Run({"get", "k"}).str == "NOAUTH Authentication required.");
+  // Redis 7's order (as redis-server 7.0.15 answers): unknown command, arity, then NOAUTH.
+  CHECK(h.Run({"get"}).str == "ERR wrong number of arguments for 'get' command");
+  CHECK(h.Run({"client"}).str == "ERR wrong number of arguments for 'client' command");
+  CHECK(h.Run({"client", "nosuch"}).str == "ERR unknown subcommand 'nosuch'. Try CLIENT HELP.");
+  CHECK(h.Run({"foo", "x"}).str == "ERR unknown command 'foo', with args beginning with: 'x' ");
+  CHECK(h.Run({"client", "list"}).str == "NOAUTH Authentication required.");
   CHECK(h.Run({"auth", "wrong"}).str == "WRONGPASS invalid username-password pair or user is disabled.");
   CHECK(h.Run({"hello", "3", "auth", "default", "wrong"}).str.rfind("WRONGPASS", 0) == 0);
   CHECK(h.Run({"hello", "3", "auth", "default", "secret"}).kind == Val::Map);
   CHECK(h.client->authenticated);
   h.client->authenticated = false;
   CHECK(h.Run({"auth", "default", "secret"}).ok());
+}
+
+TEST_CASE("CLIENT LIST TYPE and ID filters, with Redis 7.0's errors") {
+  Harness h;
+  auto other = h.add_client();
+  auto ids_of = [](const std::string& list) {
+    std::vector<std::string> ids;
+    for (size_t at = 0; (at = list.find("id=", at)) != std::string::npos; at += 3) {
+      if (at != 0 && list[at - 1] != '\n') continue;
+      ids.push_back(list.substr(at + 3, list.find(' ', at) - at - 3));
+    }
+    return ids;
+  };
+  const std::string me = std::to_string(h.client->id), them = std::to_string(other->id);
+  CHECK(ids_of(h.Run({"client", "list"}).str).size() == 2);
+  CHECK(ids_of(h.Run({"client", "list", "type", "NORMAL"}).str).size() == 2);
+  CHECK(h.Run({"client", "list", "type", "pubsub"}).str.empty());
+  CHECK(h.Run({"client", "list", "type", "replica"}).str.empty());
+  CHECK(h.Run({"client", "list", "type", "master"}).str.empty());
+  CHECK(h.Run({"client", "list", "id", them, "99999", me, them}).str.empty() == false);
+  CHECK(ids_of(h.Run({"client", "list", "id", them, "99999", me, them}).str) == std::vector<std::string>{them, me, them});
+  CHECK(h.Run({"client", "list", "id", "-1"}).str.empty());
+  CHECK(h.Run({"client", "list", "type", "foo"}).str == "ERR Unknown client type 'foo'");
+  CHECK(h.Run({"client", "list", "id", me, "x"}).str == "ERR Invalid client ID");
+  CHECK(h.Run({"client", "list", "id"}).str == "ERR syntax error");
+  CHECK(h.Run({"client", "list", "type"}).str == "ERR syntax error");
+  CHECK(h.Run({"client", "list", "type", "normal", "x"}).str == "ERR syntax error");
+  CHECK(h.Run({"client", "list", "foo"}).str == "ERR syntax error");
 }
 
 TEST_CASE("client subcommands") {
