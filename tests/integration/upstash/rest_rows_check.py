@@ -74,6 +74,13 @@ SAMPLES = {
     "bgsave": ["BGSAVE", "bogus"], "flushdb": ["FLUSHDB", "bogus"], "flushall": ["FLUSHALL", "bogus"],
     "multi": ["MULTI"], "exec": ["EXEC"], "discard": ["DISCARD"], "watch": ["WATCH", "k"], "unwatch": ["UNWATCH"],
     "shutdown": ["SHUTDOWN", "bogus"],
+    # Cluster mode is off here: each answers "This instance has cluster support disabled".
+    "cluster|info": ["CLUSTER", "INFO"], "cluster|slots": ["CLUSTER", "SLOTS"], "cluster|shards": ["CLUSTER", "SHARDS"],
+    "cluster|nodes": ["CLUSTER", "NODES"], "cluster|myid": ["CLUSTER", "MYID"], "cluster|keyslot": ["CLUSTER", "KEYSLOT", "k"],
+    "cluster|countkeysinslot": ["CLUSTER", "COUNTKEYSINSLOT", "1"],
+    "cluster|getkeysinslot": ["CLUSTER", "GETKEYSINSLOT", "1", "1"],
+    "cluster|count-failure-reports": ["CLUSTER", "COUNT-FAILURE-REPORTS", "x"], "cluster|help": ["CLUSTER", "HELP"],
+    "asking": ["ASKING"], "readonly": ["READONLY"], "readwrite": ["READWRITE"],
 }
 
 refused = set()
