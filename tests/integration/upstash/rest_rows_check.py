@@ -72,6 +72,13 @@ SAMPLES = {
     "latency|history": ["LATENCY", "HISTORY", "command"], "latency|latest": ["LATENCY", "LATEST"],
     "latency|reset": ["LATENCY", "RESET"], "latency|histogram": ["LATENCY", "HISTOGRAM", "get"],
     "latency|help": ["LATENCY", "HELP"],
+    # Cluster mode is off here: each answers "This instance has cluster support disabled".
+    "cluster|info": ["CLUSTER", "INFO"], "cluster|slots": ["CLUSTER", "SLOTS"], "cluster|shards": ["CLUSTER", "SHARDS"],
+    "cluster|nodes": ["CLUSTER", "NODES"], "cluster|myid": ["CLUSTER", "MYID"], "cluster|keyslot": ["CLUSTER", "KEYSLOT", "k"],
+    "cluster|countkeysinslot": ["CLUSTER", "COUNTKEYSINSLOT", "1"],
+    "cluster|getkeysinslot": ["CLUSTER", "GETKEYSINSLOT", "1", "1"],
+    "cluster|count-failure-reports": ["CLUSTER", "COUNT-FAILURE-REPORTS", "x"], "cluster|help": ["CLUSTER", "HELP"],
+    "asking": ["ASKING"], "readonly": ["READONLY"], "readwrite": ["READWRITE"],
 }
 
 refused = set()
