@@ -65,6 +65,28 @@ void append_info_persistence(ServerState& srv, std::string& s) {
 /// The sections INFO knows, in the order it writes them (Redis 7.0's order); all are in `default`.
 constexpr std::string_view kInfoSections[] = {"server", "clients", "memory", "persistence", "stats", "keyspace"};
 
+/// Sections INFO writes only when asked by name or with `all` / `everything` (not in `default`).
+constexpr std::string_view kInfoExtraSections[] = {"keyfamilies"};
+
+/// INFO keyfamilies: one line per key family, busiest first, then "(other)":
+/// `<family>:keys=..,memory=..,hits=..,misses=..,sets=..,invalidated=..,hit_ratio=..`. Bytes that
+/// would break the line's key=value form (',', '=', ' ', control characters) print as '_'.
+void append_info_keyfamilies(CmdContext& ctx, std::string& s) {
+  auto rows = ctx.server.store.key_families(ctx.server.config.key_families_max.load(std::memory_order_relaxed));
+  for (const auto& r : rows) {
+    for (char c : r.name) {
+      auto u = static_cast<unsigned char>(c);
+      s += (u < 0x20 || u == 0x7f || c == ',' || c == '=' || c == ' ' || c == ':') ? '_' : c;
+    }
+    char ratio[32];
+    uint64_t lookups = r.c.hits + r.c.misses;
+    std::snprintf(ratio, sizeof ratio, "%.4f", lookups ? static_cast<double>(r.c.hits) / static_cast<double>(lookups) : 0.0);
+    s += ":keys=" + std::to_string(std::max<int64_t>(0, r.c.keys)) + ",memory=" + std::to_string(std::max<int64_t>(0, r.c.bytes)) +
+         ",hits=" + std::to_string(r.c.hits) + ",misses=" + std::to_string(r.c.misses) + ",sets=" + std::to_string(r.c.sets) +
+         ",invalidated=" + std::to_string(r.c.invalidated) + ",hit_ratio=" + ratio + "\r\n";
+  }
+}
+
 /// Which sections `INFO [section ...]` asks for, as Redis 7.0's genInfoSectionDict: none means
 /// `default`; `all` and `everything` mean every section; names are case-insensitive, repeats
 /// and unknown names add nothing.
@@ -72,9 +94,15 @@ std::vector<std::string_view> info_sections_wanted(Args sections) {
   if (sections.empty()) return {std::begin(kInfoSections), std::end(kInfoSections)};
   std::vector<std::string_view> wanted;
   for (std::string_view a : sections) {
-    if (iequals(a, "all") || iequals(a, "everything") || iequals(a, "default"))
-      return {std::begin(kInfoSections), std::end(kInfoSections)};
+    if (iequals(a, "all") || iequals(a, "everything")) {
+      std::vector<std::string_view> every(std::begin(kInfoSections), std::end(kInfoSections));
+      every.insert(every.end(), std::begin(kInfoExtraSections), std::end(kInfoExtraSections));
+      return every;
+    }
+    if (iequals(a, "default")) return {std::begin(kInfoSections), std::end(kInfoSections)};
     for (std::string_view name : kInfoSections)
+      if (iequals(a, name) && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
+    for (std::string_view name : kInfoExtraSections)
       if (iequals(a, name) && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
   }
   return wanted;
@@ -148,6 +176,10 @@ std::string info_text(CmdContext& ctx, Args sections) {
   if (want("keyspace")) {
     section_header("Keyspace");
     if (st.keys) s += "db0:keys=" + std::to_string(st.keys) + ",expires=" + std::to_string(st.volatile_keys) + ",avg_ttl=0\r\n";
+  }
+  if (want("keyfamilies")) {
+    section_header("Keyfamilies");
+    append_info_keyfamilies(ctx, s);
   }
   return s;
 }

@@ -14,12 +14,15 @@ SC_BUILD_PKGS="$SC_BUILD_PKGS nlohmann-json3-dev"  # libshardcache's JSON layer,
 SC_BUILD_PKGS="$SC_BUILD_PKGS libhiredis-dev"  # tools/bench (-Dbench=true): parse_bench and client_bench compare with hiredis
 SC_BUILD_PKGS="$SC_BUILD_PKGS liblzf-dev"  # daemon/persist: LZF strings in RDB files
 SC_BUILD_PKGS="$SC_BUILD_PKGS scdoc"  # packaging/: the shardcached(8) man page
+SC_BUILD_PKGS="$SC_BUILD_PKGS nodejs"  # daemon/http/ui: npm (part of the machine's Node.js 20) installs uPlot, which the dashboard page embeds
 # Packages the tests need (real clients, reference server, fuzzing toolchain).
 SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev libclang-rt-14-dev curl wrk python3-prometheus-client"
 # suite_install / suite_package: systemd-analyze verify and security on the unit, logrotate --debug on
 # the snippet, dpkg-shlibdeps for
 # tools/package, lintian on the .deb.
 SC_TEST_PKGS="$SC_TEST_PKGS systemd dpkg-dev lintian logrotate"
+# suite_dashboard: the dashboard in a real browser (Debian's chromium, driven by puppeteer-core).
+SC_TEST_PKGS="$SC_TEST_PKGS chromium"
 # Packages the benchmarks need (tools/bench/hit_ratio.py draws its plot with gnuplot).
 SC_BENCH_PKGS="gnuplot-nox"
 
@@ -47,9 +50,21 @@ sc_install_pkgs() {
   fi
 }
 
+# sc_npm_ci DIR: `npm ci` in DIR (a folder with package.json and package-lock.json) when its
+# node_modules is missing or older than the lockfile.
+sc_npm_ci() {
+  local d=$1
+  if [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+    (cd "$d" && PUPPETEER_SKIP_DOWNLOAD=1 timeout 300 npm ci --prefer-offline --no-audit --no-fund >"$SC_LOG_DIR/npm-$(basename "$d").log" 2>&1) || {
+      tail -20 "$SC_LOG_DIR/npm-$(basename "$d").log"; echo "npm ci in $d failed"; return 1; }
+  fi
+}
+
 # sc_build DIR [meson options...]: configure (once) and build.
 sc_build() {
   local dir=$1; shift
+  # uPlot for the dashboard page (daemon/meson.build embeds it).
+  sc_npm_ci "$SC_ROOT/daemon/http/ui" || return 1
   if [ ! -f "$SC_ROOT/$dir/build.ninja" ]; then
     meson setup "$SC_ROOT/$dir" "$SC_ROOT" "$@" >"$SC_LOG_DIR/meson-$dir.log" 2>&1 || {
       tail -30 "$SC_LOG_DIR/meson-$dir.log"; return 1; }
