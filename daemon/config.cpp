@@ -10,7 +10,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <vector>
 
@@ -22,6 +25,17 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
+}
+
+/// Redis's string2d: the whole string is a finite number (strtod syntax), no leading space.
+std::optional<double> parse_double(std::string_view s) {
+  if (s.empty() || std::isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  const std::string z(s);
+  char* end = nullptr;
+  errno = 0;
+  const double d = std::strtod(z.c_str(), &end);
+  if (end != z.c_str() + z.size() || errno == ERANGE || std::isnan(d)) return std::nullopt;
+  return d;
 }
 
 std::string range_error(uint64_t lo, uint64_t hi) {
@@ -68,6 +82,17 @@ ConfigParam const_param(std::string name, std::string value) {
   return {std::move(name), [value] { return value; }, nullptr};
 }
 }  // namespace
+
+std::string format_percentile(double p) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%f", p);  // Redis: "%f", then trimDoubleString
+  std::string r(buf);
+  if (r.find('.') != std::string::npos) {
+    while (r.back() == '0') r.pop_back();
+    if (r.back() == '.') r.pop_back();
+  }
+  return r;
+}
 
 std::optional<uint64_t> parse_memory(std::string_view s) {
   size_t digits = 0;
@@ -297,6 +322,39 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(const_param("syslog-enabled", cfg.log.syslog_enabled ? "yes" : "no"));
   r.add(const_param("syslog-ident", cfg.log.syslog_ident));
   r.add(const_param("syslog-facility", cfg.log.syslog_facility));
+  r.add({"slowlog-log-slower-than", [&cfg] { return std::to_string(cfg.slowlog_log_slower_than.load()); },
+         [&cfg](std::string_view s) -> std::string {
+           auto n = base::parse_ll(s);
+           if (!n) return "argument couldn't be parsed into an integer";
+           if (*n < -1) return "argument must be between -1 and 9223372036854775807 inclusive";
+           cfg.slowlog_log_slower_than = *n;
+           return {};
+         }});
+  r.add(int_param("slowlog-max-len", cfg.slowlog_max_len, 0, kLongMax));
+  r.add(int_param("latency-monitor-threshold", cfg.latency_monitor_threshold, 0, kLongMax));
+  r.add(bool_param("latency-tracking", cfg.latency_tracking));
+  r.add({"latency-tracking-info-percentiles",
+         [&cfg] {
+           std::string out;
+           for (double p : cfg.get_latency_percentiles()) out += (out.empty() ? "" : " ") + format_percentile(p);
+           return out;
+         },
+         [&cfg](std::string_view s) -> std::string {
+           std::vector<double> v;
+           for (size_t i = 0; i < s.size();) {  // space-separated; "" = none
+             const size_t end = std::min(s.find(' ', i), s.size());
+             if (end > i) {
+               auto d = parse_double(s.substr(i, end - i));
+               if (!d) return "Invalid latency-tracking-info-percentiles parameters";
+               if (*d > 100.0 || *d < 0.0) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+               v.push_back(*d);
+             }
+             i = end + 1;
+           }
+           std::lock_guard g(cfg.mu);
+           cfg.latency_percentiles = std::move(v);
+           return {};
+         }});
   r.add({"hz", [&cfg] { return std::to_string(cfg.hz.load()); },
          [&cfg](std::string_view s) -> std::string {
            // Redis: any value in [0, INT_MAX] is accepted and clamped to [1, 500] (updateHZ).

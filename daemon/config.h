@@ -26,6 +26,9 @@ std::optional<uint64_t> parse_memory(std::string_view s);
 /// Formats bytes as Redis's *_human fields do ("1.50M").
 std::string human_bytes(uint64_t n);
 
+/// A percentile as Redis prints it (INFO latencystats, CONFIG GET): "%f" without trailing zeros ("99.9").
+std::string format_percentile(double p);
+
 /// client-output-buffer-limit classes, in Redis's CONFIG GET order.
 enum class ObufClass : int { Normal = 0, Replica = 1, Pubsub = 2 };
 inline constexpr int kObufClasses = 3;
@@ -74,6 +77,14 @@ struct Config {
   /// key-families-max: key families INFO, /metrics and the dashboard list by name (the rest
   /// are summed in one "(other)" row).
   std::atomic<uint64_t> key_families_max{32};
+
+  // Diagnosis (Redis's names and defaults): SLOWLOG, LATENCY and INFO latencystats.
+  std::atomic<int64_t> slowlog_log_slower_than{10000};  ///< microseconds; -1 = off, 0 = every call
+  std::atomic<uint64_t> slowlog_max_len{128};
+  std::atomic<uint64_t> latency_monitor_threshold{0};  ///< milliseconds; 0 = the monitor is off
+  std::atomic<bool> latency_tracking{true};            ///< per-command latency histograms
+  std::vector<double> latency_percentiles{50.0, 99.0, 99.9};  ///< latency-tracking-info-percentiles (under mu)
+  std::vector<double> get_latency_percentiles() const { std::lock_guard g(mu); return latency_percentiles; }
 
   /// The numeric address the listeners bind.
   const std::string& listen_address() const { return listen_addr.empty() ? bind : listen_addr; }

@@ -196,7 +196,8 @@ struct Loader {
     const std::string name = base::lower((*argv)[0]);
     const size_t argc = argv->size();
     if (const Directive* d = find_directive(name)) {
-      const bool multi = d->kind == K::Save || d->kind == K::OutputBufferLimit || d->kind == K::Bind;
+      const bool multi = d->kind == K::Save || d->kind == K::OutputBufferLimit || d->kind == K::Bind ||
+                         d->name == "latency-tracking-info-percentiles";
       if (!multi && argc != 2) return fail(file, linenum, line, "wrong number of arguments");
       if (argc < 2) return fail(file, linenum, line, "wrong number of arguments");
       std::vector<std::string> args(argv->begin() + 1, argv->end());
@@ -329,6 +330,16 @@ const std::vector<Directive>& config_directives() {
       {"rdb-start-empty-on-error", "--rdb-start-empty-on-error", "no", K::YesNo, false,
        "a snapshot that cannot be read: no refuses to start (exit 1); yes starts empty with a warning"},
       {"rdb-save-threads", "--rdb-save-threads", "0", K::Int, false, "threads encoding a snapshot or loading one (0 = the core count)"},
+      // Diagnosis
+      {"slowlog-log-slower-than", "", "10000", K::Int, true,
+       "microseconds from which a command goes into the slow log (SLOWLOG GET); -1 = off, 0 = every command"},
+      {"slowlog-max-len", "", "128", K::Int, true, "entries the slow log keeps (the oldest go first)"},
+      {"latency-monitor-threshold", "", "0", K::Int, true,
+       "milliseconds from which a command is a latency event (LATENCY LATEST/HISTORY/DOCTOR); 0 = the monitor is off"},
+      {"latency-tracking", "", "yes", K::YesNo, true,
+       "per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM, the /metrics histograms)"},
+      {"latency-tracking-info-percentiles", "", "50 99 99.9", K::String, true,
+       "percentiles INFO latencystats reports, space separated (\"\" = none)"},
   };
   return table;
 }
@@ -360,7 +371,6 @@ const std::vector<IgnoredDirective>& ignored_directives() {
       {"jemalloc-bg-thread", "", "jemalloc is configured at build time"},
       {"crash-log-enabled", "", "no crash log"},
       {"crash-memcheck-enabled", "", "no crash memory check"},
-      {"latency-tracking", "", "no latency tracking"},
   };
   return table;
 }

@@ -136,6 +136,7 @@ const CommandTable& command_table() {
     register_server(t);
     register_transactions(t);
     register_invalidation(t);
+    register_introspection(t);
     t.finalize();
     return t;
   }();
@@ -194,6 +195,19 @@ void dispatch_one(CmdContext& ctx, Args args, ReplySink& out) {
 
 }  // namespace
 
+/// A call at least slowlog-log-slower-than long: into the slow log (Redis's slowlogPushCurrentCommand).
+[[gnu::noinline]] static void log_slow_call(CmdContext& ctx, const CommandSpec& spec, Args args, uint64_t us) {
+  if (spec.flags & kSkipSlowlog) return;
+  ctx.server.slowlog.push(args, us, ctx.now_ms / 1000, ctx.client.addr, ctx.client.name(),
+                          ctx.server.config.slowlog_max_len.load(std::memory_order_relaxed));
+}
+
+void ReplySink::error(std::string_view msg) {
+  ++errors_;
+  if (error_stats) error_stats->record(msg);
+  write_error(msg);
+}
+
 void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out) {
   // One clock read gives the command its time (expiry) and its start, as Redis's call() does
   // with ustime(): two reads a command instead of three. A wall-clock step during the command
@@ -202,9 +216,19 @@ void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out
   const auto start = system_clock::now();
   ctx.now_ms = duration_cast<milliseconds>(start.time_since_epoch()).count();
   ctx.tstats.commands.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t errors_before = out.errors();
   spec.handler(ctx, args, out);
-  const auto nanos = std::max<int64_t>(0, duration_cast<nanoseconds>(system_clock::now() - start).count());
-  ctx.tstats.per_command.record(command_table().index_of(spec), static_cast<uint64_t>(nanos));
+  const auto nanos = static_cast<uint64_t>(std::max<int64_t>(0, duration_cast<nanoseconds>(system_clock::now() - start).count()));
+  const Config& cfg = ctx.server.config;
+  ctx.tstats.per_command.record(command_table().index_of(spec), nanos, out.errors() != errors_before,
+                                cfg.latency_tracking.load(std::memory_order_relaxed));
+  // Redis's call(): the latency monitor's "command"/"fast-command" event, then the slow log.
+  const uint64_t us = nanos / 1000;
+  const uint64_t threshold_ms = cfg.latency_monitor_threshold.load(std::memory_order_relaxed);
+  if (threshold_ms && us / 1000 >= threshold_ms) [[unlikely]]
+    ctx.server.latency_events.add(spec.flags & kFast ? "fast-command" : "command", us / 1000, ctx.now_ms / 1000);
+  const int64_t slower = cfg.slowlog_log_slower_than.load(std::memory_order_relaxed);
+  if (slower >= 0 && us >= static_cast<uint64_t>(slower)) [[unlikely]] log_slow_call(ctx, spec, args, us);
 }
 
 const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
@@ -229,15 +253,18 @@ const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
     return nullptr;
   }
   if (!ctx.client.authenticated && !(spec->flags & kNoAuth)) {
+    ctx.tstats.per_command.reject(table.index_of(*spec));
     out.error("NOAUTH Authentication required.");
     return nullptr;
   }
   if (!arity_ok(*spec, args.size())) {
+    ctx.tstats.per_command.reject(table.index_of(*spec));
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     out.error(arity_error(spec->name));
     return nullptr;
   }
   if ((spec->flags & kWrite) && ctx.server.persister && ctx.server.persister->writes_denied()) {
+    ctx.tstats.per_command.reject(table.index_of(*spec));
     if (ctx.client.in_multi) ctx.client.multi_dirty = true;
     out.error(kErrMisconf);
     return nullptr;
@@ -247,6 +274,7 @@ const CommandSpec* resolve(CmdContext& ctx, Args args, ReplySink& out) {
 
 bool validate_transaction(CmdContext& ctx, const CommandSpec& spec, ReplySink& out) {
   if (!(spec.flags & kNoMulti)) return true;
+  ctx.tstats.per_command.reject(command_table().index_of(spec));
   if (ctx.client.in_multi) ctx.client.multi_dirty = true;
   out.error("ERR Command not allowed inside a transaction");
   return false;
@@ -314,6 +342,7 @@ void prefetch_keys(ServerState& server, std::span<const std::string_view> keys) 
 
 void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
   if (args.empty()) return;
+  out.error_stats = &ctx.server.errors;
   const uint8_t mode = ctx.client.reply_mode;
   if (mode == 0) [[likely]] {
     dispatch_one(ctx, args, out);

@@ -151,6 +151,7 @@ void register_connection(CommandTable& t);
 void register_server(CommandTable& t);
 void register_transactions(CommandTable& t);
 void register_invalidation(CommandTable& t);
+void register_introspection(CommandTable& t);  ///< SLOWLOG, LATENCY (introspection.cpp)
 
 /// Runs one command (args[0] is its name) for ctx.client, writing exactly one reply to out
 /// (none while CLIENT REPLY OFF or SKIP holds it back).
@@ -189,9 +190,9 @@ void subcommand_help(const CommandSpec& parent, ReplySink& out);
 /// mode is set, EXEC for its queued commands (a CLIENT REPLY among them acts on the next ones).
 class GatedSink final : public ReplySink {
  public:
-  GatedSink(ReplySink& out, const ClientState& c) : out_(out), c_(c) {}
+  GatedSink(ReplySink& out, const ClientState& c) : out_(out), c_(c) { error_stats = out.error_stats; }
   void simple(std::string_view s) override { if (open()) out_.simple(s); }
-  void error(std::string_view m) override { if (open()) out_.error(m); }
+  void write_error(std::string_view m) override { if (open()) out_.write_error(m); }
   void integer(long long v) override { if (open()) out_.integer(v); }
   void bulk(std::string_view s) override { if (open()) out_.bulk(s); }
   void null() override { if (open()) out_.null(); }

@@ -25,7 +25,6 @@ using state::AuthFailures;
 using state::ClientRegistry;
 using state::ClientState;
 using state::CommandStats;
-using state::kLatencyBucketsUs;
 using state::OpsSampler;
 using state::ServerState;
 using state::ThreadStats;

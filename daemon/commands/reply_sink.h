@@ -2,7 +2,12 @@
 // net/ implements it over RESP (protocol::ReplyWriter); http/ implements it as JSON.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
+
+namespace shardcache::state {
+class ErrorStats;
+}
 
 namespace shardcache::commands {
 
@@ -11,7 +16,11 @@ class ReplySink {
  public:
   virtual ~ReplySink() = default;
   virtual void simple(std::string_view s) = 0;        ///< status reply (+OK)
-  virtual void error(std::string_view msg) = 0;       ///< error with its code ("ERR ...")
+  /// An error reply with its code ("ERR ..."): counted (errors(); INFO errorstats when
+  /// error_stats is set, as the dispatcher does), then written by write_error().
+  void error(std::string_view msg);
+  /// Writes an error reply (implementations; handlers call error()).
+  virtual void write_error(std::string_view msg) = 0;
   virtual void integer(long long v) = 0;
   virtual void bulk(std::string_view s) = 0;
   virtual void null() = 0;                            ///< missing value (nil bulk)
@@ -24,13 +33,21 @@ class ReplySink {
   virtual void verbatim(std::string_view text) = 0;   ///< "txt" verbatim (INFO, CLIENT INFO)
   /// Protocol version the client negotiated (2 or 3); JSON front ends answer 2.
   virtual int proto() const = 0;
+
+  /// Error replies written through this sink so far (failed_calls: the dispatcher compares).
+  uint64_t errors() const { return errors_; }
+  /// Where error() counts error replies by prefix (the server's INFO errorstats); null = nowhere.
+  state::ErrorStats* error_stats = nullptr;
+
+ private:
+  uint64_t errors_ = 0;
 };
 
 /// A sink that drops every reply (on RESP2); derive from it to keep only part of one.
 class NullSink : public ReplySink {
  public:
   void simple(std::string_view) override {}
-  void error(std::string_view) override {}
+  void write_error(std::string_view) override {}
   void integer(long long) override {}
   void bulk(std::string_view) override {}
   void null() override {}

@@ -1,5 +1,5 @@
-// daemon/commands/server.cpp: server commands: INFO, CONFIG, COMMAND (built from the table),
-// TIME, MEMORY USAGE, SHUTDOWN.
+// daemon/commands/server.cpp: server commands: INFO (its per-command and diagnosis sections come
+// from introspection.cpp), CONFIG, COMMAND (built from the table), TIME, MEMORY USAGE, SHUTDOWN.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 
 #include "daemon/commands/client_memory.h"
 #include "daemon/commands/command_table.h"
+#include "daemon/commands/introspection.h"
 #include "daemon/commands/memory.h"
 #include "daemon/commands/util.h"
 #include "daemon/store/glob.h"
@@ -62,11 +63,13 @@ void append_info_persistence(ServerState& srv, std::string& s) {
   line(s, "module_fork_last_cow_size", 0);
 }
 
-/// The sections INFO knows, in the order it writes them (Redis 7.0's order); all are in `default`.
-constexpr std::string_view kInfoSections[] = {"server", "clients", "memory", "persistence", "stats", "keyspace"};
-
-/// Sections INFO writes only when asked by name or with `all` / `everything` (not in `default`).
-constexpr std::string_view kInfoExtraSections[] = {"keyfamilies"};
+/// The sections INFO knows, in the order it writes them (Redis 7.0's order; keyfamilies, which
+/// Redis lacks, last).
+constexpr std::string_view kInfoSections[] = {"server",       "clients",      "memory",     "persistence",  "stats",   "cpu",
+                                              "commandstats", "errorstats",   "latencystats", "keyspace", "keyfamilies"};
+/// The sections of `INFO` and `INFO default` (Redis 7.0's: all but commandstats and latencystats;
+/// keyfamilies is not in it either).
+constexpr std::string_view kDefaultSections[] = {"server", "clients", "memory", "persistence", "stats", "cpu", "errorstats", "keyspace"};
 
 /// INFO keyfamilies: one line per key family, busiest first, then "(other)":
 /// `<family>:keys=..,memory=..,hits=..,misses=..,sets=..,invalidated=..,hit_ratio=..`. Bytes that
@@ -88,22 +91,22 @@ void append_info_keyfamilies(CmdContext& ctx, std::string& s) {
 }
 
 /// Which sections `INFO [section ...]` asks for, as Redis 7.0's genInfoSectionDict: none means
-/// `default`; `all` and `everything` mean every section; names are case-insensitive, repeats
-/// and unknown names add nothing.
+/// `default`; `all` and `everything` mean every section; `default` adds the default ones;
+/// names are case-insensitive, repeats and unknown names add nothing.
 std::vector<std::string_view> info_sections_wanted(Args sections) {
-  if (sections.empty()) return {std::begin(kInfoSections), std::end(kInfoSections)};
+  if (sections.empty()) return {std::begin(kDefaultSections), std::end(kDefaultSections)};
   std::vector<std::string_view> wanted;
+  auto add = [&](std::string_view name) {
+    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
+  };
   for (std::string_view a : sections) {
-    if (iequals(a, "all") || iequals(a, "everything")) {
-      std::vector<std::string_view> every(std::begin(kInfoSections), std::end(kInfoSections));
-      every.insert(every.end(), std::begin(kInfoExtraSections), std::end(kInfoExtraSections));
-      return every;
+    if (iequals(a, "all") || iequals(a, "everything")) return {std::begin(kInfoSections), std::end(kInfoSections)};
+    if (iequals(a, "default")) {
+      for (std::string_view name : kDefaultSections) add(name);
+      continue;
     }
-    if (iequals(a, "default")) return {std::begin(kInfoSections), std::end(kInfoSections)};
     for (std::string_view name : kInfoSections)
-      if (iequals(a, name) && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
-    for (std::string_view name : kInfoExtraSections)
-      if (iequals(a, name) && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) wanted.push_back(name);
+      if (iequals(a, name)) add(name);
   }
   return wanted;
 }
@@ -172,6 +175,23 @@ std::string info_text(CmdContext& ctx, Args sections) {
     line(s, "invalidation_calls", st.invalidation_calls);
     line(s, "keyspace_hits", st.hits);
     line(s, "keyspace_misses", st.misses);
+    line(s, "total_error_replies", srv.errors.total());
+  }
+  if (want("cpu")) {
+    section_header("CPU");
+    append_info_cpu(s);
+  }
+  if (want("commandstats")) {
+    section_header("Commandstats");
+    append_info_commandstats(srv, s);
+  }
+  if (want("errorstats")) {
+    section_header("Errorstats");
+    append_info_errorstats(srv, s);
+  }
+  if (want("latencystats")) {
+    section_header("Latencystats");
+    append_info_latencystats(srv, s);
   }
   if (want("keyspace")) {
     section_header("Keyspace");
@@ -207,6 +227,8 @@ void config_set(CmdContext& ctx, Args args, ReplySink& out) {
 void config_resetstat(CmdContext& ctx, Args, ReplySink& out) {
   ctx.server.store.reset_stats();
   for (auto& ts : ctx.server.thread_stats) ts->reset();
+  state::reset_command_stats(ctx.server);  // commandstats, latencystats, LATENCY HISTOGRAM, /metrics
+  ctx.server.errors.reset();               // errorstats, total_error_replies
   ctx.server.auth_failures.reset();
   ctx.server.ops.reset();
   out.simple("OK");

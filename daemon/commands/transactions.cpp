@@ -84,6 +84,7 @@ void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out
   AllShardsLock lock(ctx);  // released even if a command throws; a no-op if already held
   bool was_locked = ctx.all_locked;
   ctx.all_locked = true;
+  out.error_stats = &ctx.server.errors;
   GatedSink gated(out, ctx.client);
   for (const Call& call : calls) execute(ctx, *call.spec, call.args, gated);
   ctx.all_locked = was_locked;

@@ -89,8 +89,25 @@ std::string render_dashboard_state(HttpShared& shared) {
   key(w, "requirepass");
   w.Bool(!st.config.get_requirepass().empty());
   families(w, st);
-  key(w, "slowlog");
-  w.Null();  // SLOWLOG is not built yet
+  key(w, "slowlog");  // the newest 32 SLOWLOG entries
+  w.StartArray();
+  for (const auto& e : st.slowlog.newest(32)) {
+    w.StartObject();
+    num(w, "id", e.id);
+    key(w, "time");
+    w.Int64(e.time);
+    num(w, "duration_us", e.duration_us);
+    key(w, "args");
+    w.StartArray();
+    for (const auto& a : e.argv) str(w, a);
+    w.EndArray();
+    key(w, "client");
+    str(w, e.peer);
+    key(w, "name");
+    str(w, e.name);
+    w.EndObject();
+  }
+  w.EndArray();
   key(w, "settings");
   w.StartObject();
   std::vector<std::pair<std::string, std::string>> params = st.config_params.get_matching({"*"});

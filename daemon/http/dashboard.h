@@ -18,7 +18,8 @@ std::string_view dashboard_html();
 /// GET /dashboard/state: {"version","uptime_seconds","keys","expiring_keys","used_memory",
 /// "maxmemory","maxmemory_policy","connected_clients","ops_per_sec","hits","misses",
 /// "evicted_keys","expired_keys","invalidated_keys","requirepass","families":[...],
-/// "slowlog":[...]|null,"settings":{name:value}}.
+/// "slowlog":[{"id","time","duration_us","args","client","name"}, newest first, at most 32],
+/// "settings":{name:value}}.
 std::string render_dashboard_state(HttpShared& shared);
 
 /// GET /dashboard/history: columnar series, oldest first: {"interval_ms":1000,"t":[unix s],

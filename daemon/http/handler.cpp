@@ -37,7 +37,7 @@ using commands::Args;
 class ErrorCapture final : public commands::NullSink {
  public:
   std::string message;
-  void error(std::string_view m) override { if (message.empty()) message = std::string(m); }
+  void write_error(std::string_view m) override { if (message.empty()) message = std::string(m); }
 };
 
 bool is_get_like(http_method m) { return m == HTTP_GET || m == HTTP_HEAD; }

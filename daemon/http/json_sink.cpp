@@ -67,7 +67,7 @@ void JsonSink::simple(std::string_view s) {
   value_done();
 }
 
-void JsonSink::error(std::string_view msg) {
+void JsonSink::write_error(std::string_view msg) {
   begin_value(true);
   string(msg, false);
   value_done();

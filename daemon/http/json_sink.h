@@ -37,7 +37,7 @@ class JsonSink final : public commands::ReplySink {
   bool over() const { return over_; }
 
   void simple(std::string_view s) override;
-  void error(std::string_view msg) override;
+  void write_error(std::string_view msg) override;
   void integer(long long v) override;
   void bulk(std::string_view s) override;
   void null() override;

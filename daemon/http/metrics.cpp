@@ -1,10 +1,15 @@
-// daemon/http/metrics.cpp: Prometheus exposition over the store, thread and HTTP counters.
+// daemon/http/metrics.cpp: Prometheus exposition over the store, thread, per-command and HTTP
+// counters, and the standard process_* metrics.
 #include "daemon/http/metrics.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <algorithm>
 #include <map>
+#include <filesystem>
 #include <string_view>
 
 #include "base/text.h"
@@ -42,41 +47,34 @@ std::string seconds_from_us(uint64_t us) {
   return r;
 }
 
-/// Latency totals for one command family.
-struct FamilyLatency {
-  std::array<uint64_t, commands::kLatencyBucketsUs.size() + 1> buckets{};
-  uint64_t count = 0, nanos = 0;
-};
+/// Upper bounds (microseconds) of the per-command histogram buckets (le); +Inf follows.
+constexpr uint64_t kBoundsUs[] = {1,     2,     5,      10,     25,     50,      100,     250,
+                                  500,   1000,  2500,   5000,   10000,  25000,   50000,   100000,
+                                  250000, 500000, 1000000, 2500000, 5000000, 10000000};
 
+/// Per command (and subcommand) with calls: shardcache_commands_total, and the latency histogram
+/// shardcache_command_duration_seconds{cmd=...}. A bucket counts the calls whose histogram
+/// bucket (state/command_stats.h, at most 6.25 % wide) ends at or below le, so no call above
+/// le is counted under it.
 void command_metrics(std::string& s, commands::ServerState& st) {
   const auto& specs = commands::command_table().all();
-  std::map<std::string_view, FamilyLatency> families;
+  const state::CommandStatsSnapshot snap = state::command_stats(st);
   header(s, "shardcache_commands_total", "counter", "Commands run, by command name.");
+  for (size_t i = 0; i < specs.size(); ++i)
+    sample(s, "shardcache_commands_total", "cmd=\"" + specs[i].name + "\"", snap.rows[i].calls);
+  header(s, "shardcache_command_duration_seconds", "histogram", "Time spent running commands, by command (INFO commandstats).");
   for (size_t i = 0; i < specs.size(); ++i) {
-    uint64_t calls = 0;
-    FamilyLatency& fam = families[specs[i].group];
-    for (auto& ts : st.thread_stats) {
-      const auto& row = ts->per_command.row(i);
-      calls += row.calls.load(std::memory_order_relaxed);
-      fam.nanos += row.nanos.load(std::memory_order_relaxed);
-      for (size_t b = 0; b < fam.buckets.size(); ++b) fam.buckets[b] += row.buckets[b].load(std::memory_order_relaxed);
-    }
-    fam.count += calls;
-    sample(s, "shardcache_commands_total", "cmd=\"" + std::string(specs[i].name) + "\"", calls);
-  }
-  header(s, "shardcache_command_duration_seconds", "histogram", "Time spent running commands, by command family.");
-  for (auto& [name, fam] : families) {
-    std::string fam_label = "family=\"" + std::string(name) + "\"";
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < fam.buckets.size(); ++b) {
-      cumulative += fam.buckets[b];
-      std::string le = b < commands::kLatencyBucketsUs.size() ? seconds_from_us(commands::kLatencyBucketsUs[b]) : "+Inf";
-      sample(s, "shardcache_command_duration_seconds_bucket", fam_label + ",le=\"" + le + "\"", cumulative);
-    }
+    const state::CommandRowData& r = snap.rows[i];
+    if (r.calls == 0) continue;
+    const std::string cmd = "cmd=\"" + specs[i].name + "\"";
+    for (uint64_t b : kBoundsUs)
+      sample(s, "shardcache_command_duration_seconds_bucket", cmd + ",le=\"" + seconds_from_us(b) + "\"",
+             std::min(r.calls, r.hist.count_at_or_below(b * 1000)));
+    sample(s, "shardcache_command_duration_seconds_bucket", cmd + ",le=\"+Inf\"", r.calls);
     char sum[48];
-    std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(fam.nanos) / 1e9);
-    s.append("shardcache_command_duration_seconds_sum{").append(fam_label).append("} ").append(sum).append("\n");
-    sample(s, "shardcache_command_duration_seconds_count", fam_label, fam.count);
+    std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(r.nanos) / 1e9);
+    s.append("shardcache_command_duration_seconds_sum{").append(cmd).append("} ").append(sum).append("\n");
+    sample(s, "shardcache_command_duration_seconds_count", cmd, r.calls);
   }
 }
 
@@ -122,6 +120,31 @@ void family_metrics(std::string& s, commands::ServerState& st) {
     header(s, col.name, col.type, col.help);
     for (const auto& r : rows) sample(s, col.name, "family=\"" + label_value(r.name) + "\"", col.get(r.c));
   }
+}
+
+/// The standard process_* metrics of Prometheus client libraries.
+void process_metrics(std::string& s, commands::ServerState& st) {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  char buf[64];
+  header(s, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+  std::snprintf(buf, sizeof buf, "%.6f", cpu);
+  s.append("process_cpu_seconds_total ").append(buf).append("\n");
+  metric(s, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", commands::process_rss());
+  header(s, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(st.start_ms) / 1000.0);
+  s.append("process_start_time_seconds ").append(buf).append("\n");
+  uint64_t fds = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec))
+    ++fds;
+  metric(s, "process_open_fds", "gauge", "Number of open file descriptors.", fds);
+  struct rlimit rl {};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  metric(s, "process_max_fds", "gauge", "Maximum number of open file descriptors.", static_cast<uint64_t>(rl.rlim_cur));
 }
 
 void http_metrics(std::string& s, HttpShared& shared) {
@@ -178,6 +201,7 @@ std::string render_metrics(HttpShared& shared) {
   metric(s, "shardcache_net_input_bytes_total", "counter", "Bytes read from clients (RESP and HTTP).", totals.net_input_bytes);
   metric(s, "shardcache_net_output_bytes_total", "counter", "Bytes written to clients (RESP and HTTP).", totals.net_output_bytes);
   http_metrics(s, shared);
+  process_metrics(s, st);
   return s;
 }
 

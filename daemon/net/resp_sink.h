@@ -23,7 +23,7 @@ class RespSink final : public commands::ReplySink {
     }
     sync().simple(s);
   }
-  void error(std::string_view m) override { sync().error(m); }
+  void write_error(std::string_view m) override { sync().error(m); }
   void integer(long long v) override { sync().integer(v); }
   void bulk(std::string_view s) override {
     if (w_.buffer().size() + s.size() >= stop_at_) [[unlikely]] {

@@ -2,25 +2,10 @@
 #include "daemon/state/history.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "daemon/state/server_state.h"
 
 namespace shardcache::state {
-
-uint64_t histogram_percentile_us(const std::vector<uint64_t>& counts, const uint64_t* upper_us, size_t bounds, double p) {
-  uint64_t total = 0;
-  for (uint64_t c : counts) total += c;
-  if (total == 0 || bounds == 0) return 0;
-  auto rank = static_cast<uint64_t>(std::ceil(p * static_cast<double>(total)));
-  if (rank < 1) rank = 1;
-  uint64_t seen = 0;
-  for (size_t i = 0; i < counts.size(); ++i) {
-    seen += counts[i];
-    if (seen >= rank) return upper_us[i < bounds ? i : bounds - 1];
-  }
-  return upper_us[bounds - 1];
-}
 
 void History::maybe_sample(ServerState& s, int64_t mono_ms) {
   if (last_mono_ != 0 && mono_ms - last_mono_ < kIntervalMs) return;
@@ -29,18 +14,13 @@ void History::maybe_sample(ServerState& s, int64_t mono_ms) {
 
 void History::sample(ServerState& s, int64_t mono_ms) {
   constexpr size_t kRows = CommandStats::kCapacity;
-  constexpr size_t kBuckets = kLatencyBucketsUs.size() + 1;
-  std::vector<uint64_t> calls(kRows, 0), buckets(kBuckets, 0);
+  std::vector<uint64_t> calls(kRows, 0);
+  HistogramData all;  // the io threads' raw counters (RESETSTAT does not lower them)
   uint64_t commands = 0;
   for (const auto& ts : s.thread_stats) {
     commands += ts->commands.load(std::memory_order_relaxed);
-    for (size_t i = 0; i < kRows; ++i) {
-      const CommandCounters& row = ts->per_command.row(i);
-      uint64_t n = row.calls.load(std::memory_order_relaxed);
-      if (n == 0) continue;
-      calls[i] += n;
-      for (size_t b = 0; b < kBuckets; ++b) buckets[b] += row.buckets[b].load(std::memory_order_relaxed);
-    }
+    all.add(ts->per_command.all());
+    for (size_t i = 0; i < kRows; ++i) calls[i] += ts->per_command.row(i).calls.load(std::memory_order_relaxed);
   }
   store::StoreStats st = s.store.stats();
   const bool first = last_mono_ == 0;
@@ -60,10 +40,11 @@ void History::sample(ServerState& s, int64_t mono_ms) {
     p.evicted = delta(st.evicted, last_evicted_);
     p.expired = delta(st.expired, last_expired_);
     p.invalidated = delta(st.invalidated, last_invalidated_);
-    std::vector<uint64_t> dbuckets(kBuckets);
-    for (size_t b = 0; b < kBuckets; ++b) dbuckets[b] = delta(buckets[b], last_buckets_[b]);
-    p.p50_us = histogram_percentile_us(dbuckets, kLatencyBucketsUs.data(), kLatencyBucketsUs.size(), 0.50);
-    p.p99_us = histogram_percentile_us(dbuckets, kLatencyBucketsUs.data(), kLatencyBucketsUs.size(), 0.99);
+    HistogramData second = all;  // the calls of this second alone
+    second.subtract(last_all_);
+    if (last_all_.counts.empty()) second = all;
+    p.p50_us = (second.value_at_percentile(50.0) + 999) / 1000;
+    p.p99_us = (second.value_at_percentile(99.0) + 999) / 1000;
     std::vector<std::pair<uint16_t, uint32_t>> busy;
     for (size_t i = 0; i < kRows; ++i)
       if (uint64_t d = delta(calls[i], last_calls_[i]))
@@ -80,7 +61,7 @@ void History::sample(ServerState& s, int64_t mono_ms) {
   last_expired_ = st.expired;
   last_invalidated_ = st.invalidated;
   last_calls_ = std::move(calls);
-  last_buckets_ = std::move(buckets);
+  last_all_ = std::move(all);
   if (first) return;  // the first sample only sets the baseline
 
   std::lock_guard g(mu_);

@@ -1,6 +1,7 @@
 // daemon/state/history.h: the dashboard's history ring: one point a second for the last 15
 // minutes (commands per second overall and by command, hits and misses, latency percentiles of
-// the commands run in that second, memory against the budget, evictions, expirations,
+// the commands run in that second (from the all-commands latency histogram, command_stats.h),
+// memory against the budget, evictions, expirations,
 // invalidated keys, connected clients). The cron samples it (server_cron); the HTTP front end
 // reads a copy (GET /dashboard/history). Kept in the daemon so a page opened later shows the
 // past 15 minutes too.
@@ -10,6 +11,8 @@
 #include <cstdint>
 #include <mutex>
 #include <vector>
+
+#include "daemon/state/command_stats.h"
 
 namespace shardcache::state {
 
@@ -22,7 +25,7 @@ struct HistoryPoint {
   int64_t t_ms = 0;             ///< unix time of the sample
   uint64_t ops = 0;             ///< commands run since the previous sample, per second
   uint64_t hits = 0, misses = 0;  ///< keyspace totals (cumulative, since start or RESETSTAT)
-  uint64_t p50_us = 0, p99_us = 0;  ///< latency of the commands run in the second (0: none ran)
+  uint64_t p50_us = 0, p99_us = 0;  ///< latency of the commands run in the second, rounded up (0: none timed)
   uint64_t used_bytes = 0, maxmemory = 0;
   uint64_t evicted = 0, expired = 0, invalidated = 0;  ///< keys, in the second
   uint64_t clients = 0;
@@ -51,13 +54,8 @@ class History {
   // The totals at the previous sample (the cron thread only).
   int64_t last_mono_ = 0;
   uint64_t last_commands_ = 0, last_evicted_ = 0, last_expired_ = 0, last_invalidated_ = 0;
-  std::vector<uint64_t> last_calls_;     // by command table index
-  std::vector<uint64_t> last_buckets_;   // latency histogram of every command, summed
+  std::vector<uint64_t> last_calls_;  // by command table index
+  HistogramData last_all_;            // every command's latency histogram (command_stats.h), summed
 };
-
-/// The value below which `p` (0..1) of the samples fall, from a histogram's counts by bucket
-/// (`upper_us[i]` bounds bucket i; the last bucket, beyond every bound, reports the last bound).
-/// 0 when the histogram is empty.
-uint64_t histogram_percentile_us(const std::vector<uint64_t>& counts, const uint64_t* upper_us, size_t bounds, double p);
 
 }  // namespace shardcache::state

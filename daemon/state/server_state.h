@@ -1,6 +1,6 @@
 // daemon/state/server_state.h: the state every thread of the server shares: the store, the
-// config, the registry of live clients, the per-io-thread counters, WATCH's registry and the
-// server-wide counters. The runtime (daemon/server/) owns it and both front ends and every
+// config, the registry of live clients, the per-io-thread counters, WATCH's registry, the
+// server-wide counters and the diagnosis records (error stats, slow log, latency events). The runtime (daemon/server/) owns it and both front ends and every
 // command handler reach it; it sees no sockets, no protocol and no command code.
 #pragma once
 #include <atomic>
@@ -16,6 +16,7 @@
 #include "daemon/persist/persister.h"
 #include "daemon/state/auth_failures.h"
 #include "daemon/state/client_state.h"
+#include "daemon/state/diagnostics.h"
 #include "daemon/state/history.h"
 #include "daemon/state/server_stats.h"
 #include "daemon/state/thread_stats.h"
@@ -46,6 +47,11 @@ struct ServerState {
   std::atomic<uint64_t> obuf_limit_disconnections{0};  ///< closed by client-output-buffer-limit
   std::mutex evict_mu;                      ///< one thread evicts clients at a time
   AuthFailures auth_failures;               ///< failed AUTH / HELLO AUTH / REST tokens (auth_failures.h)
+  ErrorStats errors;                        ///< error replies by prefix (INFO errorstats, total_error_replies)
+  SlowLog slowlog;                          ///< SLOWLOG
+  LatencyMonitor latency_events;            ///< LATENCY LATEST/HISTORY/DOCTOR
+  mutable std::mutex command_stats_mu;      ///< guards command_stats_base
+  CommandStatsSnapshot command_stats_base;  ///< the counters at the last CONFIG RESETSTAT (server_stats.h)
 
   ServerState(store::Store& s, Config& c, size_t threads);
 };

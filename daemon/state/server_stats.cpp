@@ -51,6 +51,27 @@ StatsSnapshot stats_snapshot(const ServerState& s) {
   return t;
 }
 
+namespace {
+CommandStatsSnapshot raw_command_stats(const ServerState& s) {
+  CommandStatsSnapshot snap;
+  for (const auto& ts : s.thread_stats) snap.add(ts->per_command);
+  return snap;
+}
+}  // namespace
+
+CommandStatsSnapshot command_stats(const ServerState& s) {
+  CommandStatsSnapshot snap = raw_command_stats(s);
+  std::lock_guard g(s.command_stats_mu);
+  snap.subtract(s.command_stats_base);
+  return snap;
+}
+
+void reset_command_stats(ServerState& s) {
+  CommandStatsSnapshot now = raw_command_stats(s);
+  std::lock_guard g(s.command_stats_mu);
+  s.command_stats_base = std::move(now);
+}
+
 uint64_t total_commands(const ServerState& s) {
   uint64_t n = 0;
   for (const auto& ts : s.thread_stats) n += ts->commands.load(std::memory_order_relaxed);

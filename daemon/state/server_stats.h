@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include "daemon/state/command_stats.h"
+
 namespace shardcache::state {
 
 struct ServerState;
@@ -42,6 +44,16 @@ struct StatsSnapshot {
 
 /// Sums every io thread's counters (relaxed loads: each counter is exact, the set is not one instant).
 StatsSnapshot stats_snapshot(const ServerState& s);
+
+/// Every io thread's per-command counters and latency histograms summed, minus what the last
+/// CONFIG RESETSTAT cleared: rows by command table index (CommandTable::index_of), `all` =
+/// every command together; HistogramData::value_at_percentile gives p50/p99/... in ns.
+/// INFO commandstats/latencystats, LATENCY HISTOGRAM and /metrics read it.
+CommandStatsSnapshot command_stats(const ServerState& s);
+
+/// CONFIG RESETSTAT for the per-command counters: what command_stats() reports starts again
+/// from zero (the io threads' own counters are never written by another thread).
+void reset_command_stats(ServerState& s);
 
 /// Total commands processed, summed over the io threads.
 uint64_t total_commands(const ServerState& s);

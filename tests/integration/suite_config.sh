@@ -166,8 +166,12 @@ glob=$(RC "$SC_PORT" config get '*max*' | paste - - | cut -f1)
 headers() { RC "$SC_PORT" info "$@" | tr -d '\r' | sed -n 's/^# //p' | tr '\n' ' '; }
 expect_eq "INFO keyspace server clients: Redis's order" "$(headers keyspace server CLIENTS)" "Server Clients Keyspace "
 expect_eq "INFO server server: once" "$(headers server server)" "Server "
-expect_eq "INFO everything" "$(headers everything)" "Server Clients Memory Persistence Stats Keyspace "
-expect_eq "INFO server all" "$(headers server all)" "Server Clients Memory Persistence Stats Keyspace "
+expect_eq "INFO everything" "$(headers everything)" \
+  "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Keyspace Keyfamilies "
+expect_eq "INFO server all" "$(headers server all)" \
+  "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Keyspace Keyfamilies "
+expect_eq "INFO (default): no Commandstats, no Latencystats" "$(headers)" \
+  "Server Clients Memory Persistence Stats CPU Errorstats Keyspace "
 expect_eq "INFO nosuch: empty" "$(RC "$SC_PORT" info nosuch)" ""
 # The same through redis-py (4.3): config_set/config_get/info with several arguments.
 py_out=$(timeout 20 /usr/bin/python3 - "$SC_PORT" <<'PY' 2>&1

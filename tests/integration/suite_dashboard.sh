@@ -43,6 +43,7 @@ fill() {
 # --- no requirepass: the page, its figures, moving charts, themes, phone width
 start_daemon --maxmemory 64mb || { fail "daemon starts"; finish; exit 1; }
 wait_port "$SC_HTTP_PORT" || { fail "HTTP listens"; finish; exit 1; }
+cli config set slowlog-log-slower-than 0 >/dev/null  # every command goes to the slow log
 fill 1234
 expect_eq "DBSIZE after filling" "$(cli dbsize)" "1234"
 

@@ -71,6 +71,8 @@ try {
     check(`the key-family table has a row for ${family}`, !!famRow);
     check(`its key count is ${familyKeys}`, famRow && famRow[1] === Number(familyKeys).toLocaleString("en-US"), famRow && famRow[1]);
     check("its hit ratio is shown", famRow && /%$/.test(famRow[3]), famRow && famRow[3]);
+    const slow = await until(page, () => { const rows = document.querySelectorAll("#slowlog tbody tr"); return rows.length ? rows[0].cells[3].textContent : null; });
+    check("the slow log table shows SLOWLOG's entries", !!slow, "no rows with slowlog-log-slower-than 0");
     const settings = await page.$$eval("#settings tr", (rows) => rows.map((r) => r.cells[0].textContent));
     check("the settings table lists maxmemory and key-families-max", settings.includes("maxmemory") && settings.includes("key-families-max"));
     // Charts: uPlot canvases with points that move while load runs (redis-benchmark, at most 60 s).

@@ -71,15 +71,22 @@ def main():
 
     h = families["shardcache_command_duration_seconds"]
     check("command latency is a histogram", h.type == "histogram")
-    fams = {s.labels["family"] for s in h.samples}
-    check("histogram per command family", {"string", "generic", "connection", "server"} <= fams, str(fams))
-    counts = {s.labels["family"]: s.value for s in h.samples if s.name.endswith("_count")}
-    for fam in sorted(fams):
+    cmds = {s.labels["cmd"] for s in h.samples}
+    check("histogram per command (not per family)", {"get", "set", "info"} <= cmds, str(cmds))
+    counts = {s.labels["cmd"]: s.value for s in h.samples if s.name.endswith("_count")}
+    for cmd in sorted(cmds):
         buckets = [(float(s.labels["le"]), s.value) for s in h.samples
-                   if s.name.endswith("_bucket") and s.labels["family"] == fam]
+                   if s.name.endswith("_bucket") and s.labels["cmd"] == cmd]
         values = [v for _, v in sorted(buckets)]
-        ok = values == sorted(values) and values[-1] == counts[fam] and sorted(buckets)[-1][0] == float("inf")
-        check(f"histogram {fam}: cumulative buckets ending at +Inf == _count", ok, str(buckets))
+        ok = values == sorted(values) and values[-1] == counts[cmd] and sorted(buckets)[-1][0] == float("inf")
+        check(f"histogram {cmd}: cumulative buckets ending at +Inf == _count", ok, str(buckets))
+    check("histogram count for get == its command count", counts.get("get") == value("shardcache_commands", cmd="get"))
+    for fam, typ in [("process_cpu_seconds", "counter"), ("process_resident_memory_bytes", "gauge"),
+                     ("process_start_time_seconds", "gauge"), ("process_open_fds", "gauge"),
+                     ("process_max_fds", "gauge")]:
+        check(f"{fam} is a {typ}", fam in families and families[fam].type == typ, families.get(fam) and families[fam].type)
+    check("process_open_fds <= process_max_fds", 0 < value("process_open_fds") <= value("process_max_fds"))
+    check("process_cpu_seconds_total > 0", value("process_cpu_seconds") > 0)
     per_cmd = sum(s.value for s in families["shardcache_commands"].samples)
     check("per-command counts add up to commands processed", per_cmd == value("shardcache_commands_processed"),
           f"{per_cmd}")

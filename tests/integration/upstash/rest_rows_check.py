@@ -74,6 +74,11 @@ SAMPLES = {
     "bgsave": ["BGSAVE", "bogus"], "flushdb": ["FLUSHDB", "bogus"], "flushall": ["FLUSHALL", "bogus"],
     "multi": ["MULTI"], "exec": ["EXEC"], "discard": ["DISCARD"], "watch": ["WATCH", "k"], "unwatch": ["UNWATCH"],
     "shutdown": ["SHUTDOWN", "bogus"],
+    "slowlog|get": ["SLOWLOG", "GET", "1"], "slowlog|len": ["SLOWLOG", "LEN"], "slowlog|reset": ["SLOWLOG", "RESET"],
+    "slowlog|help": ["SLOWLOG", "HELP"], "latency|doctor": ["LATENCY", "DOCTOR"],
+    "latency|history": ["LATENCY", "HISTORY", "command"], "latency|latest": ["LATENCY", "LATEST"],
+    "latency|reset": ["LATENCY", "RESET"], "latency|histogram": ["LATENCY", "HISTOGRAM", "get"],
+    "latency|help": ["LATENCY", "HELP"],
 }
 
 refused = set()

@@ -35,7 +35,7 @@ class RecordingSink : public commands::ReplySink {
   explicit RecordingSink(int proto = 2) : proto_(proto) {}
   std::vector<Val> replies;
   void simple(std::string_view s) override { push(Val::of(Val::Simple, std::string(s))); }
-  void error(std::string_view s) override { push(Val::of(Val::Error, std::string(s))); }
+  void write_error(std::string_view s) override { push(Val::of(Val::Error, std::string(s))); }
   void integer(long long v) override { Val x = Val::of(Val::Int); x.num = v; push(x); }
   void bulk(std::string_view s) override { push(Val::of(Val::Bulk, std::string(s))); }
   void null() override { push(Val::of(Val::Null)); }

@@ -268,8 +268,16 @@ TEST_CASE("/healthz, the dashboard, /metrics") {
   CHECK(r.body.find("\nshardcache_keyspace_hits_total 2\n") != std::string::npos);
   CHECK(r.body.find("\nshardcache_keyspace_misses_total 1\n") != std::string::npos);
   CHECK(r.body.find("\nshardcache_commands_processed_total 4\n") != std::string::npos);
-  CHECK(r.body.find("\nshardcache_command_duration_seconds_count{family=\"string\"} 4\n") != std::string::npos);
-  CHECK(r.body.find("\nshardcache_command_duration_seconds_bucket{family=\"string\",le=\"+Inf\"} 4\n") != std::string::npos);
+  CHECK(r.body.find("\nshardcache_command_duration_seconds_count{cmd=\"get\"} 3\n") != std::string::npos);
+  CHECK(r.body.find("\nshardcache_command_duration_seconds_bucket{cmd=\"get\",le=\"+Inf\"} 3\n") != std::string::npos);
+  CHECK(r.body.find("\nshardcache_command_duration_seconds_count{cmd=\"set\"} 1\n") != std::string::npos);
+  CHECK(r.body.find("\nshardcache_command_duration_seconds_bucket{cmd=\"set\",le=\"0.00001\"}") != std::string::npos);
+  CHECK(r.body.find("cmd=\"incr\",le=") == std::string::npos);  // no histogram for commands never run
+  CHECK(r.body.find("\nprocess_cpu_seconds_total ") != std::string::npos);
+  CHECK(r.body.find("\nprocess_open_fds ") != std::string::npos);
+  CHECK(r.body.find("\nprocess_max_fds ") != std::string::npos);
+  CHECK(r.body.find("\nprocess_start_time_seconds ") != std::string::npos);
+  CHECK(r.body.find("\nprocess_resident_memory_bytes ") != std::string::npos);
   CHECK(r.body.find("# TYPE shardcache_command_duration_seconds histogram\n") != std::string::npos);
   CHECK(r.body.find("\nshardcache_keys 1\n") != std::string::npos);
   f.post("/pipeline", R"([["set","course:1","x"],["set","course:2","y"],["get","course:1"],["get","plain"]])");
