@@ -265,6 +265,8 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(memory_param("proto-max-bulk-len", cfg.proto_max_bulk_len, 1024 * 1024, kLongMax));
   r.add(memory_param("client-query-buffer-limit", cfg.client_query_buffer_limit, 1024 * 1024, kLongMax));
   r.add(bool_param("protected-mode", cfg.protected_mode));
+  r.add(bool_param("metrics-open", cfg.metrics_open));
+  r.add(int_param("key-families-max", cfg.key_families_max, 1, 1024));
   r.add({"requirepass", [&cfg] { return cfg.get_requirepass(); },
          [&cfg](std::string_view s) -> std::string {
            std::lock_guard g(cfg.mu);

@@ -71,6 +71,12 @@ struct Config {
   /// Redis's protected-mode: with no password, clients from addresses other than 127.0.0.1 and
   /// ::1 are refused (security.h: protected_mode_denies).
   std::atomic<bool> protected_mode{true};
+  /// metrics-open: GET /metrics answers without the token when requirepass is set (for a
+  /// Prometheus scraper on loopback); the dashboard's data still needs it.
+  std::atomic<bool> metrics_open{false};
+  /// key-families-max: key families INFO, /metrics and the dashboard list by name (the rest
+  /// are summed in one "(other)" row).
+  std::atomic<uint64_t> key_families_max{32};
 
   // Diagnosis (Redis's names and defaults): SLOWLOG, LATENCY and INFO latencystats.
   std::atomic<int64_t> slowlog_log_slower_than{10000};  ///< microseconds; -1 = off, 0 = every call

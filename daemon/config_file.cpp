@@ -301,6 +301,13 @@ const std::vector<Directive>& config_directives() {
       {"databases", "", "1", K::Databases, false, "one database; only 1 is accepted"},
       // Security
       {"requirepass", "--requirepass", "", K::String, true, "password for AUTH / HELLO AUTH and the REST bearer token (empty = none)"},
+      {"metrics-open", "--metrics-open", "no", K::YesNo, true,
+       "yes: GET /metrics answers without the token when requirepass is set (a Prometheus scraper on loopback); "
+       "the dashboard and its data still need it"},
+      // Observability
+      {"key-families-max", "--key-families-max", "32", K::Int, true,
+       "key families (a key's first segment up to `:`) INFO keyfamilies, /metrics and the dashboard list by name, "
+       "busiest first (1..1024); the rest are summed in one `(other)` row"},
       // Logging
       {"loglevel", "--loglevel", "notice", K::Enum, true,
        "debug, verbose, notice, warning, nothing (Redis's names) or spdlog's trace, info, warn, error, critical, off"},

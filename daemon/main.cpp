@@ -152,7 +152,8 @@ int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
            http_body_time = cfg.http_body_timeout;
   std::string http_inflight = "256mb";
   std::string obuf_limit = shardcache::format_output_buffer_limits(cfg), maxmemory_clients = "0";
-  std::string protected_mode = "yes";
+  std::string protected_mode = "yes", metrics_open = "no";
+  uint64_t key_families_max = cfg.key_families_max;
   std::string save = cfg.save, dir, rdbcompression = "yes", rdbchecksum = "yes", stop_writes = "yes",
               skip_unsupported = "yes", start_empty = "no";
   app.add_option("--bind", cfg.bind, "address or host name to listen on (RESP and HTTP), e.g. 127.0.0.1, ::1, localhost, 0.0.0.0")
@@ -180,6 +181,11 @@ int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
       ->capture_default_str();
   app.add_option("--maxclients", maxclients, "maximum simultaneous clients")->capture_default_str();
   app.add_option("--requirepass", cfg.requirepass, "password for AUTH (and REST bearer token)");
+  app.add_flag("--metrics-open{yes}", metrics_open,
+               "GET /metrics without the token when --requirepass is set (yes/no; the flag alone means yes)");
+  app.add_option("--key-families-max", key_families_max,
+                 "key families INFO, /metrics and the dashboard list by name (the rest in one (other) row)")
+      ->check(CLI::Range(1, 1024))->capture_default_str();
   app.add_option("--proto-max-bulk-len", bulk, "largest accepted bulk string")->capture_default_str();
   app.add_option("--client-output-buffer-limit", obuf_limit,
                  "output buffer limits by class: \"normal 256mb 0 0 pubsub 32mb 8mb 60\" (hard, soft, soft seconds)")
@@ -267,6 +273,13 @@ int parse_flags(int argc, char** argv, Config& cfg, StartupFile& file) {
     spdlog::error("--cluster-enabled: argument must be 'yes' or 'no'");
     return 2;
   }
+  if (auto b = yes_no(metrics_open); b) {
+    cfg.metrics_open = *b;
+  } else {
+    spdlog::error("--metrics-open: argument must be 'yes' or 'no'");
+    return 2;
+  }
+  cfg.key_families_max = key_families_max;
   if (auto b = yes_no(syslog_enabled); b) {
     cfg.log.syslog_enabled = *b;
   } else {

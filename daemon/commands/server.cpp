@@ -64,11 +64,32 @@ void append_info_persistence(ServerState& srv, std::string& s) {
   line(s, "module_fork_last_cow_size", 0);
 }
 
-/// The sections INFO knows, in the order it writes them (Redis 7.0's order).
-constexpr std::string_view kInfoSections[] = {"server",       "clients",    "memory",       "persistence", "stats",
-                                              "cpu",          "commandstats", "errorstats", "latencystats", "cluster",  "keyspace"};
-/// The sections of `INFO` and `INFO default` (Redis 7.0's: all but commandstats and latencystats).
+/// The sections INFO knows, in the order it writes them (Redis 7.0's order; keyfamilies, which
+/// Redis lacks, last).
+constexpr std::string_view kInfoSections[] = {"server",       "clients",      "memory",     "persistence",  "stats",   "cpu",
+                                              "commandstats", "errorstats",   "latencystats", "cluster",  "keyspace", "keyfamilies"};
+/// The sections of `INFO` and `INFO default` (Redis 7.0's: all but commandstats and latencystats;
+/// keyfamilies is not in it either).
 constexpr std::string_view kDefaultSections[] = {"server", "clients", "memory", "persistence", "stats", "cpu", "errorstats", "cluster", "keyspace"};
+
+/// INFO keyfamilies: one line per key family, busiest first, then "(other)":
+/// `<family>:keys=..,memory=..,hits=..,misses=..,sets=..,invalidated=..,hit_ratio=..`. Bytes that
+/// would break the line's key=value form (',', '=', ' ', control characters) print as '_'.
+void append_info_keyfamilies(CmdContext& ctx, std::string& s) {
+  auto rows = ctx.server.store.key_families(ctx.server.config.key_families_max.load(std::memory_order_relaxed));
+  for (const auto& r : rows) {
+    for (char c : r.name) {
+      auto u = static_cast<unsigned char>(c);
+      s += (u < 0x20 || u == 0x7f || c == ',' || c == '=' || c == ' ' || c == ':') ? '_' : c;
+    }
+    char ratio[32];
+    uint64_t lookups = r.c.hits + r.c.misses;
+    std::snprintf(ratio, sizeof ratio, "%.4f", lookups ? static_cast<double>(r.c.hits) / static_cast<double>(lookups) : 0.0);
+    s += ":keys=" + std::to_string(std::max<int64_t>(0, r.c.keys)) + ",memory=" + std::to_string(std::max<int64_t>(0, r.c.bytes)) +
+         ",hits=" + std::to_string(r.c.hits) + ",misses=" + std::to_string(r.c.misses) + ",sets=" + std::to_string(r.c.sets) +
+         ",invalidated=" + std::to_string(r.c.invalidated) + ",hit_ratio=" + ratio + "\r\n";
+  }
+}
 
 /// Which sections `INFO [section ...]` asks for, as Redis 7.0's genInfoSectionDict: none means
 /// `default`; `all` and `everything` mean every section; `default` adds the default ones;
@@ -181,6 +202,10 @@ std::string info_text(CmdContext& ctx, Args sections) {
   if (want("keyspace")) {
     section_header("Keyspace");
     if (st.keys) s += "db0:keys=" + std::to_string(st.keys) + ",expires=" + std::to_string(st.volatile_keys) + ",avg_ttl=0\r\n";
+  }
+  if (want("keyfamilies")) {
+    section_header("Keyfamilies");
+    append_info_keyfamilies(ctx, s);
   }
   return s;
 }

@@ -1,107 +1,204 @@
-// daemon/http/dashboard.cpp: the dashboard page (see dashboard.h). It parses the Prometheus text
-// itself and shows throughput, hit ratio, memory against the budget, keys, clients, evictions,
-// expirations, the busiest commands and REST responses by status.
+// daemon/http/dashboard.cpp: the JSON the dashboard page polls (see dashboard.h). The page
+// itself is generated at build time (daemon/http/ui/embed.py -> dashboard_page.cpp).
 #include "daemon/http/dashboard.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <map>
+#include <span>
+#include <vector>
+
+#include "base/text.h"
+#include "daemon/commands/command_table.h"
+#include "daemon/commands/util.h"
 
 namespace shardcache::http {
 namespace {
 
-constexpr std::string_view kPage = R"HTML(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>shardcache</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;background:#f6f7f9;color:#222}
-h1{font-size:20px;margin:0 0 1em}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
-.card{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px #0002}
-.label{color:#667;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.value{font-size:24px;font-weight:600;margin-top:4px}
-.bar{height:8px;background:#e3e6ea;border-radius:4px;margin-top:8px;overflow:hidden}
-.bar>div{height:100%;background:#3b82f6;width:0}
-table{border-collapse:collapse;margin-top:1.5em;background:#fff;border-radius:8px;box-shadow:0 1px 2px #0002}
-td,th{padding:6px 14px;text-align:left}th{color:#667;font-weight:500}
-#status{color:#667;margin-top:1em;font-size:12px}
-</style></head><body>
-<h1>shardcache</h1>
-<div class="grid">
- <div class="card"><div class="label">Commands / s</div><div class="value" id="ops">–</div></div>
- <div class="card"><div class="label">Hit ratio</div><div class="value" id="hit">–</div></div>
- <div class="card"><div class="label">Memory</div><div class="value" id="mem">–</div><div class="bar"><div id="membar"></div></div></div>
- <div class="card"><div class="label">Keys</div><div class="value" id="keys">–</div></div>
- <div class="card"><div class="label">Clients</div><div class="value" id="clients">–</div></div>
- <div class="card"><div class="label">Evicted / expired</div><div class="value" id="evx">–</div></div>
- <div class="card"><div class="label">RSS</div><div class="value" id="rss">–</div></div>
- <div class="card"><div class="label">Uptime</div><div class="value" id="up">–</div></div>
-</div>
-<div style="display:flex;gap:24px;flex-wrap:wrap">
-<table><thead><tr><th>Command</th><th>Calls</th><th>Per second</th></tr></thead><tbody id="cmds"></tbody></table>
-<table><thead><tr><th>REST status</th><th>Requests</th></tr></thead><tbody id="http"></tbody></table>
-</div>
-<div id="status"></div>
-<script>
-"use strict";
-let prev = null;
-function parse(text) {
-  const m = {};
-  for (const line of text.split("\n")) {
-    if (!line || line[0] === "#") continue;
-    const r = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$/);
-    if (!r) continue;
-    const labels = {};
-    if (r[3]) for (const kv of r[3].matchAll(/(\w+)="([^"]*)"/g)) labels[kv[1]] = kv[2];
-    (m[r[1]] = m[r[1]] || []).push({labels, v: Number(r[4])});
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void str(Writer& w, std::string_view s) {
+  if (!base::valid_utf8(s)) {
+    std::string repaired;
+    base::append_utf8_repaired(s, repaired);
+    w.String(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()));
+    return;
   }
-  return m;
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
-const one = (m, n) => (m[n] && m[n][0] ? m[n][0].v : 0);
-function bytes(n) {
-  const u = ["B", "KB", "MB", "GB", "TB"]; let i = 0;
-  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
-  return n.toFixed(i ? 1 : 0) + " " + u[i];
+
+void key(Writer& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+
+void num(Writer& w, std::string_view k, uint64_t v) {
+  key(w, k);
+  w.Uint64(v);
 }
-function set(id, v) { document.getElementById(id).textContent = v; }
-function render(m, now) {
-  const cmds = one(m, "shardcache_commands_processed_total");
-  const dt = prev ? (now - prev.t) / 1000 : 0;
-  set("ops", prev && dt > 0 ? Math.round((cmds - prev.cmds) / dt).toLocaleString() : "…");
-  const hits = one(m, "shardcache_keyspace_hits_total"), miss = one(m, "shardcache_keyspace_misses_total");
-  set("hit", hits + miss ? (100 * hits / (hits + miss)).toFixed(1) + " %" : "–");
-  const used = one(m, "shardcache_used_memory_bytes"), max = one(m, "shardcache_maxmemory_bytes");
-  set("mem", bytes(used) + (max ? " / " + bytes(max) : ""));
-  document.getElementById("membar").style.width = max ? Math.min(100, 100 * used / max) + "%" : "0";
-  set("keys", one(m, "shardcache_keys").toLocaleString());
-  set("clients", one(m, "shardcache_connected_clients"));
-  set("evx", one(m, "shardcache_evicted_keys_total") + " / " + one(m, "shardcache_expired_keys_total"));
-  set("rss", bytes(one(m, "shardcache_process_resident_memory_bytes")));
-  const up = one(m, "shardcache_uptime_seconds");
-  set("up", up >= 86400 ? (up / 86400).toFixed(1) + " d" : up >= 3600 ? (up / 3600).toFixed(1) + " h" : up + " s");
-  const per = {};
-  for (const s of m["shardcache_commands_total"] || []) per[s.labels.cmd] = s.v;
-  const rows = Object.entries(per).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).slice(0, 12);
-  document.getElementById("cmds").innerHTML = rows.map(([c, v]) => {
-    const rate = prev && dt > 0 ? ((v - (prev.per[c] || 0)) / dt).toFixed(1) : "…";
-    return "<tr><td>" + c + "</td><td>" + v.toLocaleString() + "</td><td>" + rate + "</td></tr>";
-  }).join("");
-  document.getElementById("http").innerHTML = (m["shardcache_http_requests_total"] || []).filter(s => s.v > 0)
-    .map(s => "<tr><td>" + s.labels.code + "</td><td>" + s.v.toLocaleString() + "</td></tr>").join("");
-  prev = {t: now, cmds, per};
-}
-async function tick() {
-  try {
-    const res = await fetch("metrics", {cache: "no-store"});
-    render(parse(await res.text()), Date.now());
-    set("status", "updated " + new Date().toLocaleTimeString());
-  } catch (e) {
-    set("status", "cannot reach the daemon: " + e);
+
+/// Parameters the page must not show.
+bool secret(std::string_view name) { return name == "requirepass"; }
+
+void families(Writer& w, commands::ServerState& st) {
+  auto rows = st.store.key_families(st.config.key_families_max.load(std::memory_order_relaxed));
+  key(w, "families");
+  w.StartArray();
+  for (const auto& r : rows) {
+    w.StartObject();
+    key(w, "name");
+    str(w, r.name);
+    num(w, "keys", static_cast<uint64_t>(std::max<int64_t>(0, r.c.keys)));
+    num(w, "memory", static_cast<uint64_t>(std::max<int64_t>(0, r.c.bytes)));
+    num(w, "hits", r.c.hits);
+    num(w, "misses", r.c.misses);
+    num(w, "sets", r.c.sets);
+    num(w, "invalidated", r.c.invalidated);
+    key(w, "hit_ratio");
+    if (r.c.hits + r.c.misses) w.Double(static_cast<double>(r.c.hits) / static_cast<double>(r.c.hits + r.c.misses));
+    else w.Null();
+    w.EndObject();
   }
+  w.EndArray();
 }
-tick();
-setInterval(tick, 2000);
-</script></body></html>
-)HTML";
 
 }  // namespace
 
-std::string_view dashboard_html() { return kPage; }
+std::string render_dashboard_state(HttpShared& shared) {
+  commands::ServerState& st = shared.state;
+  store::StoreStats ss = st.store.stats();
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  key(w, "version");
+  str(w, kVersion);
+  num(w, "uptime_seconds", static_cast<uint64_t>((store::unix_ms() - st.start_ms) / 1000));
+  num(w, "keys", ss.keys);
+  num(w, "expiring_keys", ss.volatile_keys);
+  num(w, "used_memory", ss.used_bytes);
+  num(w, "maxmemory", st.store.maxmemory());
+  key(w, "maxmemory_policy");
+  str(w, st.config.get_policy());
+  num(w, "rss", commands::process_rss());
+  num(w, "connected_clients", st.clients.count());
+  num(w, "ops_per_sec", st.ops.per_sec());
+  num(w, "hits", ss.hits);
+  num(w, "misses", ss.misses);
+  num(w, "evicted_keys", ss.evicted);
+  num(w, "expired_keys", ss.expired);
+  num(w, "invalidated_keys", ss.invalidated);
+  key(w, "requirepass");
+  w.Bool(!st.config.get_requirepass().empty());
+  families(w, st);
+  key(w, "slowlog");  // the newest 32 SLOWLOG entries
+  w.StartArray();
+  for (const auto& e : st.slowlog.newest(32)) {
+    w.StartObject();
+    num(w, "id", e.id);
+    key(w, "time");
+    w.Int64(e.time);
+    num(w, "duration_us", e.duration_us);
+    key(w, "args");
+    w.StartArray();
+    for (const auto& a : e.argv) str(w, a);
+    w.EndArray();
+    key(w, "client");
+    str(w, e.peer);
+    key(w, "name");
+    str(w, e.name);
+    w.EndObject();
+  }
+  w.EndArray();
+  key(w, "settings");
+  w.StartObject();
+  std::vector<std::pair<std::string, std::string>> params = st.config_params.get_matching({"*"});
+  std::sort(params.begin(), params.end());
+  for (const auto& [name, value] : params) {
+    key(w, name);
+    str(w, secret(name) ? (value.empty() ? "" : "(set)") : value);
+  }
+  w.EndObject();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string render_dashboard_history(HttpShared& shared, int64_t since_ms) {
+  const std::vector<state::HistoryPoint> all = shared.state.history.points(0);
+  size_t offset = 0;  // the points after since_ms are all[offset..]
+  while (offset < all.size() && all[offset].t_ms <= since_ms) ++offset;
+  const std::span<const state::HistoryPoint> pts(all.data() + offset, all.size() - offset);
+  const auto& specs = commands::command_table().all();
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  num(w, "interval_ms", state::History::kIntervalMs);
+  auto series = [&](std::string_view name, auto get) {
+    key(w, name);
+    w.StartArray();
+    for (const auto& p : pts) w.Uint64(get(p));
+    w.EndArray();
+  };
+  key(w, "t");
+  w.StartArray();
+  for (const auto& p : pts) w.Double(static_cast<double>(p.t_ms) / 1000.0);
+  w.EndArray();
+  series("ops", [](const auto& p) { return p.ops; });
+  // Hits over lookups in the 60 s before each point (fewer at the start of the ring).
+  key(w, "hit_ratio_1m");
+  w.StartArray();
+  {
+    for (size_t i = 0; i < pts.size(); ++i) {
+      size_t j = offset + i, from = j >= 60 ? j - 60 : 0;
+      const auto& a = all[from];
+      const auto& b = all[j];
+      uint64_t h = b.hits >= a.hits ? b.hits - a.hits : b.hits, m = b.misses >= a.misses ? b.misses - a.misses : b.misses;
+      if (from == j) h = 0, m = 0;
+      if (h + m) w.Double(static_cast<double>(h) / static_cast<double>(h + m));
+      else w.Null();
+    }
+  }
+  w.EndArray();
+  series("p50_us", [](const auto& p) { return p.p50_us; });
+  series("p99_us", [](const auto& p) { return p.p99_us; });
+  series("used_memory", [](const auto& p) { return p.used_bytes; });
+  series("maxmemory", [](const auto& p) { return p.maxmemory; });
+  series("evicted", [](const auto& p) { return p.evicted; });
+  series("expired", [](const auto& p) { return p.expired; });
+  series("invalidated", [](const auto& p) { return p.invalidated; });
+  series("clients", [](const auto& p) { return p.clients; });
+  // Commands by name: the six busiest over the points sent, the rest as "other".
+  std::map<uint16_t, uint64_t> totals;
+  for (const auto& p : pts)
+    for (size_t i = 0; i < p.n_cmds; ++i) totals[p.cmds[i].first] += p.cmds[i].second;
+  std::vector<std::pair<uint64_t, uint16_t>> order;
+  for (auto [idx, n] : totals) order.emplace_back(n, idx);
+  std::sort(order.rbegin(), order.rend());
+  if (order.size() > 6) order.resize(6);
+  key(w, "commands");
+  w.StartObject();
+  for (auto [n, idx] : order) {
+    key(w, idx < specs.size() ? std::string_view(specs[idx].name) : std::string_view("?"));
+    w.StartArray();
+    for (const auto& p : pts) {
+      uint64_t v = 0;
+      for (size_t i = 0; i < p.n_cmds; ++i)
+        if (p.cmds[i].first == idx) v = p.cmds[i].second;
+      w.Uint64(v);
+    }
+    w.EndArray();
+  }
+  key(w, "other");
+  w.StartArray();
+  for (const auto& p : pts) {
+    uint64_t named = 0;
+    for (size_t i = 0; i < p.n_cmds; ++i)
+      for (auto [n, idx] : order)
+        if (p.cmds[i].first == idx) named += p.cmds[i].second;
+    w.Uint64(p.ops > named ? p.ops - named : 0);
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
 
 }  // namespace shardcache::http

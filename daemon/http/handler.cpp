@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "base/ascii.h"
+#include "base/numbers.h"
 #include "base/text.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
@@ -134,9 +135,13 @@ bool RequestHandler::authorized(const HttpRequest& req, const Target& t) const {
   return ok;
 }
 
-bool RequestHandler::is_public(http_method m, const Target& t) {
-  // Only bodiless methods: a POST to them waits for the token like any other request.
-  return is_get_like(m) && (t.path == "/healthz" || t.path == "/metrics" || t.path == "/");
+bool RequestHandler::is_public(http_method m, const Target& t) const {
+  // Only bodiless methods: a POST to them waits for the token like any other request. The
+  // dashboard page holds no data (it asks for the token and sends it with its requests);
+  // /metrics is open only with metrics-open.
+  if (!is_get_like(m)) return false;
+  if (t.path == "/healthz" || t.path == "/") return true;
+  return t.path == "/metrics" && shared_.state.config.metrics_open.load(std::memory_order_relaxed);
 }
 
 int RequestHandler::check_headers(const HttpRequest& req, std::string& message) const {
@@ -174,9 +179,19 @@ void RequestHandler::route(HttpRequest& req, const Target& t, HttpResponse& res)
   // Protected mode (as on RESP): no password and a peer other than 127.0.0.1 / ::1: every path is refused.
   if (commands::protected_mode_denies(shared_.state, client_.addr))
     return json_error(res, 403, commands::kProtectedModeDenied);
-  if (t.path == "/healthz" || t.path == "/metrics") {
+  if (t.path == "/healthz" || t.path == "/metrics" || t.path == "/dashboard/state" || t.path == "/dashboard/history") {
     if (!is_get_like(m)) return res.allow = "GET, HEAD", json_error(res, 405, "ERR method not allowed: use GET");
-    if (t.path == "/metrics") {
+    if (t.path != "/healthz" && !is_public(m, t) && !authorized(req, t)) {
+      commands::note_auth_failure(shared_.state, client_.addr, "REST token");
+      return json_error(res, 401, "Unauthorized");
+    }
+    if (t.path == "/dashboard/state" || t.path == "/dashboard/history") {
+      int64_t since = 0;
+      for (const auto& [k, v] : t.query)
+        if (k == "since" && v) since = base::parse_ll(*v).value_or(0);
+      text_ = t.path == "/dashboard/state" ? render_dashboard_state(shared_) : render_dashboard_history(shared_, since);
+      res.content_type = "application/json";
+    } else if (t.path == "/metrics") {
       text_ = render_metrics(shared_);
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     } else {
@@ -327,7 +342,8 @@ void RequestHandler::run_path_style(HttpRequest& req, const Target& t, HttpRespo
   if (owned_args_.size() > 1 && owned_args_.back().empty()) owned_args_.pop_back();  // trailing '/'
   if (!commands::command_table().find(owned_args_[0]))
     return json_error(res, 404, "ERR unknown path '" + std::string(t.path.substr(0, 128)) +
-                                    "': not an endpoint (/, /pipeline, /multi-exec, /healthz, /metrics) or a command");
+                                    "': not an endpoint (/, /pipeline, /multi-exec, /healthz, /metrics, /dashboard/state, "
+                                    "/dashboard/history) or a command");
   if (is_post_like(req.method) && !req.body.empty()) owned_args_.push_back(std::move(req.body));
   for (const auto& [k, v] : t.query) {
     owned_args_.push_back(k);

@@ -52,7 +52,8 @@ class RequestHandler {
   /// pipeline on until a later command pauses again (false).
   bool resume(HttpResponse& res);
   /// From the headers alone, before any body byte is read: 401 (with `message`) when `req`
-  /// needs the token (every request but GET/HEAD of /healthz, /metrics and the dashboard) and
+  /// needs the token (every request but GET/HEAD of /healthz, the dashboard page and, with
+  /// metrics-open, /metrics) and
   /// lacks it (neither `Authorization: Bearer` nor `?_token=` matches requirepass).
   int check_headers(const HttpRequest& req, std::string& message) const;
 
@@ -68,8 +69,9 @@ class RequestHandler {
   void run_path_style(HttpRequest& req, const Target& t, HttpResponse& res);
   void run_one(commands::CmdContext& ctx, commands::Args args, commands::ReplySink& out);
   bool authorized(const HttpRequest& req, const Target& t) const;
-  /// GET/HEAD of /healthz, /metrics and the dashboard (/) answer without the token.
-  static bool is_public(http_method m, const Target& t);
+  /// GET/HEAD of /healthz and the dashboard page (/) answer without the token; /metrics too
+  /// with metrics-open. /dashboard/state and /dashboard/history always need it.
+  bool is_public(http_method m, const Target& t) const;
   void reset_client();
   commands::CmdContext context();
   void json_error(HttpResponse& res, int status, std::string_view msg);

@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <algorithm>
+#include <map>
 #include <filesystem>
 #include <string_view>
 
+#include "base/text.h"
 #include "daemon/commands/command_table.h"
 #include "daemon/commands/util.h"
 
@@ -72,6 +75,50 @@ void command_metrics(std::string& s, commands::ServerState& st) {
     std::snprintf(sum, sizeof sum, "%.9f", static_cast<double>(r.nanos) / 1e9);
     s.append("shardcache_command_duration_seconds_sum{").append(cmd).append("} ").append(sum).append("\n");
     sample(s, "shardcache_command_duration_seconds_count", cmd, r.calls);
+  }
+}
+
+/// A label value escaped for the text format (backslash, double quote, newline).
+std::string label_value(std::string_view v) {
+  std::string repaired;
+  if (!base::valid_utf8(v)) {
+    base::append_utf8_repaired(v, repaired);
+    v = repaired;
+  }
+  std::string r;
+  r.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') r += '\\', r += c;
+    else if (c == '\n') r += "\\n";
+    else r += c;
+  }
+  return r;
+}
+
+/// Counters by key family (a key's first segment up to ':'), the top key-families-max and "(other)".
+void family_metrics(std::string& s, commands::ServerState& st) {
+  auto rows = st.store.key_families(st.config.key_families_max.load(std::memory_order_relaxed));
+  struct Col {
+    std::string_view name, type, help;
+    uint64_t (*get)(const store::FamilyCounters&);
+  };
+  static constexpr Col cols[] = {
+      {"shardcache_family_hits_total", "counter", "Key lookups that found the key, by key family (first segment up to ':').",
+       [](const store::FamilyCounters& c) { return c.hits; }},
+      {"shardcache_family_misses_total", "counter", "Key lookups that did not find the key, by key family.",
+       [](const store::FamilyCounters& c) { return c.misses; }},
+      {"shardcache_family_sets_total", "counter", "Values written, by key family.",
+       [](const store::FamilyCounters& c) { return c.sets; }},
+      {"shardcache_family_invalidated_keys_total", "counter", "Keys removed by INVALIDATE and INVALIDATETAG, by key family.",
+       [](const store::FamilyCounters& c) { return c.invalidated; }},
+      {"shardcache_family_keys", "gauge", "Keys in the keyspace, by key family.",
+       [](const store::FamilyCounters& c) { return static_cast<uint64_t>(std::max<int64_t>(0, c.keys)); }},
+      {"shardcache_family_memory_bytes", "gauge", "Bytes of the entries of each key family (slab and external blocks).",
+       [](const store::FamilyCounters& c) { return static_cast<uint64_t>(std::max<int64_t>(0, c.bytes)); }},
+  };
+  for (const Col& col : cols) {
+    header(s, col.name, col.type, col.help);
+    for (const auto& r : rows) sample(s, col.name, "family=\"" + label_value(r.name) + "\"", col.get(r.c));
   }
 }
 
@@ -146,6 +193,7 @@ std::string render_metrics(HttpShared& shared) {
   metric(s, "shardcache_invalidation_calls_total", "counter", "INVALIDATE and INVALIDATETAG calls.",
          ss.invalidation_calls);
   metric(s, "shardcache_keys", "gauge", "Keys in the keyspace.", ss.keys);
+  family_metrics(s, st);
   metric(s, "shardcache_expiring_keys", "gauge", "Keys with a TTL.", ss.volatile_keys);
   metric(s, "shardcache_used_memory_bytes", "gauge", "Memory held for data (INFO used_memory).", ss.used_bytes);
   metric(s, "shardcache_maxmemory_bytes", "gauge", "The memory budget (0 = none).", st.store.maxmemory());

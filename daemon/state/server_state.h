@@ -18,6 +18,7 @@
 #include "daemon/state/auth_failures.h"
 #include "daemon/state/client_state.h"
 #include "daemon/state/diagnostics.h"
+#include "daemon/state/history.h"
 #include "daemon/state/server_stats.h"
 #include "daemon/state/thread_stats.h"
 #include "daemon/state/watch_registry.h"
@@ -41,6 +42,7 @@ struct ServerState {
   persist::Persister* persister = nullptr;  ///< set by main: SAVE, BGSAVE, LASTSAVE, INFO persistence
   std::string run_id;
   OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
+  History history;                          ///< the dashboard's last 15 minutes (sampled by the cron)
   WatchRegistry watches;                    ///< WATCH: key -> watching clients
   std::atomic<uint64_t> evicted_clients{0};  ///< closed by maxmemory-clients (INFO evicted_clients)
   std::atomic<uint64_t> obuf_limit_disconnections{0};  ///< closed by client-output-buffer-limit

@@ -82,6 +82,7 @@ void server_cron(ServerState& s) {
   using namespace std::chrono;
   int64_t now = duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
   s.ops.sample(total_commands(s), now);
+  s.history.maybe_sample(s, now);
   if (s.persister) s.persister->cron();
 }
 

@@ -51,12 +51,20 @@ Entry* Shard::alloc_entry(std::string_view key, size_t val_len, bool ttl) {
     e->set_external_block(p);
   }
   std::memcpy(e->key_data(), key.data(), key.size());
-  budget_.add_entry(entry_bytes_of(e), key.size() + val_len);
+  size_t bytes = entry_bytes_of(e);
+  budget_.add_entry(bytes, key.size() + val_len);
+  FamilyCounters& fam = families_.of(key);
+  ++fam.keys;
+  fam.bytes += static_cast<int64_t>(bytes);
   return e;
 }
 
 void Shard::free_entry(Entry* e) {
-  budget_.remove_entry(entry_bytes_of(e), e->klen() + e->vlen());
+  size_t bytes = entry_bytes_of(e);
+  budget_.remove_entry(bytes, e->klen() + e->vlen());
+  FamilyCounters& fam = families_.of(e->key());
+  --fam.keys;
+  fam.bytes -= static_cast<int64_t>(bytes);
   if (e->external()) std::free(e->external_block());
   arena_.free(e);
 }
@@ -150,11 +158,14 @@ Entry* Shard::find_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
 
 Entry* Shard::lookup_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
   Entry* e = find_locked(key, hash, now_ms);
+  FamilyCounters& fam = families_.of(key);
   if (e) {
     ++stats_.hits;
+    ++fam.hits;
     touch_locked(e);
   } else {
     ++stats_.misses;
+    ++fam.misses;
   }
   return e;
 }
@@ -249,6 +260,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
     // Same size class: no allocation, and the table, key index and tags keep their entry.
     // make_room_locked(0) still refuses writes under noeviction when the store is full.
     if (!make_room_locked(0, 0, nullptr)) return nullptr;
+    ++families_.of(key).sets;
     return overwrite_in_place_locked(old, value, expire_ms);
   }
   size_t ceiling = std::max(budget_.share(), used_bytes());  // over budget: this write pays for itself
@@ -261,6 +273,7 @@ Entry* Shard::put_existing_locked(Entry* old, std::string_view key, uint64_t has
   if (old && table_.size() != before) old = table_.find(key, hash);  // eviction may have removed it
   Entry* e = alloc_entry(key, value.size(), expire_ms != 0);
   if (!e) return nullptr;
+  ++families_.of(key).sets;
   if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
   if (old) {
     table_.replace(old, e, hash);

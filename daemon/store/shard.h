@@ -22,6 +22,7 @@
 #include "daemon/store/hash_table.h"
 #include "daemon/store/invalidation.h"
 #include "daemon/store/invalidation_state.h"
+#include "daemon/store/key_families.h"
 #include "daemon/store/key_index.h"
 #include "daemon/store/policy.h"
 #include "daemon/store/recency_list.h"
@@ -117,6 +118,8 @@ class Shard {
   size_t volatile_count_locked() const { return ttl_.size(); }
   HashTable& table_locked() { return table_; }
   ShardStats& stats_locked() { return stats_; }
+  /// Counters by key family (key_families.h).
+  KeyFamilies& families_locked() { return families_; }
 
   /// Memory held for data: entries (slab class sizes, plus malloc-rounded external blocks),
   /// table slots, volatile list, key index, tags.
@@ -214,6 +217,7 @@ class Shard {
   Budget budget_;
   uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
   ShardStats stats_;
+  KeyFamilies families_;
   KeyIndex index_;
   TagIndex tags_;
   InvalidationState inval_{tags_};

@@ -8,7 +8,10 @@
 namespace shardcache::store {
 
 void Shard::credit_locked(const Entry* e, ShardMark& m) {
-  if (InvalidationState::credit(e, m)) ++stats_.invalidated;
+  if (InvalidationState::credit(e, m)) {
+    ++stats_.invalidated;
+    ++families_.of(e->key()).invalidated;
+  }
   else ++stats_.expired;  // already expired when the call began: not the call's doing
 }
 

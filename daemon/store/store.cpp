@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace shardcache::store {
 
@@ -143,6 +144,38 @@ StoreStats Store::stats() {
   return t;
 }
 
+std::vector<FamilyRow> Store::key_families(size_t top_n) {
+  std::unordered_map<std::string, FamilyCounters> sum;
+  FamilyCounters other;
+  bool other_used = false;
+  for (auto& s : shards_) {
+    std::lock_guard g(s->mutex());
+    s->families_locked().for_each([&](std::string_view name, const FamilyCounters& c) {
+      if (name == KeyFamilies::kOther) {
+        other.add(c);
+        other_used = true;
+      } else {
+        sum[std::string(name)].add(c);
+      }
+    });
+  }
+  std::vector<FamilyRow> rows;
+  rows.reserve(sum.size() + 1);
+  for (auto& [name, c] : sum) rows.push_back({name, c});
+  std::sort(rows.begin(), rows.end(), [](const FamilyRow& a, const FamilyRow& b) {
+    if (a.c.activity() != b.c.activity()) return a.c.activity() > b.c.activity();
+    if (a.c.bytes != b.c.bytes) return a.c.bytes > b.c.bytes;
+    return a.name < b.name;
+  });
+  if (rows.size() > top_n) {
+    for (size_t i = top_n; i < rows.size(); ++i) other.add(rows[i].c);
+    other_used = true;
+    rows.resize(top_n);
+  }
+  if (other_used) rows.push_back({std::string(KeyFamilies::kOther), other});
+  return rows;
+}
+
 uint64_t Store::changes() const {
   uint64_t n = 0;
   for (const auto& s : shards_) n += s->changes();
@@ -153,6 +186,7 @@ void Store::reset_stats() {
   for (auto& s : shards_) {
     std::lock_guard g(s->mutex());
     s->stats_locked() = ShardStats{};
+    s->families_locked().reset_stats();
   }
   invalidation_calls_.store(0, std::memory_order_relaxed);
 }

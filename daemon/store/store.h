@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,6 +23,12 @@ struct StoreStats {
   size_t payload_bytes = 0;    ///< key + value bytes
   size_t table_bytes = 0;      ///< hash-table slots
   size_t volatile_bytes = 0;   ///< TTL lists
+};
+
+/// One row of Store::key_families().
+struct FamilyRow {
+  std::string name;
+  FamilyCounters c;
 };
 
 class Store {
@@ -67,6 +74,9 @@ class Store {
   size_t cron_step(int64_t now_ms, int budget_us);
 
   StoreStats stats();
+  /// Counters by key family summed over the shards: the `top_n` busiest (hits + misses + sets,
+  /// then bytes), busiest first, then one KeyFamilies::kOther row for the rest (when any).
+  std::vector<FamilyRow> key_families(size_t top_n);
   /// Sum of Shard::changes(): writes to the keyspace since start (lock-free, approximate).
   uint64_t changes() const;
   void reset_stats();

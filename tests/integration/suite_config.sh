@@ -167,9 +167,9 @@ headers() { RC "$SC_PORT" info "$@" | tr -d '\r' | sed -n 's/^# //p' | tr '\n' '
 expect_eq "INFO keyspace server clients: Redis's order" "$(headers keyspace server CLIENTS)" "Server Clients Keyspace "
 expect_eq "INFO server server: once" "$(headers server server)" "Server "
 expect_eq "INFO everything" "$(headers everything)" \
-  "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Cluster Keyspace "
+  "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Cluster Keyspace Keyfamilies "
 expect_eq "INFO server all" "$(headers server all)" \
-  "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Cluster Keyspace "
+  "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Cluster Keyspace Keyfamilies "
 expect_eq "INFO (default): no Commandstats, no Latencystats" "$(headers)" \
   "Server Clients Memory Persistence Stats CPU Errorstats Cluster Keyspace "
 expect_eq "INFO nosuch: empty" "$(RC "$SC_PORT" info nosuch)" ""

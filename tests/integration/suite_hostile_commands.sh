@@ -136,7 +136,7 @@ curl -s -m 2 -o /dev/null -H 'Authorization: Bearer nope' "http://127.0.0.1:$SC_
 expect_eq "INFO acl_access_denied_auth counts RESP and REST failures" \
   "$(cli -a pw info stats | grep -o 'acl_access_denied_auth:[0-9]*')" "acl_access_denied_auth:$((base + 21))"
 expect_eq "/metrics shardcache_auth_failures_total" \
-  "$(curl -s -m 2 "http://127.0.0.1:$SC_HTTP_PORT/metrics" | grep '^shardcache_auth_failures_total ')" "shardcache_auth_failures_total $((base + 21))"
+  "$(curl -s -m 2 -H "Authorization: Bearer pw" "http://127.0.0.1:$SC_HTTP_PORT/metrics" | grep '^shardcache_auth_failures_total ')" "shardcache_auth_failures_total $((base + 21))"
 grep -q "authentication failed (AUTH) from 127.0.0.1:[0-9]*" "$SC_LOG" && pass "log line names the peer address" \
   || fail "auth failure log line" "$(grep -i auth "$SC_LOG")"
 lines=$(grep -c "authentication failed" "$SC_LOG")

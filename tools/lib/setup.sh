@@ -20,6 +20,8 @@ SC_TEST_PKGS="redis-tools redis-server python3-redis clang-14 libfuzzer-14-dev l
 # the snippet, dpkg-shlibdeps for
 # tools/package, lintian on the .deb.
 SC_TEST_PKGS="$SC_TEST_PKGS systemd dpkg-dev lintian logrotate"
+# suite_dashboard: the dashboard in a real browser (Debian's chromium, driven by puppeteer-core).
+SC_TEST_PKGS="$SC_TEST_PKGS chromium"
 # Packages the benchmarks need (tools/bench/hit_ratio.py draws its plot with gnuplot).
 SC_BENCH_PKGS="gnuplot-nox"
 
@@ -47,9 +49,22 @@ sc_install_pkgs() {
   fi
 }
 
+# sc_npm_ci DIR: `npm ci` in DIR (a folder with package.json and package-lock.json) when its
+# node_modules is missing or older than the lockfile.
+sc_npm_ci() {
+  local d=$1
+  if [ ! -d "$d/node_modules" ] || [ "$d/package-lock.json" -nt "$d/node_modules/.package-lock.json" ]; then
+    (cd "$d" && PUPPETEER_SKIP_DOWNLOAD=1 timeout 300 npm ci --prefer-offline --no-audit --no-fund >"$SC_LOG_DIR/npm-$(basename "$d").log" 2>&1) || {
+      tail -20 "$SC_LOG_DIR/npm-$(basename "$d").log"; echo "npm ci in $d failed"; return 1; }
+  fi
+}
+
 # sc_build DIR [meson options...]: configure (once) and build.
 sc_build() {
   local dir=$1; shift
+  # uPlot for the dashboard page (daemon/meson.build embeds it), with the npm that comes with the
+  # machine's Node.js 20 (Debian's nodejs and npm packages must not be asked for: they break it).
+  sc_npm_ci "$SC_ROOT/daemon/http/ui" || return 1
   if [ ! -f "$SC_ROOT/$dir/build.ninja" ]; then
     meson setup "$SC_ROOT/$dir" "$SC_ROOT" "$@" >"$SC_LOG_DIR/meson-$dir.log" 2>&1 || {
       tail -30 "$SC_LOG_DIR/meson-$dir.log"; return 1; }

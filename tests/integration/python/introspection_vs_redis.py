@@ -264,6 +264,11 @@ for args in (["cpu", "commandstats"], ["CPU", "errorstats", "latencystats", "cpu
 headers = lambda p, *a: [l for l in raw[p][2].call("INFO", *a)[1].decode().split("\r\n") if l.startswith("#")]
 for args in ([], ["default"], ["all"], ["everything"]):
     gs, rs = headers("sc", *args), headers("ref", *args)
+    # Keyfamilies is shardcached's own section (key families), last and only in all/everything.
+    check("INFO %s: Keyfamilies last, only in all/everything" % " ".join(args),
+          [h for h in gs if h == "# Keyfamilies"], ["# Keyfamilies"] if args in (["all"], ["everything"]) else [])
+    if gs and gs[-1] == "# Keyfamilies":
+        gs = gs[:-1]
     check("INFO %s: shardcached's sections are Redis's, in its order" % " ".join(args), [h for h in rs if h in gs], gs)
     check("INFO %s: commandstats/latencystats as Redis" % " ".join(args),
           [h for h in gs if h in ("# Commandstats", "# Latencystats")],

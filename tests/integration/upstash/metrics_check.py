@@ -23,7 +23,8 @@ def main():
     r.get("metrics:a")
     r.get("metrics:missing")
     info = r.info()  # RESP: INFO everything; nothing else runs between it and the scrape
-    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5) as resp:
+    req = urllib.request.Request(f"http://127.0.0.1:{http_port}/metrics", headers={"Authorization": "Bearer " + password})
+    with urllib.request.urlopen(req, timeout=5) as resp:
         ctype = resp.headers["Content-Type"]
         text = resp.read().decode()
     check("content type is the 0.0.4 text format", ctype.startswith("text/plain; version=0.0.4"), ctype)

@@ -202,7 +202,12 @@ test("/healthz, /metrics content types, dashboard page", async () => {
   const h = await fetch(URL_BASE + "/healthz");
   assert.equal(h.status, 200);
   assert.equal((await h.json()).status, "ok");
-  const m = await fetch(URL_BASE + "/metrics");
+  // requirepass is set: /metrics needs the token (no --metrics-open here).
+  const denied = await fetch(URL_BASE + "/metrics");
+  assert.equal(denied.status, 401);
+  assert.equal(denied.headers.get("content-type"), "application/json");
+  assert.deepEqual(await denied.json(), { error: "Unauthorized" });
+  const m = await fetch(URL_BASE + "/metrics", { headers: { Authorization: `Bearer ${TOKEN}` } });
   assert.equal(m.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   assert.match(await m.text(), /^shardcache_http_requests_total\{code="401"\} [1-9]/m);
   const d = await fetch(URL_BASE + "/");

@@ -100,7 +100,8 @@ for name in rows:
     spec = info["result"][0]
     if spec[1] == -2 and spec[9]:
         containers.add(name)
-with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+with urllib.request.urlopen(urllib.request.Request(base + "/metrics", headers={"Authorization": "Bearer " + token}),
+                            timeout=10) as r:
     metrics = r.read().decode()
 counts = {m.group(1): int(float(m.group(2)))
           for m in re.finditer(r'^shardcache_commands_total\{cmd="([^"]+)"\} (\S+)$', metrics, re.M)}

@@ -168,14 +168,15 @@ std::string info_headers(const std::string& info) {
 TEST_CASE("INFO with several sections, all, everything, default: each section once, in Redis's order") {
   Harness h;
   const std::string defaults = "Server Clients Memory Persistence Stats CPU Errorstats Cluster Keyspace";
-  const std::string every = "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Cluster Keyspace";
+  const std::string every = "Server Clients Memory Persistence Stats CPU Commandstats Errorstats Latencystats Cluster Keyspace Keyfamilies";
   CHECK(info_headers(h.Run({"info"}).str) == defaults);
   CHECK(info_headers(h.Run({"info", "default"}).str) == defaults);
   CHECK(info_headers(h.Run({"info", "default", "latencystats"}).str) ==
         "Server Clients Memory Persistence Stats CPU Errorstats Latencystats Cluster Keyspace");
-  CHECK(info_headers(h.Run({"info", "all"}).str) == every);
+  CHECK(info_headers(h.Run({"info", "all"}).str) == every);  // keyfamilies: not in default, as commandstats
   CHECK(info_headers(h.Run({"info", "everything"}).str) == every);
   CHECK(info_headers(h.Run({"info", "server", "all"}).str) == every);
+  CHECK(info_headers(h.Run({"info", "keyfamilies", "server"}).str) == "Server Keyfamilies");
   CHECK(info_headers(h.Run({"info", "server", "server"}).str) == "Server");
   CHECK(info_headers(h.Run({"info", "keyspace", "CLIENTS", "server"}).str) == "Server Clients Keyspace");
   CHECK(info_headers(h.Run({"info", "stats", "nosuch"}).str) == "Stats");

@@ -173,7 +173,12 @@ TEST_CASE("RequestHandler::check_headers: the bearer token or ?_token=, public G
   CHECK(check(HTTP_GET, "/get/k?_token=s3cret", "") == 0);
   CHECK(check(HTTP_GET, "/get/k?_token=nope", "") == 401);
   CHECK(check(HTTP_GET, "/healthz", "") == 0);
+  CHECK(check(HTTP_HEAD, "/metrics", "") == 401);  // /metrics needs the token, unless metrics-open
+  CHECK(check(HTTP_GET, "/metrics", "Bearer s3cret") == 0);
+  CHECK(check(HTTP_GET, "/dashboard/state", "") == 401);
+  CHECK(check(HTTP_GET, "/", "") == 0);  // the page holds no data
+  cfg.metrics_open = true;
   CHECK(check(HTTP_HEAD, "/metrics", "") == 0);
-  CHECK(check(HTTP_GET, "/", "") == 0);
+  CHECK(check(HTTP_GET, "/dashboard/history", "") == 401);
   CHECK(check(HTTP_POST, "/metrics", "") == 401);  // a body to a public path still needs the token
 }

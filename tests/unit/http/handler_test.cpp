@@ -188,10 +188,22 @@ TEST_CASE("auth: Bearer header or ?_token=, constant-time compare, 401 {\"error\
   CHECK(f.call(HTTP_GET, "/get/x").status == 401);
   // The token authenticates the request itself: no AUTH needed, no NOAUTH.
   CHECK(f.call(HTTP_POST, "/", R"(["set","k","v"])", "Bearer s3cret").status == 200);
-  // Health, metrics and the dashboard stay open for monitoring.
+  // Health and the dashboard page (which holds no data) stay open; /metrics and the
+  // dashboard's data need the token, /metrics not with metrics-open.
   CHECK(f.call(HTTP_GET, "/healthz").status == 200);
-  CHECK(f.call(HTTP_GET, "/metrics").status == 200);
   CHECK(f.call(HTTP_GET, "/").status == 200);
+  for (const char* path : {"/metrics", "/dashboard/state", "/dashboard/history"}) {
+    CAPTURE(path);
+    Resp r = f.call(HTTP_GET, path);
+    CHECK(r.status == 401);
+    CHECK(r.body == R"({"error":"Unauthorized"})");
+    CHECK(f.call(HTTP_GET, path, {}, "Bearer wrong").status == 401);
+    CHECK(f.call(HTTP_GET, path, {}, "Bearer s3cret").status == 200);
+  }
+  f.cfg.metrics_open = true;
+  CHECK(f.call(HTTP_GET, "/metrics").status == 200);
+  CHECK(f.call(HTTP_GET, "/dashboard/state").status == 401);
+  CHECK(f.call(HTTP_GET, "/dashboard/history").status == 401);
 }
 
 TEST_CASE("path style: /cmd/arg/..., percent-decoding, POST body and query as trailing arguments") {
@@ -245,7 +257,9 @@ TEST_CASE("/healthz, the dashboard, /metrics") {
   CHECK(r.body.rfind(R"({"status":"ok","version":")" SHARDCACHE_VERSION R"(","uptime_seconds":)", 0) == 0);
   r = f.call(HTTP_GET, "/");
   CHECK(r.type == "text/html; charset=utf-8");
-  CHECK(r.body.find("fetch(\"metrics\"") != std::string::npos);
+  CHECK(r.body.find("dashboard/state") != std::string::npos);  // what the page polls
+  CHECK(r.body.find("uPlot") != std::string::npos);            // the charting library, inlined
+  CHECK(r.body.find("src=\"http") == std::string::npos);       // nothing loaded from elsewhere
   f.post("/pipeline", R"([["set","a","1"],["get","a"],["get","missing"],["get","a"]])");
   r = f.call(HTTP_GET, "/metrics");
   CHECK(r.type == "text/plain; version=0.0.4; charset=utf-8");
@@ -266,6 +280,18 @@ TEST_CASE("/healthz, the dashboard, /metrics") {
   CHECK(r.body.find("\nprocess_resident_memory_bytes ") != std::string::npos);
   CHECK(r.body.find("# TYPE shardcache_command_duration_seconds histogram\n") != std::string::npos);
   CHECK(r.body.find("\nshardcache_keys 1\n") != std::string::npos);
+  f.post("/pipeline", R"([["set","course:1","x"],["set","course:2","y"],["get","course:1"],["get","plain"]])");
+  r = f.call(HTTP_GET, "/dashboard/state");
+  CHECK(r.type == "application/json");
+  CHECK(r.body.find(R"("keys":3,)") != std::string::npos);
+  CHECK(r.body.find(R"({"name":"course","keys":2,)") != std::string::npos);
+  CHECK(r.body.find(R"("hits":1,"misses":0,"sets":2,"invalidated":0,"hit_ratio":1.0})") != std::string::npos);
+  CHECK(r.body.find(R"("requirepass":false)") != std::string::npos);
+  r = f.call(HTTP_GET, "/dashboard/history?since=0");
+  CHECK(r.body.rfind(R"({"interval_ms":1000,"t":[],"ops":[])", 0) == 0);  // no cron in this test: no points
+  r = f.call(HTTP_GET, "/metrics");
+  CHECK(r.body.find("\nshardcache_family_keys{family=\"course\"} 2\n") != std::string::npos);
+  CHECK(r.body.find("\nshardcache_family_misses_total{family=\"(none)\"} 2\n") != std::string::npos);
 }
 
 TEST_CASE("each request starts from a fresh client state; QUIT closes after the reply") {
