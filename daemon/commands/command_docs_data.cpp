@@ -101,346 +101,378 @@ constexpr DocArg kArgs21[] = {
     {"connection-name", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs22[] = {
-    {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+    {"node-id", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs23[] = {
-    {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+    {"slot", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory24[] = {
-    {"7.0.0", "Allowed to be called with no argument to get info on all commands."},
+constexpr DocArg kArgs24[] = {
+    {"slot", "integer", -1, "", "", "", "", 0, {}},
+    {"count", "integer", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs25[] = {
+    {"key", "string", -1, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory26[] = {
+    {"4.0.0", "Added node IDs."},
+    {"7.0.0", "Added additional networking metadata field."},
+};
+constexpr DocArg kArgs27[] = {
+    {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
+constexpr DocArg kArgs28[] = {
+    {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
+constexpr DocHistory kHistory29[] = {
+    {"7.0.0", "Allowed to be called with no argument to get info on all commands."},
+};
+constexpr DocArg kArgs30[] = {
     {"module-name", "string", -1, "MODULE", "", "", "", 0, {}},
     {"category", "string", -1, "ACLCAT", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "PATTERN", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs26[] = {
-    {"filterby", "oneof", -1, "FILTERBY", "", "", "", kArgOptional, std::span<const DocArg>(kArgs25)},
+constexpr DocArg kArgs31[] = {
+    {"filterby", "oneof", -1, "FILTERBY", "", "", "", kArgOptional, std::span<const DocArg>(kArgs30)},
 };
-constexpr DocArg kArgs27[] = {
+constexpr DocArg kArgs32[] = {
     {"parameter", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs28[] = {
-    {"parameter", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs27)},
+constexpr DocArg kArgs33[] = {
+    {"parameter", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs32)},
 };
-constexpr DocHistory kHistory29[] = {
+constexpr DocHistory kHistory34[] = {
     {"7.0.0", "Added the ability to pass multiple pattern parameters in one call"},
 };
-constexpr DocArg kArgs30[] = {
+constexpr DocArg kArgs35[] = {
     {"parameter", "string", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs31[] = {
-    {"parameter_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs30)},
+constexpr DocArg kArgs36[] = {
+    {"parameter_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs35)},
 };
-constexpr DocHistory kHistory32[] = {
+constexpr DocHistory kHistory37[] = {
     {"7.0.0", "Added the ability to set multiple parameters in one call."},
 };
-constexpr DocArg kArgs33[] = {
+constexpr DocArg kArgs38[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs34[] = {
+constexpr DocArg kArgs39[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"decrement", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs35[] = {
+constexpr DocArg kArgs40[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs36[] = {
+constexpr DocArg kArgs41[] = {
     {"message", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs37[] = {
+constexpr DocArg kArgs42[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocHistory kHistory38[] = {
+constexpr DocHistory kHistory43[] = {
     {"3.0.3", "Accepts multiple `key` arguments."},
 };
-constexpr DocArg kArgs39[] = {
+constexpr DocArg kArgs44[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs40[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"seconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs39)},
-};
-constexpr DocHistory kHistory41[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-constexpr DocArg kArgs42[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs43[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"unix-time-seconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs42)},
-};
-constexpr DocHistory kHistory44[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
 constexpr DocArg kArgs45[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
+    {"seconds", "integer", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs44)},
 };
-constexpr DocArg kArgs46[] = {
-    {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
-    {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
+constexpr DocHistory kHistory46[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
 constexpr DocArg kArgs47[] = {
-    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs46)},
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory48[] = {
-    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
+constexpr DocArg kArgs48[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"unix-time-seconds", "unix-time", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs47)},
 };
-constexpr DocArg kArgs49[] = {
+constexpr DocHistory kHistory49[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+constexpr DocArg kArgs50[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs51[] = {
     {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
     {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
 };
-constexpr DocArg kArgs50[] = {
-    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs49)},
+constexpr DocArg kArgs52[] = {
+    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs51)},
 };
-constexpr DocHistory kHistory51[] = {
+constexpr DocHistory kHistory53[] = {
     {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
     {"6.2.0", "Added the `SYNC` flushing mode modifier."},
 };
-constexpr DocArg kArgs52[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs53[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs54[] = {
+    {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
+    {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
+};
+constexpr DocArg kArgs55[] = {
+    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs54)},
+};
+constexpr DocHistory kHistory56[] = {
+    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
+};
+constexpr DocArg kArgs57[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs58[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs59[] = {
     {"seconds", "integer", -1, "EX", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", "", "", "", 0, {}},
     {"persist", "pure-token", -1, "PERSIST", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs55[] = {
+constexpr DocArg kArgs60[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs54)},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs59)},
 };
-constexpr DocArg kArgs56[] = {
+constexpr DocArg kArgs61[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"start", "integer", -1, "", "", "", "", 0, {}},
     {"end", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs57[] = {
+constexpr DocArg kArgs62[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs58[] = {
+constexpr DocArg kArgs63[] = {
     {"username", "string", -1, "", "", "", "", 0, {}},
     {"password", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs59[] = {
+constexpr DocArg kArgs64[] = {
     {"protover", "integer", -1, "", "", "", "", 0, {}},
-    {"username_password", "block", -1, "AUTH", "", "", "", kArgOptional, std::span<const DocArg>(kArgs58)},
+    {"username_password", "block", -1, "AUTH", "", "", "", kArgOptional, std::span<const DocArg>(kArgs63)},
     {"clientname", "string", -1, "SETNAME", "", "", "", kArgOptional, {}},
 };
-constexpr DocArg kArgs60[] = {
-    {"arguments", "block", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs59)},
+constexpr DocArg kArgs65[] = {
+    {"arguments", "block", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs64)},
 };
-constexpr DocHistory kHistory61[] = {
+constexpr DocHistory kHistory66[] = {
     {"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."},
 };
-constexpr DocArg kArgs62[] = {
+constexpr DocArg kArgs67[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs63[] = {
+constexpr DocArg kArgs68[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"increment", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs64[] = {
+constexpr DocArg kArgs69[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"increment", "double", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs65[] = {
+constexpr DocArg kArgs70[] = {
     {"section", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
-constexpr DocHistory kHistory66[] = {
+constexpr DocHistory kHistory71[] = {
     {"7.0.0", "Added support for taking multiple section arguments."},
 };
-constexpr DocArg kArgs67[] = {
+constexpr DocArg kArgs72[] = {
     {"pattern", "pattern", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs68[] = {
+constexpr DocArg kArgs73[] = {
     {"tag", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs69[] = {
+constexpr DocArg kArgs74[] = {
     {"pattern", "pattern", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs70[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
-};
-constexpr DocArg kArgs71[] = {
-    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
-};
-constexpr DocArg kArgs72[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs73[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs72)},
-};
-constexpr DocArg kArgs74[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs75[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs74)},
+    {"command", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 constexpr DocArg kArgs76[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"event", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs77[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+    {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
 constexpr DocArg kArgs78[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs77)},
+    {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory79[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+constexpr DocArg kArgs79[] = {
+    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 constexpr DocArg kArgs80[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs81[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs80)},
+};
+constexpr DocArg kArgs82[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs83[] = {
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs82)},
+};
+constexpr DocArg kArgs84[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs85[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs81[] = {
+constexpr DocArg kArgs86[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs80)},
+    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs85)},
 };
-constexpr DocHistory kHistory82[] = {
+constexpr DocHistory kHistory87[] = {
     {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
-constexpr DocArg kArgs83[] = {
+constexpr DocArg kArgs88[] = {
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs89[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs88)},
+};
+constexpr DocHistory kHistory90[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+constexpr DocArg kArgs91[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs84[] = {
+constexpr DocArg kArgs92[] = {
     {"message", "string", -1, "", "", "", "", kArgOptional, {}},
 };
-constexpr DocArg kArgs85[] = {
+constexpr DocArg kArgs93[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs86[] = {
+constexpr DocArg kArgs94[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory87[] = {
+constexpr DocHistory kHistory95[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-constexpr DocArg kArgs88[] = {
+constexpr DocArg kArgs96[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs89[] = {
+constexpr DocArg kArgs97[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory90[] = {
+constexpr DocHistory kHistory98[] = {
     {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
-constexpr DocArg kArgs91[] = {
+constexpr DocArg kArgs99[] = {
     {"cursor", "integer", -1, "", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "MATCH", "", "", "", kArgOptional, {}},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
     {"type", "string", -1, "TYPE", "", "6.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory92[] = {
+constexpr DocHistory kHistory100[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-constexpr DocArg kArgs93[] = {
+constexpr DocArg kArgs101[] = {
     {"index", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs94[] = {
+constexpr DocArg kArgs102[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs95[] = {
+constexpr DocArg kArgs103[] = {
     {"seconds", "integer", -1, "EX", "", "2.6.12", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "2.6.12", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "6.2.0", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", "", "6.2.0", "", 0, {}},
     {"keepttl", "pure-token", -1, "KEEPTTL", "", "6.0.0", "", 0, {}},
 };
-constexpr DocArg kArgs96[] = {
+constexpr DocArg kArgs104[] = {
     {"tag", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs97[] = {
+constexpr DocArg kArgs105[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs94)},
+    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs102)},
     {"get", "pure-token", -1, "GET", "", "6.2.0", "", kArgOptional, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs95)},
-    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs96)},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs103)},
+    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs104)},
 };
-constexpr DocHistory kHistory98[] = {
+constexpr DocHistory kHistory106[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-constexpr DocArg kArgs99[] = {
+constexpr DocArg kArgs107[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs100[] = {
+constexpr DocArg kArgs108[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs101[] = {
+constexpr DocArg kArgs109[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"offset", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs102[] = {
+constexpr DocArg kArgs110[] = {
     {"nosave", "pure-token", -1, "NOSAVE", "", "", "", 0, {}},
     {"save", "pure-token", -1, "SAVE", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs103[] = {
-    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs102)},
+constexpr DocArg kArgs111[] = {
+    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs110)},
     {"now", "pure-token", -1, "NOW", "", "7.0.0", "", kArgOptional, {}},
     {"force", "pure-token", -1, "FORCE", "", "7.0.0", "", kArgOptional, {}},
     {"abort", "pure-token", -1, "ABORT", "", "7.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory104[] = {
+constexpr DocHistory kHistory112[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-constexpr DocArg kArgs105[] = {
+constexpr DocArg kArgs113[] = {
+    {"count", "integer", -1, "", "", "", "", kArgOptional, {}},
+};
+constexpr DocHistory kHistory114[] = {
+    {"4.0.0", "Added client IP address, port and name to the reply."},
+};
+constexpr DocArg kArgs115[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs106[] = {
+constexpr DocArg kArgs116[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs107[] = {
+constexpr DocArg kArgs117[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory108[] = {
+constexpr DocHistory kHistory118[] = {
     {"2.8.0", "Added the -2 reply."},
 };
-constexpr DocArg kArgs109[] = {
+constexpr DocArg kArgs119[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs110[] = {
+constexpr DocArg kArgs120[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs111[] = {
+constexpr DocArg kArgs121[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
@@ -455,60 +487,69 @@ constexpr CommandDoc kDocs[] = {
     {"client|reply", "", "", "", {}, std::span<const DocArg>(kArgs18)},
     {"client|setinfo", "", "", "", {}, std::span<const DocArg>(kArgs20)},
     {"client|setname", "", "", "", {}, std::span<const DocArg>(kArgs21)},
-    {"command|docs", "", "", "", {}, std::span<const DocArg>(kArgs22)},
-    {"command|info", "", "", "", std::span<const DocHistory>(kHistory24), std::span<const DocArg>(kArgs23)},
-    {"command|list", "", "", "", {}, std::span<const DocArg>(kArgs26)},
-    {"config|get", "", "", "", std::span<const DocHistory>(kHistory29), std::span<const DocArg>(kArgs28)},
-    {"config|set", "", "", "", std::span<const DocHistory>(kHistory32), std::span<const DocArg>(kArgs31)},
-    {"decr", "", "", "", {}, std::span<const DocArg>(kArgs33)},
-    {"decrby", "", "", "", {}, std::span<const DocArg>(kArgs34)},
-    {"del", "", "", "", {}, std::span<const DocArg>(kArgs35)},
-    {"echo", "", "", "", {}, std::span<const DocArg>(kArgs36)},
-    {"exists", "", "", "", std::span<const DocHistory>(kHistory38), std::span<const DocArg>(kArgs37)},
-    {"expire", "", "", "", std::span<const DocHistory>(kHistory41), std::span<const DocArg>(kArgs40)},
-    {"expireat", "", "", "", std::span<const DocHistory>(kHistory44), std::span<const DocArg>(kArgs43)},
-    {"expiretime", "", "", "", {}, std::span<const DocArg>(kArgs45)},
-    {"flushall", "", "", "", std::span<const DocHistory>(kHistory48), std::span<const DocArg>(kArgs47)},
-    {"flushdb", "", "", "", std::span<const DocHistory>(kHistory51), std::span<const DocArg>(kArgs50)},
-    {"get", "", "", "", {}, std::span<const DocArg>(kArgs52)},
-    {"getdel", "", "", "", {}, std::span<const DocArg>(kArgs53)},
-    {"getex", "", "", "", {}, std::span<const DocArg>(kArgs55)},
-    {"getrange", "", "", "", {}, std::span<const DocArg>(kArgs56)},
-    {"getset", "deprecated", "6.2.0", "`SET` with the `!GET` argument", {}, std::span<const DocArg>(kArgs57)},
-    {"hello", "", "", "", std::span<const DocHistory>(kHistory61), std::span<const DocArg>(kArgs60)},
-    {"incr", "", "", "", {}, std::span<const DocArg>(kArgs62)},
-    {"incrby", "", "", "", {}, std::span<const DocArg>(kArgs63)},
-    {"incrbyfloat", "", "", "", {}, std::span<const DocArg>(kArgs64)},
-    {"info", "", "", "", std::span<const DocHistory>(kHistory66), std::span<const DocArg>(kArgs65)},
-    {"invalidate", "", "", "", {}, std::span<const DocArg>(kArgs67)},
-    {"invalidatetag", "", "", "", {}, std::span<const DocArg>(kArgs68)},
-    {"keys", "", "", "", {}, std::span<const DocArg>(kArgs69)},
-    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs70)},
-    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs71)},
-    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs73)},
-    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs75)},
-    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs76)},
-    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory79), std::span<const DocArg>(kArgs78)},
-    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory82), std::span<const DocArg>(kArgs81)},
-    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs83)},
-    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs84)},
-    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs85)},
-    {"pttl", "", "", "", std::span<const DocHistory>(kHistory87), std::span<const DocArg>(kArgs86)},
-    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs88)},
-    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory90), std::span<const DocArg>(kArgs89)},
-    {"scan", "", "", "", std::span<const DocHistory>(kHistory92), std::span<const DocArg>(kArgs91)},
-    {"select", "", "", "", {}, std::span<const DocArg>(kArgs93)},
-    {"set", "", "", "", std::span<const DocHistory>(kHistory98), std::span<const DocArg>(kArgs97)},
-    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs99)},
-    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs100)},
-    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs101)},
-    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory104), std::span<const DocArg>(kArgs103)},
-    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs105)},
-    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs106)},
-    {"ttl", "", "", "", std::span<const DocHistory>(kHistory108), std::span<const DocArg>(kArgs107)},
-    {"type", "", "", "", {}, std::span<const DocArg>(kArgs109)},
-    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs110)},
-    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs111)},
+    {"cluster|count-failure-reports", "", "", "", {}, std::span<const DocArg>(kArgs22)},
+    {"cluster|countkeysinslot", "", "", "", {}, std::span<const DocArg>(kArgs23)},
+    {"cluster|getkeysinslot", "", "", "", {}, std::span<const DocArg>(kArgs24)},
+    {"cluster|keyslot", "", "", "", {}, std::span<const DocArg>(kArgs25)},
+    {"cluster|slots", "deprecated", "7.0.0", "`CLUSTER SHARDS`", std::span<const DocHistory>(kHistory26), {}},
+    {"command|docs", "", "", "", {}, std::span<const DocArg>(kArgs27)},
+    {"command|info", "", "", "", std::span<const DocHistory>(kHistory29), std::span<const DocArg>(kArgs28)},
+    {"command|list", "", "", "", {}, std::span<const DocArg>(kArgs31)},
+    {"config|get", "", "", "", std::span<const DocHistory>(kHistory34), std::span<const DocArg>(kArgs33)},
+    {"config|set", "", "", "", std::span<const DocHistory>(kHistory37), std::span<const DocArg>(kArgs36)},
+    {"decr", "", "", "", {}, std::span<const DocArg>(kArgs38)},
+    {"decrby", "", "", "", {}, std::span<const DocArg>(kArgs39)},
+    {"del", "", "", "", {}, std::span<const DocArg>(kArgs40)},
+    {"echo", "", "", "", {}, std::span<const DocArg>(kArgs41)},
+    {"exists", "", "", "", std::span<const DocHistory>(kHistory43), std::span<const DocArg>(kArgs42)},
+    {"expire", "", "", "", std::span<const DocHistory>(kHistory46), std::span<const DocArg>(kArgs45)},
+    {"expireat", "", "", "", std::span<const DocHistory>(kHistory49), std::span<const DocArg>(kArgs48)},
+    {"expiretime", "", "", "", {}, std::span<const DocArg>(kArgs50)},
+    {"flushall", "", "", "", std::span<const DocHistory>(kHistory53), std::span<const DocArg>(kArgs52)},
+    {"flushdb", "", "", "", std::span<const DocHistory>(kHistory56), std::span<const DocArg>(kArgs55)},
+    {"get", "", "", "", {}, std::span<const DocArg>(kArgs57)},
+    {"getdel", "", "", "", {}, std::span<const DocArg>(kArgs58)},
+    {"getex", "", "", "", {}, std::span<const DocArg>(kArgs60)},
+    {"getrange", "", "", "", {}, std::span<const DocArg>(kArgs61)},
+    {"getset", "deprecated", "6.2.0", "`SET` with the `!GET` argument", {}, std::span<const DocArg>(kArgs62)},
+    {"hello", "", "", "", std::span<const DocHistory>(kHistory66), std::span<const DocArg>(kArgs65)},
+    {"incr", "", "", "", {}, std::span<const DocArg>(kArgs67)},
+    {"incrby", "", "", "", {}, std::span<const DocArg>(kArgs68)},
+    {"incrbyfloat", "", "", "", {}, std::span<const DocArg>(kArgs69)},
+    {"info", "", "", "", std::span<const DocHistory>(kHistory71), std::span<const DocArg>(kArgs70)},
+    {"invalidate", "", "", "", {}, std::span<const DocArg>(kArgs72)},
+    {"invalidatetag", "", "", "", {}, std::span<const DocArg>(kArgs73)},
+    {"keys", "", "", "", {}, std::span<const DocArg>(kArgs74)},
+    {"latency|histogram", "", "", "", {}, std::span<const DocArg>(kArgs75)},
+    {"latency|history", "", "", "", {}, std::span<const DocArg>(kArgs76)},
+    {"latency|reset", "", "", "", {}, std::span<const DocArg>(kArgs77)},
+    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs78)},
+    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs79)},
+    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs81)},
+    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs83)},
+    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs84)},
+    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory87), std::span<const DocArg>(kArgs86)},
+    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory90), std::span<const DocArg>(kArgs89)},
+    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs91)},
+    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs92)},
+    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs93)},
+    {"pttl", "", "", "", std::span<const DocHistory>(kHistory95), std::span<const DocArg>(kArgs94)},
+    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs96)},
+    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory98), std::span<const DocArg>(kArgs97)},
+    {"scan", "", "", "", std::span<const DocHistory>(kHistory100), std::span<const DocArg>(kArgs99)},
+    {"select", "", "", "", {}, std::span<const DocArg>(kArgs101)},
+    {"set", "", "", "", std::span<const DocHistory>(kHistory106), std::span<const DocArg>(kArgs105)},
+    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs107)},
+    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs108)},
+    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs109)},
+    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory112), std::span<const DocArg>(kArgs111)},
+    {"slowlog|get", "", "", "", std::span<const DocHistory>(kHistory114), std::span<const DocArg>(kArgs113)},
+    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs115)},
+    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs116)},
+    {"ttl", "", "", "", std::span<const DocHistory>(kHistory118), std::span<const DocArg>(kArgs117)},
+    {"type", "", "", "", {}, std::span<const DocArg>(kArgs119)},
+    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs120)},
+    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs121)},
 };
 
 }  // namespace
