@@ -21,9 +21,9 @@ SC_CONF=$conf start_daemon || fail "daemon starts with a config file"
 expect_eq "config file requirepass: NOAUTH without AUTH" "$(cli get k)" "NOAUTH Authentication required."
 expect_eq "config file requirepass: AUTH works" "$(cli -a conf-s3cret --no-auth-warning set k v)" "OK"
 rm -f "$conf"
-# /metrics counts invalidations.
+# /metrics counts invalidations (with requirepass set it takes the token, as REST does).
 expect_eq "INVALIDATE via redis-cli" "$(cli -a conf-s3cret --no-auth-warning invalidate 'k*')" "1"
-metrics=$(curl -s --max-time 5 "http://127.0.0.1:$SC_HTTP_PORT/metrics")
+metrics=$(curl -s --max-time 5 -H "Authorization: Bearer conf-s3cret" "http://127.0.0.1:$SC_HTTP_PORT/metrics")
 echo "$metrics" | grep -q '^shardcache_invalidated_keys_total 1$' && pass "/metrics: invalidated keys" || fail "/metrics: invalidated keys"
 echo "$metrics" | grep -q '^shardcache_invalidation_calls_total 1$' && pass "/metrics: invalidation calls" || fail "/metrics: invalidation calls"
 finish

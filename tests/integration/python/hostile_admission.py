@@ -345,7 +345,7 @@ def group_inflight(d, a):
     first.sendall(http_post_head("/", n, a.password) + set_body(n)[: 1 << 20])
     time.sleep(0.3)  # its headers are in: 6 MB reserved
     m = connect(a.http_port)
-    m.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    m.sendall(f"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {a.password}\r\n\r\n".encode())
     st, metrics = read_http(m)
     m.close()
     check("/metrics shows the 6 MB reserved", f"shardcache_http_inflight_body_bytes {n}\n" in metrics,
