@@ -91,6 +91,17 @@ add_counts() {
   IT_FAIL=$((IT_FAIL + $(echo "$line" | cut -d' ' -f3)))
 }
 
+# run_counted LABEL CMD...: runs a sub-runner that ends with "N passed, N failed" (a Python check
+# script), prints its output with that line labelled "LABEL: ...", and adds its counts; a runner
+# that dies before its summary line counts as one failure.
+run_counted() {
+  local label=$1 out line; shift
+  out=$("$@" 2>&1)
+  echo "$out" | sed -E "s/^([0-9]+ passed, [0-9]+ failed)\$/$label: \1/"
+  line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+  if [ -n "$line" ]; then add_counts "$line"; else fail "$label ran to the end"; fi
+}
+
 # check_sanitizer_logs: stops every daemon started (so reports printed at exit, such as leaks,
 # are in the logs) and fails the suite for each daemon log holding an ASan/UBSan/TSan report.
 # Sanitizer builds (tools/test's asan and tsan passes) write their reports to the daemon's stderr.

@@ -9,12 +9,8 @@ PASSWORD=it-secret-pw
 
 # run_badinput LABEL PORT PID AUTH_PORT MAXCLIENTS_PORT: runs the script and adds its counts.
 run_badinput() {
-  local out line
-  out=$(timeout 120 "$PY" "$SCRIPT" --label "$1" --port "$2" --pid "$3" --auth-port "$4" \
-        --password "$PASSWORD" --maxclients-port "$5" 2>&1)
-  echo "$out" | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/badinput.py: \1/'
-  line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
-  if [ -n "$line" ]; then add_counts "$line"; else fail "$1: badinput.py ran to the end"; fi
+  run_counted "$1: badinput.py" timeout 120 "$PY" "$SCRIPT" --label "$1" --port "$2" --pid "$3" --auth-port "$4" \
+    --password "$PASSWORD" --maxclients-port "$5"
 }
 
 # shardcached: a plain one (maxmemory 1gb, room for the 10 MB round trip beside the other

@@ -16,12 +16,9 @@ AUTH_PORT=$SC_PORT AUTH_HTTP=$SC_HTTP_PORT AUTH_PID=$SC_PID
 start_daemon || { fail "third daemon (FLUSHALL probe) starts"; finish; exit 1; }
 FLUSH_PORT=$SC_PORT FLUSH_HTTP=$SC_HTTP_PORT FLUSH_PID=$SC_PID
 
-out=$(timeout 300 "$PY" "$SCRIPT" --port "$MAIN_PORT" --http-port "$MAIN_HTTP" --pid "$MAIN_PID" \
-      --auth-port "$AUTH_PORT" --auth-http-port "$AUTH_HTTP" --auth-pid "$AUTH_PID" --password "$PASSWORD" \
-      --flush-port "$FLUSH_PORT" --flush-http-port "$FLUSH_HTTP" --flush-pid "$FLUSH_PID" 2>&1)
-echo "$out" | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/hostile.py: \1/'
-line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -n "$line" ]; then add_counts "$line"; else fail "hostile.py ran to the end"; fi
+run_counted hostile.py timeout 300 "$PY" "$SCRIPT" --port "$MAIN_PORT" --http-port "$MAIN_HTTP" --pid "$MAIN_PID" \
+  --auth-port "$AUTH_PORT" --auth-http-port "$AUTH_HTTP" --auth-pid "$AUTH_PID" --password "$PASSWORD" \
+  --flush-port "$FLUSH_PORT" --flush-http-port "$FLUSH_HTTP" --flush-pid "$FLUSH_PID"
 for pid in "$MAIN_PID" "$AUTH_PID" "$FLUSH_PID"; do
   kill -0 "$pid" 2>/dev/null && pass "daemon $pid survived every probe" || fail "daemon $pid survived every probe"
 done

@@ -7,10 +7,8 @@ MAIN_PORT=$SC_PORT
 MAIN_PID=$SC_PID
 SHARDCACHED="$(dirname "$0")/redis_reference.sh" start_daemon || { fail "redis-server 7.0.15 starts"; finish; exit 1; }
 REF_PORT=$SC_PORT
-out=$(SC_PORT=$MAIN_PORT REF_PORT=$REF_PORT timeout 120 "$PY" "$(dirname "$0")/python/introspection_vs_redis.py" 2>&1)
-echo "$out" | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/introspection_vs_redis.py: \1/'
-line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -n "$line" ]; then add_counts "$line"; else fail "introspection_vs_redis.py ran to the end"; fi
+run_counted introspection_vs_redis.py env SC_PORT=$MAIN_PORT REF_PORT=$REF_PORT \
+  timeout 120 "$PY" "$(dirname "$0")/python/introspection_vs_redis.py"
 
 # redis-cli renders both servers' replies the same way (numbers and times masked).
 cli() { timeout 10 redis-cli -p "$1" "${@:2}" 2>&1; }

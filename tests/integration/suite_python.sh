@@ -6,16 +6,11 @@ start_daemon || { fail "daemon starts"; finish; exit 1; }
 MAIN_PORT=$SC_PORT
 start_daemon --requirepass it-py-secret || { fail "daemon with --requirepass starts"; finish; exit 1; }
 AUTH_PORT=$SC_PORT
-out=$(SC_PORT=$MAIN_PORT SC_AUTH_PORT=$AUTH_PORT SC_PASSWORD=it-py-secret \
-      timeout 120 "$PY" "$(dirname "$0")/python/test_redis_py.py" 2>&1)
-echo "$out" | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/test_redis_py.py: \1/'
-line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -n "$line" ]; then add_counts "$line"; else fail "test_redis_py.py ran to the end"; fi
+run_counted test_redis_py.py env SC_PORT=$MAIN_PORT SC_AUTH_PORT=$AUTH_PORT SC_PASSWORD=it-py-secret \
+  timeout 120 "$PY" "$(dirname "$0")/python/test_redis_py.py"
 # The command table's introspection against redis-server 7.0.15 (redis_reference.sh), reply for reply.
 SHARDCACHED="$(dirname "$0")/redis_reference.sh" start_daemon || { fail "redis-server 7.0.15 starts"; finish; exit 1; }
 REF_PORT=$SC_PORT
-out=$(SC_PORT=$MAIN_PORT REF_PORT=$REF_PORT timeout 60 "$PY" "$(dirname "$0")/python/command_table_vs_redis.py" 2>&1)
-echo "$out" | sed -E 's/^([0-9]+ passed, [0-9]+ failed)$/command_table_vs_redis.py: \1/'
-line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -n "$line" ]; then add_counts "$line"; else fail "command_table_vs_redis.py ran to the end"; fi
+run_counted command_table_vs_redis.py env SC_PORT=$MAIN_PORT REF_PORT=$REF_PORT \
+  timeout 60 "$PY" "$(dirname "$0")/python/command_table_vs_redis.py"
 finish

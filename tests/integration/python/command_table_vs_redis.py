@@ -5,37 +5,18 @@ GETKEYSANDFLAGS, COMMAND LIST FILTERBY, COMMAND DOCS (fields, arguments, history
 CLIENT INFO flags and CLIENT REPLY, compared reply for reply. Prints ok/FAIL lines and
 "N passed, N failed"."""
 import os
+import sys
 import socket
 import redis
 
 sc = redis.Redis(host="127.0.0.1", port=int(os.environ["SC_PORT"]), socket_timeout=5)
 ref = redis.Redis(host="127.0.0.1", port=int(os.environ["REF_PORT"]), socket_timeout=5)
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Versus, summary  # noqa: E402  (tests/integration/checks.py)
+from checks import check_eq as check  # noqa: E402
 
-
-def check(name, got, want):
-    global passed, failed
-    if got == want:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL %s: got %r, want %r" % (name, got, want))
-
-
-def both(*args):
-    out = []
-    for r in (sc, ref):
-        try:
-            out.append(r.execute_command(*args))
-        except redis.ResponseError as e:
-            out.append("error: " + str(e))
-    return out
-
-
-def same(name, *args, transform=lambda x: x):
-    got, want = both(*args)
-    check(name, transform(got), transform(want))
+versus = Versus(sc, ref, redis.ResponseError)
+both, same = versus.both, versus.same
 
 
 # Rows whose flags, categories, tips and key specs follow Redis 7.0.15 exactly.
@@ -153,4 +134,4 @@ def reply_session(port):
 
 check("CLIENT REPLY SKIP / OFF / ON: the same bytes", reply_session(sc.connection_pool.connection_kwargs["port"]),
       reply_session(ref.connection_pool.connection_kwargs["port"]))
-print("%d passed, %d failed" % (passed, failed))
+summary()

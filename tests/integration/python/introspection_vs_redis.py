@@ -4,6 +4,7 @@ commandstats / latencystats / errorstats / cpu of shardcached (SC_PORT) against 
 own (to see map vs array, which redis-py hides): the same reply shapes, field names and error
 texts. Prints ok/FAIL lines and "N passed, N failed"."""
 import os
+import sys
 import re
 import socket
 
@@ -12,32 +13,12 @@ import redis
 SC_PORT, REF_PORT = int(os.environ["SC_PORT"]), int(os.environ["REF_PORT"])
 sc = redis.Redis(host="127.0.0.1", port=SC_PORT, socket_timeout=10)
 ref = redis.Redis(host="127.0.0.1", port=REF_PORT, socket_timeout=10)
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checks import Versus, summary  # noqa: E402  (tests/integration/checks.py)
+from checks import check_eq as check  # noqa: E402
 
-
-def check(name, got, want):
-    global passed, failed
-    if got == want:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL %s: got %r, want %r" % (name, got, want))
-
-
-def both(*args):
-    out = []
-    for r in (sc, ref):
-        try:
-            out.append(r.execute_command(*args))
-        except redis.ResponseError as e:
-            out.append("error: " + str(e))
-    return out
-
-
-def same(name, *args, transform=lambda x: x):
-    got, want = both(*args)
-    check(name, transform(got), transform(want))
+versus = Versus(sc, ref, redis.ResponseError)
+both, same = versus.both, versus.same
 
 
 class Raw:
@@ -291,4 +272,4 @@ for name in ("slowlog", "latency"):
     for s in got[0][9]:
         check("COMMAND INFO %s nests %s as Redis" % (name, s[0].decode()), s, ref_subs.get(s[0]))
 
-print("%d passed, %d failed" % (passed, failed))
+summary()
