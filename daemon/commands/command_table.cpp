@@ -3,9 +3,11 @@
 #include "daemon/commands/command_table.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <iterator>
 
 #include "daemon/commands/util.h"
@@ -92,26 +94,59 @@ void CommandTable::finalize() {
   }
 }
 
+namespace {
+/// The server's table (command_table()), once built: only its lookups are remembered below (a
+/// table a test builds on the stack may be gone, and another built at its address).
+std::atomic<const CommandTable*> g_server_table{nullptr};
+
+/// The last name this thread looked up in the server's table, byte for byte as sent, and its row.
+/// Each command is looked up twice (the pipeline's prefetch pass reads its key spec, then the
+/// dispatcher resolves it) and a pipeline usually repeats one command, so most lookups are a
+/// short memcmp instead of lowering and hashing the name.
+struct LastFind {
+  size_t len = 0;
+  char name[kMaxNameLen];
+  const CommandSpec* spec = nullptr;
+};
+// initial-exec: static libraries are built -fPIC, whose default TLS model calls __tls_get_addr on each access.
+[[gnu::tls_model("initial-exec")]] thread_local LastFind t_last_find;
+}  // namespace
+
 const CommandSpec* CommandTable::find(std::string_view name) const {
-  char buf[kMaxNameLen];
-  if (name.size() >= sizeof buf) return nullptr;
-  uint32_t h = kFnvOffset;
-  for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = base::to_lower(name[i]);
-    h = (h ^ static_cast<unsigned char>(buf[i])) * kFnvPrime;
+  const bool shared = this == g_server_table.load(std::memory_order_relaxed);
+  LastFind& last = t_last_find;
+  if (shared && last.spec && name.size() == last.len) {
+    size_t i = 0;  // a byte loop: names are a few bytes, a call to memcmp costs more than comparing them
+    while (i < last.len && name[i] == last.name[i]) ++i;
+    if (i == last.len) return last.spec;
   }
-  std::string_view lname(buf, name.size());
-  if (!index_.empty()) {
-    const size_t mask = index_.size() - 1;
-    for (size_t s = h & mask; index_[s] != 0; s = (s + 1) & mask) {
-      const CommandSpec& spec = specs_[index_[s] - 1];
-      if (spec.name == lname) return &spec;
+  const CommandSpec* spec = [&]() -> const CommandSpec* {
+    char buf[kMaxNameLen];
+    if (name.size() >= sizeof buf) return nullptr;
+    uint32_t h = kFnvOffset;
+    for (size_t i = 0; i < name.size(); ++i) {
+      buf[i] = base::to_lower(name[i]);
+      h = (h ^ static_cast<unsigned char>(buf[i])) * kFnvPrime;
     }
-    return nullptr;
+    std::string_view lname(buf, name.size());
+    if (!index_.empty()) {
+      const size_t mask = index_.size() - 1;
+      for (size_t s = h & mask; index_[s] != 0; s = (s + 1) & mask) {
+        const CommandSpec& row = specs_[index_[s] - 1];
+        if (row.name == lname) return &row;
+      }
+      return nullptr;
+    }
+    auto it = std::lower_bound(specs_.begin(), specs_.end(), lname,
+                               [](const CommandSpec& s, std::string_view n) { return s.name < n; });
+    return it != specs_.end() && it->name == lname ? &*it : nullptr;
+  }();
+  if (shared && spec) {
+    last.len = name.size();  // < kMaxNameLen: longer names find nothing
+    std::memcpy(last.name, name.data(), name.size());
+    last.spec = spec;
   }
-  auto it = std::lower_bound(specs_.begin(), specs_.end(), lname,
-                             [](const CommandSpec& s, std::string_view n) { return s.name < n; });
-  return it != specs_.end() && it->name == lname ? &*it : nullptr;
+  return spec;
 }
 
 const CommandSpec* CommandTable::find_sub(const CommandSpec& parent, std::string_view sub) const {
@@ -142,6 +177,7 @@ const CommandTable& command_table() {
     t.finalize();
     return t;
   }();
+  [[maybe_unused]] static const bool published = (g_server_table.store(&table, std::memory_order_relaxed), true);
   return table;
 }
 

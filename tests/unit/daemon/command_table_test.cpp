@@ -23,6 +23,24 @@ const Val* field(const Val& map, std::string_view key) {
 }
 }  // namespace
 
+TEST_CASE("find on the server's table: the same name again, another case, other names, unknown ones") {
+  // find() remembers the last name per thread; each answer must still be the row of the name asked.
+  const cmd::CommandTable& t = cmd::command_table();
+  const cmd::CommandSpec* get = t.find("get");
+  const cmd::CommandSpec* set = t.find("set");
+  REQUIRE(get != nullptr);
+  REQUIRE(set != nullptr);
+  CHECK(get->name == "get");
+  for (const char* name : {"GET", "GET", "get", "GeT", "set", "GET", "ge", "gets", "", "nosuch", "GET"}) {
+    const std::string_view n(name);
+    const cmd::CommandSpec* want = (n == "ge" || n == "gets" || n.empty() || n == "nosuch") ? nullptr : (n == "set" ? set : get);
+    CHECK_MESSAGE(t.find(n) == want, name);
+  }
+  CHECK(t.find(std::string(40, 'g')) == nullptr);  // longer than any name
+  CHECK(t.find("client|list") == t.lookup(std::vector<std::string_view>{"client", "list"}));
+  CHECK(t.find("GET") == get);
+}
+
 TEST_CASE("subcommands: Redis's errors for an unknown one and for arity, per subcommand") {
   Harness h;
   CHECK(h.Run({"client", "nosuch"}).str == "ERR unknown subcommand 'nosuch'. Try CLIENT HELP.");
