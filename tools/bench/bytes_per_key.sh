@@ -12,8 +12,8 @@ N=${1:-1000000}
 BIN=${SHARDCACHED:-$ROOT/build/daemon/shardcached}
 REDIS=${REDIS_SERVER:-redis-server}
 if [ -z "${SHARDCACHED:-}" ]; then
-  [ -f "$ROOT/build/build.ninja" ] || meson setup "$ROOT/build" "$ROOT" --buildtype=release >/dev/null
-  ninja -C "$ROOT/build" daemon/shardcached >/dev/null || { echo "build failed"; exit 1; }
+  source "$ROOT/tools/lib/setup.sh"  # sc_build: also installs the dashboard's uPlot, which the build embeds
+  SC_TARGETS=daemon/shardcached sc_build build --buildtype=release || { echo "build failed"; exit 1; }
 fi
 TMP=$(mktemp -d /tmp/bytes_per_key.XXXXXX)
 PIDS=()

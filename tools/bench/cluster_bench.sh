@@ -16,8 +16,8 @@ PY=/usr/bin/python3
 N=${N:-1000000}; KEYS=${KEYS:-100000}; ROUNDS=${ROUNDS:-3}; THREADS=${THREADS:-2}
 BIN=${SHARDCACHED:-$ROOT/build/daemon/shardcached}
 if [ -z "${SHARDCACHED:-}" ]; then
-  [ -f "$ROOT/build/build.ninja" ] || meson setup "$ROOT/build" "$ROOT" --buildtype=release >/dev/null
-  ninja -C "$ROOT/build" daemon/shardcached >/dev/null || { echo "build failed"; exit 1; }
+  source "$ROOT/tools/lib/setup.sh"  # sc_build: also installs the dashboard's uPlot, which the build embeds
+  SC_TARGETS=daemon/shardcached sc_build build --buildtype=release || { echo "build failed"; exit 1; }
 fi
 TMP=$(mktemp -d /tmp/cluster_bench.XXXXXX)
 PIDS=()

@@ -14,8 +14,8 @@ BUDGETS=("$@")
 [ ${#BUDGETS[@]} -eq 0 ] && BUDGETS=(64mb 256mb)
 BIN=${SHARDCACHED:-$ROOT/build/daemon/shardcached}
 if [ -z "${SHARDCACHED:-}" ]; then
-  [ -f "$ROOT/build/build.ninja" ] || meson setup "$ROOT/build" "$ROOT" --buildtype=release >/dev/null
-  ninja -C "$ROOT/build" daemon/shardcached >/dev/null || { echo "build failed"; exit 1; }
+  source "$ROOT/tools/lib/setup.sh"  # sc_build: also installs the dashboard's uPlot, which the build embeds
+  SC_TARGETS=daemon/shardcached sc_build build --buildtype=release || { echo "build failed"; exit 1; }
 fi
 
 to_bytes() {  # 64mb -> bytes
