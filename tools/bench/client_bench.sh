@@ -21,6 +21,7 @@ PY=/usr/bin/python3
 
 source "$ROOT/tools/lib/setup.sh"  # sc_install_pkgs, SC_BUILD_PKGS
 sc_install_pkgs $SC_BUILD_PKGS redis-tools || exit 1  # libhiredis-dev is a build package
+sc_npm_ci "$ROOT/daemon/http/ui" || exit 1  # uPlot, which the daemon's dashboard page embeds
 
 log=$(mktemp /tmp/client_bench_build.XXXXXX.log)
 if [ -f "$BUILD/build.ninja" ]; then

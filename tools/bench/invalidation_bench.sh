@@ -8,6 +8,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3
 BUILD=${BUILD:-$ROOT/build-bench}
 THREADS=${THREADS:-2}
+source "$ROOT/tools/lib/setup.sh"
+sc_npm_ci "$ROOT/daemon/http/ui"  # uPlot, which the daemon's dashboard page embeds
 if [ ! -f "$BUILD/build.ninja" ]; then meson setup "$BUILD" "$ROOT" --buildtype=release >/dev/null; fi
 ninja -C "$BUILD" daemon/shardcached >/dev/null
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
