@@ -1,20 +1,12 @@
-// daemon/cluster/slot.h: Redis Cluster's key -> hash slot mapping: CRC16-CCITT (XMODEM, as
-// Redis's crc16.c) of the key, or of its {hash tag}, modulo 16384 (Redis's keyHashSlot).
+// daemon/cluster/slot.h: the hash slot names the cluster code uses; the CRC16 and hash tag
+// rule live in base/hash_slot.h (shared with libshardcache's cluster client).
 #pragma once
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
+#include "base/hash_slot.h"
 
 namespace shardcache::cluster {
 
-inline constexpr unsigned kSlots = 16384;
-
-/// CRC16-CCITT, XMODEM variant (polynomial 0x1021, initial value 0), as Redis's crc16().
-uint16_t crc16(const char* buf, size_t len);
-
-/// The hash slot of `key`: when the key holds a '{' followed later by a '}' with at least one
-/// byte between them, only the bytes between the first '{' and the first '}' after it count;
-/// otherwise the whole key (Redis's keyHashSlot).
-unsigned key_hash_slot(std::string_view key);
+inline constexpr unsigned kSlots = base::kHashSlots;
+using base::crc16;
+using base::key_hash_slot;
 
 }  // namespace shardcache::cluster

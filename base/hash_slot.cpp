@@ -1,9 +1,9 @@
-// daemon/cluster/slot.cpp: CRC16 (table built at compile time) and the hash tag rule.
-#include "daemon/cluster/slot.h"
+// base/hash_slot.cpp: CRC16 (table built at compile time) and the hash tag rule.
+#include "base/hash_slot.h"
 
 #include <array>
 
-namespace shardcache::cluster {
+namespace shardcache::base {
 
 namespace {
 
@@ -33,9 +33,9 @@ unsigned key_hash_slot(std::string_view key) {
   const size_t s = key.find('{');
   if (s != std::string_view::npos) {
     const size_t e = key.find('}', s + 1);
-    if (e != std::string_view::npos && e != s + 1) return crc16(key.data() + s + 1, e - s - 1) & (kSlots - 1);
+    if (e != std::string_view::npos && e != s + 1) return crc16(key.data() + s + 1, e - s - 1) & (kHashSlots - 1);
   }
-  return crc16(key.data(), key.size()) & (kSlots - 1);
+  return crc16(key.data(), key.size()) & (kHashSlots - 1);
 }
 
-}  // namespace shardcache::cluster
+}  // namespace shardcache::base
