@@ -13,33 +13,11 @@ namespace {
 using protocol::Reply;
 using protocol::RequestWriter;
 using RType = Reply::Type;
-
-Error unexpected(std::string_view cmd, const Reply& r) {
-  return Error{ErrorCode::UnexpectedReply,
-               std::string(cmd) + ": unexpected reply type " + std::to_string(static_cast<int>(r.type))};
-}
-
-bool is_text(const Reply& r) { return r.type == RType::Bulk || r.type == RType::Simple || r.type == RType::Verbatim; }
-
-Result<std::optional<std::string>> as_optional_string(std::string_view cmd, Result<Reply> r) {
-  if (!r) return r.error();
-  if (r->is_null()) return std::optional<std::string>();
-  if (!is_text(*r)) return unexpected(cmd, *r);
-  return std::optional<std::string>(std::move(r->str));
-}
-
-Result<long long> as_integer(std::string_view cmd, Result<Reply> r) {
-  if (!r) return r.error();
-  if (r->type == RType::Integer) return r->integer;
-  if (r->type == RType::Boolean) return r->boolean ? 1LL : 0LL;
-  return unexpected(cmd, *r);
-}
-
-Result<bool> as_bool(std::string_view cmd, Result<Reply> r) {
-  auto n = as_integer(cmd, std::move(r));
-  if (!n) return n.error();
-  return *n != 0;
-}
+using detail::as_bool;
+using detail::as_integer;
+using detail::as_optional_string;
+using detail::is_text;
+using detail::unexpected;
 
 Error empty_list(std::string_view cmd) {
   return Error{ErrorCode::InvalidArgument, std::string(cmd) + " needs at least one key"};
@@ -88,19 +66,7 @@ Result<SetReply> Client::set(std::string_view key, std::string_view value, const
   std::string buf;
   RequestWriter w(buf);
   detail::encode_set(w, key, value, opts);
-  auto r = core_->run1(buf);
-  if (!r) return r.error();
-  SetReply out;
-  if (opts.get) {
-    if (!r->is_null() && !is_text(*r)) return unexpected("SET", *r);
-    if (!r->is_null()) out.previous = std::move(r->str);
-    out.written = opts.nx ? !out.previous : opts.xx ? out.previous.has_value() : true;
-    return out;
-  }
-  if (r->is_null()) return out;  // NX / XX condition not met
-  if (r->type != RType::Simple) return unexpected("SET", *r);
-  out.written = true;
-  return out;
+  return detail::set_reply(core_->run1(buf), opts);
 }
 
 Result<long long> Client::del(KeyList keys) {
@@ -116,17 +82,7 @@ Result<std::vector<std::optional<std::string>>> Client::mget(KeyList keys) {
   std::string buf;
   RequestWriter w(buf);
   detail::encode_keys(w, "MGET", keys);
-  auto r = core_->run1(buf);
-  if (!r) return r.error();
-  if (r->type != RType::Array || r->elements.size() != keys.size()) return unexpected("MGET", *r);
-  std::vector<std::optional<std::string>> out;
-  out.reserve(keys.size());
-  for (auto& e : r->elements) {
-    if (e.is_null()) out.emplace_back();
-    else if (is_text(e)) out.emplace_back(std::move(e.str));
-    else return unexpected("MGET", e);
-  }
-  return out;
+  return detail::mget_reply(core_->run1(buf), keys.size());
 }
 
 Status Client::mset(const std::vector<std::pair<std::string, std::string>>& pairs) {

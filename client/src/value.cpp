@@ -96,6 +96,34 @@ void encode_set(protocol::RequestWriter& w, std::string_view key, std::string_vi
   }
 }
 
+Result<SetReply> set_reply(Result<protocol::Reply> r, const SetOptions& opts) {
+  if (!r) return r.error();
+  SetReply out;
+  if (opts.get) {
+    if (!r->is_null() && !is_text(*r)) return unexpected("SET", *r);
+    if (!r->is_null()) out.previous = std::move(r->str);
+    out.written = opts.nx ? !out.previous : opts.xx ? out.previous.has_value() : true;
+    return out;
+  }
+  if (r->is_null()) return out;  // NX / XX condition not met
+  if (r->type != protocol::Reply::Type::Simple) return unexpected("SET", *r);
+  out.written = true;
+  return out;
+}
+
+Result<std::vector<std::optional<std::string>>> mget_reply(Result<protocol::Reply> r, size_t n) {
+  if (!r) return r.error();
+  if (r->type != protocol::Reply::Type::Array || r->elements.size() != n) return unexpected("MGET", *r);
+  std::vector<std::optional<std::string>> out;
+  out.reserve(n);
+  for (auto& e : r->elements) {
+    if (e.is_null()) out.emplace_back();
+    else if (is_text(e)) out.emplace_back(std::move(e.str));
+    else return unexpected("MGET", e);
+  }
+  return out;
+}
+
 void encode_keys(protocol::RequestWriter& w, std::string_view name, const KeyList& keys) {
   w.begin(1 + keys.size()).arg(name);
   for (auto k : keys.items()) w.arg(k);
