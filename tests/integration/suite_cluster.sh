@@ -1,7 +1,8 @@
 # tests/integration/suite_cluster.sh: cluster mode with three nodes on free loopback ports, their
 # topology files written by tools/lib/cluster_conf.py (as tools/cluster.sh does): redis-cli -c,
 # `redis-cli --cluster check`, the REST endpoint's MOVED error, ioredis Cluster and node-redis
-# createCluster (node/cluster.test.js; INVALIDATE on every master), redis-py RedisCluster
+# createCluster (node/cluster.test.js; INVALIDATE on every master, MOVED followed after a topology
+# change + SIGHUP), redis-py RedisCluster
 # (python/cluster_redis_py.py: MOVED after a topology change + SIGHUP, CROSSSLOT), and the
 # start-up error for a missing topology file.
 source "$(dirname "$0")/lib.sh"
@@ -88,7 +89,7 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
   if [ ! -d "$NODE_DIR/node_modules" ] || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
     (cd "$NODE_DIR" && timeout 300 npm ci --prefer-offline --no-audit --no-fund) || fail "npm ci installs the pinned clients"
   fi
-  out=$(cd "$NODE_DIR" && SC_CLUSTER_PORTS="${ports[*]}" timeout 180 node --test --test-reporter=tap --test-force-exit \
+  out=$(cd "$NODE_DIR" && SC_CLUSTER_PORTS="${ports[*]}" SC_CLUSTER_DIR="$DIR" timeout 180 node --test --test-reporter=tap --test-force-exit \
         cluster.test.js 2>&1)
   rc=$?
   echo "$out" | grep -E "^(not )?ok|^# (pass|fail)" | head -40

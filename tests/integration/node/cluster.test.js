@@ -1,12 +1,62 @@
 // tests/integration/node/cluster.test.js: a three-node shardcached cluster driven by ioredis
 // Cluster (6.x) and node-redis createCluster (5.x): set/get across every node's slots, keys
-// hash-tagged into one slot, CROSSSLOT from the server, and INVALIDATE sent to every master.
-// Run by suite_cluster.sh with `node --test`; SC_CLUSTER_PORTS holds the three ports.
+// hash-tagged into one slot, CROSSSLOT from the server, INVALIDATE sent to every master, and
+// MOVED followed after a topology change (tools/lib/cluster_conf.py move + SIGHUP to every node).
+// Run by suite_cluster.sh with `node --test`; SC_CLUSTER_PORTS holds the three ports and
+// SC_CLUSTER_DIR the topology directory (node-PORT/pid, the plan).
 'use strict';
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const PORTS = process.env.SC_CLUSTER_PORTS.split(' ').map(Number);
+const DIR = process.env.SC_CLUSTER_DIR;
+const CONF = path.join(__dirname, '../../../tools/lib/cluster_conf.py');
+
+// Moves `key`'s slot to another node (rewrites every node's file, SIGHUPs every node) and waits
+// until the old owner answers MOVED. Returns { slot, from, to } (ports).
+async function moveSlotOf(key) {
+  const Redis = require('ioredis');
+  const plain = new Redis({ port: PORTS[0], host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  await plain.connect();
+  try {
+    const slot = await plain.cluster('KEYSLOT', key);
+    const ranges = await plain.cluster('SLOTS');
+    const from = ranges.find(([s, e]) => slot >= s && slot <= e)[2][1];
+    const to = PORTS.find((p) => p !== from);
+    execFileSync('/usr/bin/python3', [CONF, 'move', DIR, String(slot), String(slot), String(to)]);
+    for (const p of PORTS) process.kill(Number(fs.readFileSync(path.join(DIR, `node-${p}`, 'pid'), 'utf8')), 'SIGHUP');
+    const old = new Redis({ port: from, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+    await old.connect();
+    let moved = '';
+    for (let i = 0; i < 200 && !moved; i++) {
+      try {
+        await old.get(key);
+        await new Promise((r) => setTimeout(r, 50));
+      } catch (e) {
+        moved = e.message;
+      }
+    }
+    old.disconnect();
+    assert.equal(moved, `MOVED ${slot} 127.0.0.1:${to}`);
+    return { slot, from, to };
+  } finally {
+    plain.disconnect();
+  }
+}
+
+async function plainGet(port, key) {
+  const Redis = require('ioredis');
+  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+  await r.connect();
+  try {
+    return await r.get(key);
+  } finally {
+    r.disconnect();
+  }
+}
 const T = { timeout: 30000 };
 const KEYS = Array.from({ length: 300 }, (_, i) => `k${i}`);
 
@@ -39,6 +89,17 @@ describe('ioredis Cluster', () => {
     const removed = await Promise.all(c.nodes('master').map((n) => n.call('INVALIDATE', 'io:*')));
     assert.equal(removed.reduce((a, b) => a + Number(b), 0), KEYS.length);
     assert.deepEqual(await Promise.all(KEYS.slice(0, 20).map((k) => c.get(`io:${k}`))), Array(20).fill(null));
+  });
+  it('follows MOVED after a topology change', T, async () => {
+    const key = 'io:moving';
+    await c.set(key, 'before');
+    const { to } = await moveSlotOf(key);
+    assert.equal(await c.get(key), null, 'the moved slot starts empty on its new node');
+    await c.set(key, 'after');
+    assert.equal(await c.get(key), 'after');
+    assert.equal(await plainGet(to, key), 'after', 'the write went to the new owner');
+    await c.set('io:k1', 'still');  // the other slots are unaffected
+    assert.equal(await c.get('io:k1'), 'still');
   });
 });
 
@@ -81,5 +142,14 @@ describe('node-redis createCluster', () => {
     }
     assert.equal(total, KEYS.length);
     assert.equal(await c.get('nr:k1'), null);
+  });
+  it('follows MOVED after a topology change', T, async () => {
+    const key = 'nr:moving';
+    await c.set(key, 'before');
+    const { to } = await moveSlotOf(key);
+    assert.equal(await c.get(key), null, 'the moved slot starts empty on its new node');
+    await c.set(key, 'after');
+    assert.equal(await c.get(key), 'after');
+    assert.equal(await plainGet(to, key), 'after', 'the write went to the new owner');
   });
 });
