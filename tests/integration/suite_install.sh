@@ -65,7 +65,8 @@ SYMS=$(nm -D --defined-only -C "$DEST$LIBDIR/libshardcache.so.$VERSION" | cut -d
 echo "$SYMS" | grep -q '^shardcache::Client::get' && echo "$SYMS" | grep -q '^shardcache::Cache::' \
   && echo "$SYMS" | grep -q '^vtable for shardcache::BadResultAccess' && echo "$SYMS" | grep -q '^shardcache::to_string(' \
   && echo "$SYMS" | grep -q '^shardcache::json::detail::decode_utf8' \
-  && pass "libshardcache exports Client, Cache, BadResultAccess's vtable, to_string, json's decode_utf8" \
+  && echo "$SYMS" | grep -q '^shardcache::ClusterClient::get' && echo "$SYMS" | grep -q '^shardcache::ClusterCache::' \
+  && pass "libshardcache exports Client, Cache, ClusterClient, ClusterCache, BadResultAccess's vtable, to_string, json's decode_utf8" \
   || fail "libshardcache exports its API" "$(echo "$SYMS" | head -20)"
 INTERNAL=$(echo "$SYMS" | grep -E '^(shardcache::(base|protocol|detail)::|std::|asio::|spdlog::|fmt::|nlohmann::)')
 expect_eq "no shardcache::base/protocol/detail, std, Asio, spdlog or fmt symbol exported" "$INTERNAL" ""

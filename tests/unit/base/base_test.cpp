@@ -1,12 +1,14 @@
 // tests/unit/base/base_test.cpp: the std-only base library: ASCII case folding and hex digits,
-// Redis's string2ll acceptance, sdssplitargs, percent-decoding, UTF-8 validation and repair, the version header.
+// Redis's string2ll acceptance, CRC16 and hash slots, sdssplitargs, percent-decoding, UTF-8 validation and repair, the version header.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <string>
 
 #include "base/ascii.h"
+#include "base/hash_slot.h"
 #include "base/numbers.h"
 #include "base/split_args.h"
 #include "base/text.h"
@@ -131,4 +133,26 @@ TEST_CASE("split_args follows Redis's sdssplitargs") {
   CHECK_FALSE(split_args("\"a\"b"));  // a closing quote must end the argument
   CHECK_FALSE(split_args("'a'b"));
   CHECK(split_args("\"a\"\vb") == V{"a", "b"});  // \v is a blank after a quote (isspace)
+}
+
+TEST_CASE("crc16: the eight-bytes-per-step CRC equals the bitwise XMODEM CRC at every length") {
+  auto bitwise = [](const std::string& s) {
+    uint16_t crc = 0;
+    for (unsigned char c : s) {
+      crc = static_cast<uint16_t>(crc ^ (c << 8));
+      for (int b = 0; b < 8; ++b) crc = static_cast<uint16_t>((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+    return crc;
+  };
+  CHECK(shardcache::base::crc16("123456789", 9) == 0x31C3);
+  uint32_t x = 12345;
+  std::string s;
+  for (int len = 0; len <= 70; ++len) {
+    CHECK_MESSAGE(shardcache::base::crc16(s.data(), s.size()) == bitwise(s), "length ", len);
+    x = x * 1103515245 + 12345;
+    s.push_back(static_cast<char>(x >> 16));
+  }
+  CHECK(shardcache::base::key_hash_slot("foo") == 12182);
+  CHECK(shardcache::base::key_hash_slot("key:000000012345") == bitwise("key:000000012345") % 16384);
+  CHECK(shardcache::base::key_hash_slot("{user1000}.following") == shardcache::base::key_hash_slot("user1000"));
 }
