@@ -8,7 +8,8 @@
 # Usage: tools/bench/callgrind_resp.sh [shardcached|redis] [out-dir]
 # Environment: CG_N [20000] requests per load, CG_KEYS [100000], CG_PIPELINES ["1 16"],
 #   CG_TESTS ["set get"], CG_THREADS [1] shardcached --threads, CG_SHARDCACHED daemon binary
-#   (default build-resp-bench/daemon/shardcached, built by tools/bench/resp_bench.sh).
+#   (default build-resp-bench/daemon/shardcached, built by tools/bench/resp_bench.sh), CG_ARGS
+#   extra shardcached flags (e.g. "--cluster-enabled yes --dir D", as tools/bench/cluster_bench.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,7 +28,7 @@ sc_install_pkgs valgrind redis-server redis-tools || exit 1
 [ -x "$SC_BIN" ] || [ "$TARGET" = redis ] || { echo "callgrind_resp: no daemon at $SC_BIN (run tools/bench/resp_bench.sh once to build it)"; exit 1; }
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 case "$TARGET" in
-  shardcached) CMD=("$SC_BIN" --bind 127.0.0.1 --port "$PORT" --save "" --http-port 0 --threads "${CG_THREADS:-1}" --loglevel warn) ;;
+  shardcached) CMD=("$SC_BIN" --bind 127.0.0.1 --port "$PORT" --save "" --http-port 0 --threads "${CG_THREADS:-1}" --loglevel warn ${CG_ARGS:-}) ;;
   redis) CMD=(redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no) ;;
   *) echo "usage: $0 [shardcached|redis] [out-dir]"; exit 2 ;;
 esac
