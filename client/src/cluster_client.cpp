@@ -259,7 +259,7 @@ class ClusterCore {
         const NodeAddress* owner = nullptr;
         std::vector<NodeAddress> masters;
         if (slot >= 0) owner = m->owner(static_cast<unsigned>(slot));
-        else if (masters = m->masters(); !masters.empty()) owner = &masters[0];
+        else if (owner = m->owner(0); !owner && !(masters = m->masters()).empty()) owner = &masters[0];  // no key
         if (!owner) {
           stale_.store(true);
           return Error{ErrorCode::Server, "CLUSTERDOWN Hash slot not served (slot " + std::to_string(slot) + ")"};
