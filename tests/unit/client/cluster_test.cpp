@@ -2,7 +2,8 @@
 // parsers of MOVED / ASK and CLUSTER SLOTS, and ClusterClient / ClusterCache against in-process
 // fake nodes: MOVED updates the map and triggers one refresh, ASK sends ASKING and leaves the
 // map alone, TRYAGAIN is retried, redirection loops are bounded, CROSSSLOT surfaces, dead seeds
-// are skipped, INVALIDATE is summed over the masters, and a dead node falls back per node.
+// are skipped, INVALIDATE is summed over the masters, a dead node falls back per node, and
+// ClusterOptions from seed URLs.
 #include <doctest/doctest.h>
 
 #include <array>
@@ -348,4 +349,17 @@ TEST_CASE("cluster cache: a dead node falls back to the loader for its slots onl
   CHECK(inv.error().code == ErrorCode::Unavailable);
   CHECK(inv.error().message.find(down) == 0);
   CHECK(a.kv.empty());
+}
+
+TEST_CASE("cluster: options from seed URLs") {
+  auto o = ClusterOptions::from_urls({"redis://:pw@10.0.0.1:7000?timeout=200", "redis://10.0.0.2:7001"});
+  REQUIRE(o.ok());
+  CHECK(o->seeds == std::vector<std::string>{"10.0.0.1:7000", "10.0.0.2:7001"});
+  CHECK(o->node.password == "pw");
+  CHECK(o->node.command_timeout == 200ms);
+  CHECK(o->node.pool_size == 1);  // one pipelined connection per node unless ?pool= says otherwise
+  CHECK(ClusterOptions::from_urls({"redis://h:1?pool=3"})->node.pool_size == 3);
+  CHECK(ClusterOptions::from_urls({}).error().code == ErrorCode::InvalidArgument);
+  CHECK_FALSE(ClusterOptions::from_urls({"redis://h:1", "http://h:2"}).ok());
+  CHECK(ClusterOptions().node.pool_size == 1);
 }
