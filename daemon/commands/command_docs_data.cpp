@@ -293,186 +293,189 @@ constexpr DocArg kArgs74[] = {
     {"pattern", "pattern", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs75[] = {
-    {"command", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
-};
-constexpr DocArg kArgs76[] = {
     {"event", "string", -1, "", "", "", "", 0, {}},
 };
+constexpr DocArg kArgs76[] = {
+    {"command", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
 constexpr DocArg kArgs77[] = {
-    {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+    {"event", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs78[] = {
+    {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
+constexpr DocArg kArgs79[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
 };
-constexpr DocArg kArgs79[] = {
+constexpr DocArg kArgs80[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs80[] = {
+constexpr DocArg kArgs81[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs81[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs80)},
 };
 constexpr DocArg kArgs82[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs81)},
 };
 constexpr DocArg kArgs83[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs82)},
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs84[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs83)},
 };
 constexpr DocArg kArgs85[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+    {"key", "key", 0, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs86[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs85)},
-};
-constexpr DocHistory kHistory87[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-constexpr DocArg kArgs88[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs89[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs88)},
-};
-constexpr DocHistory kHistory90[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-constexpr DocArg kArgs91[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs92[] = {
-    {"message", "string", -1, "", "", "", "", kArgOptional, {}},
-};
-constexpr DocArg kArgs93[] = {
+constexpr DocArg kArgs87[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs86)},
+};
+constexpr DocHistory kHistory88[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+constexpr DocArg kArgs89[] = {
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs90[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs89)},
+};
+constexpr DocHistory kHistory91[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+constexpr DocArg kArgs92[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs93[] = {
+    {"message", "string", -1, "", "", "", "", kArgOptional, {}},
 };
 constexpr DocArg kArgs94[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
+    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory95[] = {
-    {"2.8.0", "Added the -2 reply."},
-};
-constexpr DocArg kArgs96[] = {
+constexpr DocArg kArgs95[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory96[] = {
+    {"2.8.0", "Added the -2 reply."},
 };
 constexpr DocArg kArgs97[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory98[] = {
+constexpr DocArg kArgs98[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory99[] = {
     {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
-constexpr DocArg kArgs99[] = {
+constexpr DocArg kArgs100[] = {
     {"cursor", "integer", -1, "", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "MATCH", "", "", "", kArgOptional, {}},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
     {"type", "string", -1, "TYPE", "", "6.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory100[] = {
+constexpr DocHistory kHistory101[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-constexpr DocArg kArgs101[] = {
+constexpr DocArg kArgs102[] = {
     {"index", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs102[] = {
+constexpr DocArg kArgs103[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs103[] = {
+constexpr DocArg kArgs104[] = {
     {"seconds", "integer", -1, "EX", "", "2.6.12", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "2.6.12", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "6.2.0", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", "", "6.2.0", "", 0, {}},
     {"keepttl", "pure-token", -1, "KEEPTTL", "", "6.0.0", "", 0, {}},
 };
-constexpr DocArg kArgs104[] = {
+constexpr DocArg kArgs105[] = {
     {"tag", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs105[] = {
+constexpr DocArg kArgs106[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs102)},
+    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs103)},
     {"get", "pure-token", -1, "GET", "", "6.2.0", "", kArgOptional, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs103)},
-    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs104)},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs104)},
+    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs105)},
 };
-constexpr DocHistory kHistory106[] = {
+constexpr DocHistory kHistory107[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-constexpr DocArg kArgs107[] = {
+constexpr DocArg kArgs108[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs108[] = {
+constexpr DocArg kArgs109[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs109[] = {
+constexpr DocArg kArgs110[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"offset", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs110[] = {
+constexpr DocArg kArgs111[] = {
     {"nosave", "pure-token", -1, "NOSAVE", "", "", "", 0, {}},
     {"save", "pure-token", -1, "SAVE", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs111[] = {
-    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs110)},
+constexpr DocArg kArgs112[] = {
+    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs111)},
     {"now", "pure-token", -1, "NOW", "", "7.0.0", "", kArgOptional, {}},
     {"force", "pure-token", -1, "FORCE", "", "7.0.0", "", kArgOptional, {}},
     {"abort", "pure-token", -1, "ABORT", "", "7.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory112[] = {
+constexpr DocHistory kHistory113[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-constexpr DocArg kArgs113[] = {
+constexpr DocArg kArgs114[] = {
     {"count", "integer", -1, "", "", "", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory114[] = {
+constexpr DocHistory kHistory115[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-constexpr DocArg kArgs115[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs116[] = {
-    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
+    {"key", "key", 0, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs117[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocHistory kHistory118[] = {
-    {"2.8.0", "Added the -2 reply."},
-};
-constexpr DocArg kArgs119[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs120[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
+constexpr DocArg kArgs118[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory119[] = {
+    {"2.8.0", "Added the -2 reply."},
+};
+constexpr DocArg kArgs120[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
 constexpr DocArg kArgs121[] = {
+    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
+};
+constexpr DocArg kArgs122[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
@@ -520,36 +523,37 @@ constexpr CommandDoc kDocs[] = {
     {"invalidate", "", "", "", {}, std::span<const DocArg>(kArgs72)},
     {"invalidatetag", "", "", "", {}, std::span<const DocArg>(kArgs73)},
     {"keys", "", "", "", {}, std::span<const DocArg>(kArgs74)},
-    {"latency|histogram", "", "", "", {}, std::span<const DocArg>(kArgs75)},
-    {"latency|history", "", "", "", {}, std::span<const DocArg>(kArgs76)},
-    {"latency|reset", "", "", "", {}, std::span<const DocArg>(kArgs77)},
-    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs78)},
-    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs79)},
-    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs81)},
-    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs83)},
-    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs84)},
-    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory87), std::span<const DocArg>(kArgs86)},
-    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory90), std::span<const DocArg>(kArgs89)},
-    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs91)},
-    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs92)},
-    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs93)},
-    {"pttl", "", "", "", std::span<const DocHistory>(kHistory95), std::span<const DocArg>(kArgs94)},
-    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs96)},
-    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory98), std::span<const DocArg>(kArgs97)},
-    {"scan", "", "", "", std::span<const DocHistory>(kHistory100), std::span<const DocArg>(kArgs99)},
-    {"select", "", "", "", {}, std::span<const DocArg>(kArgs101)},
-    {"set", "", "", "", std::span<const DocHistory>(kHistory106), std::span<const DocArg>(kArgs105)},
-    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs107)},
-    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs108)},
-    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs109)},
-    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory112), std::span<const DocArg>(kArgs111)},
-    {"slowlog|get", "", "", "", std::span<const DocHistory>(kHistory114), std::span<const DocArg>(kArgs113)},
-    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs115)},
-    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs116)},
-    {"ttl", "", "", "", std::span<const DocHistory>(kHistory118), std::span<const DocArg>(kArgs117)},
-    {"type", "", "", "", {}, std::span<const DocArg>(kArgs119)},
-    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs120)},
-    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs121)},
+    {"latency|graph", "", "", "", {}, std::span<const DocArg>(kArgs75)},
+    {"latency|histogram", "", "", "", {}, std::span<const DocArg>(kArgs76)},
+    {"latency|history", "", "", "", {}, std::span<const DocArg>(kArgs77)},
+    {"latency|reset", "", "", "", {}, std::span<const DocArg>(kArgs78)},
+    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs79)},
+    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs80)},
+    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs82)},
+    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs84)},
+    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs85)},
+    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory88), std::span<const DocArg>(kArgs87)},
+    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory91), std::span<const DocArg>(kArgs90)},
+    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs92)},
+    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs93)},
+    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs94)},
+    {"pttl", "", "", "", std::span<const DocHistory>(kHistory96), std::span<const DocArg>(kArgs95)},
+    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs97)},
+    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory99), std::span<const DocArg>(kArgs98)},
+    {"scan", "", "", "", std::span<const DocHistory>(kHistory101), std::span<const DocArg>(kArgs100)},
+    {"select", "", "", "", {}, std::span<const DocArg>(kArgs102)},
+    {"set", "", "", "", std::span<const DocHistory>(kHistory107), std::span<const DocArg>(kArgs106)},
+    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs108)},
+    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs109)},
+    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs110)},
+    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory113), std::span<const DocArg>(kArgs112)},
+    {"slowlog|get", "", "", "", std::span<const DocHistory>(kHistory115), std::span<const DocArg>(kArgs114)},
+    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs116)},
+    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs117)},
+    {"ttl", "", "", "", std::span<const DocHistory>(kHistory119), std::span<const DocArg>(kArgs118)},
+    {"type", "", "", "", {}, std::span<const DocArg>(kArgs120)},
+    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs121)},
+    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs122)},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// daemon/commands/introspection.cpp: SLOWLOG and LATENCY, and the INFO sections commandstats,
+// daemon/commands/introspection.cpp: SLOWLOG and LATENCY (GRAPH drawn by sparkline.cpp), and the INFO sections commandstats,
 // errorstats, latencystats and cpu, with Redis 7.0.15's reply shapes and texts (slowlog.c,
 // latency.c, server.c genRedisInfoString). The records live in daemon/state/ (command_stats.h,
 // diagnostics.h); the dispatcher fills them (command_table.cpp execute()).
@@ -7,13 +7,17 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <initializer_list>
+#include <string>
+#include <vector>
 
 #include "daemon/commands/command_table.h"
+#include "daemon/commands/sparkline.h"
 #include "daemon/commands/util.h"
 
 namespace shardcache::commands {
@@ -152,6 +156,41 @@ void LatencyHistory(CmdContext& ctx, Args args, ReplySink& out) {
   }
 }
 
+// LATENCY GRAPH: latency.c's latencyCommandGenSparkeline: a title line, 80 dashes, then the
+// samples as an 80-column, 4-row filled sparkline labelled with each sample's age.
+void LatencyGraph(CmdContext& ctx, Args args, ReplySink& out) {
+  state::LatencyMonitor::Series ts;
+  if (!ctx.server.latency_events.get(args[2], ts)) {
+    return out.error("ERR No samples available for event '" + std::string(args[2]) + "'");
+  }
+  constexpr int kCols = 80;
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::vector<SparkSample> seq;
+  uint64_t min = 0, max = 0;
+  for (size_t j = 0; j < state::LatencyMonitor::kSamples; ++j) {
+    const auto& s = ts.samples[(ts.idx + j) % state::LatencyMonitor::kSamples];
+    if (s.time == 0) continue;
+    if (seq.empty()) {
+      min = max = s.latency_ms;
+    } else {
+      max = std::max(max, s.latency_ms);
+      min = std::min(min, s.latency_ms);
+    }
+    const long long elapsed = now - s.time;
+    std::string label;
+    if (elapsed < 60) label = std::to_string(elapsed) + "s";
+    else if (elapsed < 3600) label = std::to_string(elapsed / 60) + "m";
+    else if (elapsed < 3600 * 24) label = std::to_string(elapsed / 3600) + "h";
+    else label = std::to_string(elapsed / (3600 * 24)) + "d";
+    seq.push_back({static_cast<double>(s.latency_ms), std::move(label)});
+  }
+  std::string graph = std::string(args[2]) + " - high " + std::to_string(max) + " ms, low " + std::to_string(min) +
+                      " ms (all time high " + std::to_string(ts.max) + " ms)\n";
+  graph.append(kCols, '-').push_back('\n');
+  render_sparkline(graph, seq, kCols, 4);
+  out.verbatim(graph);
+}
+
 void LatencyReset(CmdContext& ctx, Args args, ReplySink& out) {
   size_t resets = 0;
   if (args.size() == 2) resets = ctx.server.latency_events.reset({});
@@ -257,7 +296,8 @@ void LatencyDoctor(CmdContext& ctx, Args, ReplySink& out) {
 
 void LatencyHelp(CmdContext&, Args args, ReplySink& out) {
   reply_help(args[0],
-             {"DOCTOR", "    Return a human readable latency analysis report.", "HISTORY <event>",
+             {"DOCTOR", "    Return a human readable latency analysis report.", "GRAPH <event>",
+              "    Return an ASCII latency graph for the <event> class.", "HISTORY <event>",
               "    Return time-latency samples for the <event> class.", "LATEST",
               "    Return the latest latency samples for all events.", "RESET [<event> ...]",
               "    Reset latency data of one or more <event> classes.",
@@ -360,6 +400,9 @@ void register_introspection(CommandTable& t) {
   t.add_sub("latency", {.name = "doctor", .arity = 2, .flags = ladm, .handler = LatencyDoctor, .group = g,
                         .since = "2.8.13", .complexity = "O(1)", .tips = special,
                         .summary = "Returns a human readable report of the latency events and advice."});
+  t.add_sub("latency", {.name = "graph", .arity = 3, .flags = ladm, .handler = LatencyGraph, .group = g,
+                        .since = "2.8.13", .complexity = "O(1)", .tips = special, .syntax = "event",
+                        .summary = "Returns an ASCII graph of a latency event's samples, as redis-server draws it."});
   t.add_sub("latency", {.name = "history", .arity = 3, .flags = ladm, .handler = LatencyHistory, .group = g,
                         .since = "2.8.13", .complexity = "O(1)", .tips = special, .syntax = "event",
                         .summary = "Returns the (unix time, milliseconds) samples of a latency event: command or fast-command."});

@@ -56,6 +56,7 @@ void RespSession::start() {
   register_client();
   ts_.connections.fetch_add(1, std::memory_order_relaxed);
   apply_parser_limits();
+  sink_.error_stats = &state_.errors;  // a protocol error before the first command counts too
   read_more(self_as<RespSession>());
 }
 

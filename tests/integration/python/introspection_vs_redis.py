@@ -184,6 +184,17 @@ check("LATENCY LATEST: a 'command' event", [e[1][0][1] for e in got[1]].count(b"
 got, want = raw_both(2, "LATENCY", "HISTORY", "command")
 check("LATENCY HISTORY command: [time, latency] pairs", shape(got), shape(want))
 check("LATENCY HISTORY nosuch: empty array", *raw_both(2, "LATENCY", "HISTORY", "nosuch"))
+check("LATENCY GRAPH nosuch: the no-samples error", *raw_both(2, "LATENCY", "GRAPH", "nosuch"))
+# One spike, so both graphs have one sample: the same picture, up to the figures.
+for r in (sc, ref):
+    r.execute_command("LATENCY", "RESET")
+    r.execute_command("KEYS", "lat:1*")
+for proto in (2, 3):
+    got, want = raw_both(proto, "LATENCY", "GRAPH", "command")
+    check("RESP%d LATENCY GRAPH: a verbatim/bulk text" % proto, got[0], want[0])
+    text = lambda v: v[1].decode() if isinstance(v[1], bytes) else v[1]
+    check("RESP%d LATENCY GRAPH command: the same graph (digits masked)" % proto,
+          re.sub(r"\d+", "N", text(got)), re.sub(r"\d+", "N", text(want)))
 for proto in (2, 3):
     got, want = raw_both(proto, "LATENCY", "DOCTOR")
     check("RESP%d LATENCY DOCTOR: a verbatim/bulk text" % proto, got[0], want[0])
@@ -229,6 +240,18 @@ norm = lambda ls: sorted(re.sub(r"usec=\d+,usec_per_call=[\d.]+", "usec=N", l) f
 check("INFO commandstats: the same commands, calls, rejected and failed calls", norm(got), norm(want))
 got, want = lines(sc, "errorstats"), lines(ref, "errorstats")
 check("INFO errorstats: the same lines", got, want)
+# A protocol error as a connection's very first request is an error reply too (errorstat_ERR).
+for port in (SC_PORT, REF_PORT):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as bad:
+        bad.sendall(b"*1\r\n$x\r\n")
+        reply = b""
+        while not reply.endswith(b"\r\n"):
+            chunk = bad.recv(256)
+            if not chunk:
+                break
+            reply += chunk
+got, want = lines(sc, "errorstats"), lines(ref, "errorstats")
+check("INFO errorstats: a protocol error before any command is counted", got, want)
 got, want = lines(sc, "latencystats"), lines(ref, "latencystats")
 lat = re.compile(r"latency_percentiles_usec_([a-z|]+):p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}")
 check("INFO latencystats: header", got[0], want[0])

@@ -307,6 +307,15 @@ TEST_CASE("LATENCY LATEST/HISTORY/RESET/DOCTOR/HELP over the latency monitor's e
   CHECK(hist.elems[0].elems[1].num == 150);
   CHECK(hist.elems[1].elems[1].num == 300);
   CHECK(h.Run({"latency", "history", "nosuch"}).elems.empty());
+  // GRAPH: Redis's sparkline, 4 rows of "_o#|" scaled between the low and the high sample, then
+  // each sample's age printed downwards under its column.
+  CHECK(h.Run({"latency", "graph", "command"}).str ==
+        "command - high 300 ms, low 150 ms (all time high 300 ms)\n" + std::string(80, '-') +
+            "\n #\n |\n |\n_|\n  \n21\nss\n");
+  CHECK(h.Run({"latency", "graph", "fast-command"}).str ==
+        "fast-command - high 110 ms, low 110 ms (all time high 110 ms)\n" + std::string(80, '-') + "\n \n \n \n_\n \n0\ns\n");
+  CHECK(h.Run({"latency", "graph", "nosuch"}).str == "ERR No samples available for event 'nosuch'");
+  CHECK(h.Run({"latency", "graph"}).str == "ERR wrong number of arguments for 'latency|graph' command");
   const std::string doctor = h.Run({"latency", "doctor"}).str;
   CHECK(doctor.rfind("Dave, I have observed latency spikes in this Redis instance.", 0) == 0);
   CHECK(doctor.find("1. command: 2 latency spikes (average 225ms, mean deviation 75ms, period ") != std::string::npos);
