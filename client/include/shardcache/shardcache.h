@@ -4,6 +4,7 @@
 #include "shardcache/cache.h"
 #include "shardcache/circuit_breaker.h"
 #include "shardcache/client.h"
+#include "shardcache/near_cache.h"
 #include "shardcache/options.h"
 #include "shardcache/result.h"
 #include "shardcache/value.h"
