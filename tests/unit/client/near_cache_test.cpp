@@ -373,3 +373,40 @@ TEST_CASE("near client: with_cache logs HIT near, and counts near hits") {
   CHECK(cache.stats().near_hits == 1);
   CHECK(cache.stats().hits == 2);
 }
+
+TEST_CASE("near options: redis:// URL options") {
+  auto o = ClientOptions::from_url("redis://h:1?near_cache=1&near_max_entries=5&near_max_bytes=4096&near_max_ttl=250");
+  REQUIRE(o.ok());
+  CHECK(o->near_cache.enabled);
+  CHECK(o->near_cache.max_entries == 5);
+  CHECK(o->near_cache.max_bytes == 4096);
+  CHECK(o->near_cache.max_ttl == 250ms);
+  CHECK_FALSE(ClientOptions::from_url("redis://h")->near_cache.enabled);
+  auto bad = ClientOptions::from_url("redis://h?near_cache=2");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == "redis URL: near_cache must be 0 or 1");
+}
+
+namespace {
+/// A backend whose GET fails like a dead server, counting on_unavailable calls.
+class DeadBackend final : public CacheBackend {
+ public:
+  int unavailable = 0;
+  Result<std::optional<std::string>> get(std::string_view) override {
+    return Error{ErrorCode::Io, "connection refused"};
+  }
+  Status set(std::string_view, std::string_view, std::chrono::seconds) override { return Status(); }
+  Result<long long> invalidate(const std::vector<std::string>&) override { return 0LL; }
+  void on_unavailable() override { ++unavailable; }
+};
+}  // namespace
+
+TEST_CASE("near cache: the breaker opening tells the backend to drop its near copies") {
+  auto backend = std::make_shared<DeadBackend>();
+  cache_test_support::CapturedLog log;
+  Cache cache(backend, cache_test_support::quick_breaker(log, 10s));
+  CHECK(cache.with_cache("k", 60s, [] { return std::string("db"); }) == "db");
+  CHECK(backend->unavailable == 1);
+  CHECK(cache.with_cache("k", 60s, [] { return std::string("db"); }) == "db");  // BYPASS: no second call
+  CHECK(backend->unavailable == 1);
+}
