@@ -318,8 +318,10 @@ void Connection::on_read(const asio::error_code& ec, uint64_t gen) {
     rpos_ += used;
     dispatch(std::move(reply_), gen);
     reply_ = protocol::Reply{};
-    if (hooks_) parsed_total_.fetch_add(used, std::memory_order_acq_rel);
     if (!current(gen)) return;  // dispatch (or a timed-out caller) reset the connection
+    // After the dispatch (a push is applied before drain() sees its bytes as parsed); a reset
+    // connection's counters are evened by close_transport instead.
+    if (hooks_) parsed_total_.fetch_add(used, std::memory_order_acq_rel);
   }
   start_read(gen);
 }

@@ -222,14 +222,22 @@ TEST_CASE("near: with_cache says where a hit came from") {
     ++loads;
     return std::string("from-db");
   };
-  CHECK(cache.with_cache("n:wc", 60s, load) == "from-db");  // MISS, SET (our SET invalidates nothing near)
-  CHECK(cache.with_cache("n:wc", 60s, load) == "from-db");  // HIT from the server, now tracked
-  CHECK(cache.with_cache("n:wc", 60s, load) == "from-db");  // HIT near
+  CHECK(cache.with_cache("n:wc", 60s, load) == "from-db");  // MISS, then SET
+  // HIT from the server, now tracked. The server's push for our own SET may still arrive while
+  // that GET is in flight; its reply is then not kept, and the next call reads the server again.
+  int calls = 1;
+  while (cache.stats().near_hits == 0 && calls < 10) {
+    CHECK(cache.with_cache("n:wc", 60s, load) == "from-db");
+    ++calls;
+  }
   CHECK(loads == 1);
   CHECK(log.count("debug [Cache] GET n:wc: MISS") == 1);
-  CHECK(log.count("debug [Cache] GET n:wc: HIT (") == 1);
+  CHECK(log.count("debug [Cache] GET n:wc: HIT (") >= 1);
+  CHECK(log.count("debug [Cache] GET n:wc: HIT (") <= 3);
   CHECK(log.count("debug [Cache] GET n:wc: HIT near (") == 1);
   CHECK(cache.stats().near_hits == 1);
+  CHECK(cache.with_cache("n:wc", 60s, load) == "from-db");
+  CHECK(cache.stats().near_hits == 2);
 }
 
 TEST_CASE("near: race of writers and near readers; no read older than the newest acknowledged write") {
