@@ -36,6 +36,10 @@ class ClientBackend final : public CacheBackend {
  public:
   explicit ClientBackend(Client& c) : c_(c) {}
   Result<std::optional<std::string>> get(std::string_view key) override { return c_.get(key); }
+  Result<std::optional<std::string>> get_with_source(std::string_view key, bool& from_near) override {
+    return c_.get(key, &from_near);
+  }
+  void on_unavailable() override { c_.near_cache_clear(); }
   Status set(std::string_view key, std::string_view value, std::chrono::seconds ttl) override {
     SetOptions o;
     if (ttl.count() > 0) o.ex = ttl;
@@ -131,6 +135,7 @@ CacheStats Cache::stats() const {
   s.bypassed = counters_.bypassed.load();
   s.errors = counters_.errors.load();
   s.coalesced = counters_.coalesced.load();
+  s.near_hits = counters_.near_hits.load();
   return s;
 }
 
@@ -183,14 +188,17 @@ std::pair<Cache::Ptr, bool> Cache::lead(std::string_view key, std::chrono::secon
   bool use = cache_usable();
   if (use) {
     auto t0 = Steady::now();
-    auto r = backend_->get(key);
+    bool from_near = false;
+    auto r = backend_->get_with_source(key, from_near);
     const double ms = ms_since(t0);
     if (r) {
       on_success();
       if (r->has_value()) {
         if (Ptr v = ops.decode(**r)) {
           counters_.hits.fetch_add(1, std::memory_order_relaxed);
-          if (log()->should_log(spdlog::level::debug)) log_debug(fmt::format("[Cache] GET {}: HIT ({:.2f}ms)", key, ms));
+          if (from_near) counters_.near_hits.fetch_add(1, std::memory_order_relaxed);
+          if (log()->should_log(spdlog::level::debug))
+            log_debug(fmt::format("[Cache] GET {}: {} ({:.2f}ms)", key, from_near ? "HIT near" : "HIT", ms));
           flight.publish(v, ops.type, true, nullptr);
           return {v, true};
         }
@@ -251,7 +259,10 @@ void Cache::on_failure(std::string_view op, const Error& e) {
       log()->warn("[Cache] {} failed: {} (the loader's value is used; logged once)", op, e.message);
     return;
   }
-  if (breaker_.record_failure() != CircuitBreaker::Transition::Opened) return;
+  const auto transition = breaker_.record_failure();
+  if (transition == CircuitBreaker::Transition::None) return;
+  backend_->on_unavailable();  // near copies may miss invalidations from now on
+  if (transition != CircuitBreaker::Transition::Opened) return;
   state_->outage_start.store(Steady::now().time_since_epoch().count());
   log()->warn("[Cache] unavailable ({} failed: {}); serving from loaders, next try in {} ms", op, e.to_string(),
              breaker_.backoff().count());

@@ -55,18 +55,89 @@ Result<std::string> Client::ping() {
   return std::move(**r);
 }
 
-Result<std::optional<std::string>> Client::get(std::string_view key) {
+Result<std::optional<std::string>> Client::get(std::string_view key) { return get(key, nullptr); }
+
+// The near cache's read path (docs/architecture.md, "Near cache"): a near entry is served only
+// after every byte already in the sockets has been parsed, so an invalidation the server sent
+// before acknowledging a write is applied first. A miss sends GET + PTTL pipelined under an
+// in-flight ticket: the reply is stored only if no invalidation or flush of the key came in
+// meanwhile, and only when the connection that served it tracks keys.
+Result<std::optional<std::string>> Client::get(std::string_view key, bool* from_near) {
+  if (from_near) *from_near = false;
+  detail::NearCache* nc = core_->near();
+  if (!nc || core_->tracking_refused()) {
+    std::string buf;
+    RequestWriter(buf).begin(2).arg("GET").arg(key);
+    return as_optional_string("GET", core_->run1(buf));
+  }
+  if (nc->contains(key)) {
+    if (core_->drain_pushes()) {
+      if (auto v = nc->lookup(key)) {
+        nc->count_hit();
+        if (from_near) *from_near = true;
+        return std::optional<std::string>(std::move(*v));
+      }
+    } else {
+      nc->count_drain_timeout();
+    }
+  }
+  nc->count_miss();
+  const auto ticket = nc->begin(key);
   std::string buf;
   RequestWriter(buf).begin(2).arg("GET").arg(key);
-  return as_optional_string("GET", core_->run1(buf));
+  RequestWriter(buf).begin(2).arg("PTTL").arg(key);
+  const detail::Connection* used = nullptr;
+  auto r = core_->run(buf, 2, &used);
+  if (!r) {
+    nc->finish(ticket, std::nullopt, {}, false);
+    return r.error();
+  }
+  Reply& g = r.value()[0];
+  const Reply& t = r.value()[1];
+  if (g.is_error()) {
+    nc->finish(ticket, std::nullopt, {}, false);
+    return Error{ErrorCode::Server, std::move(g.str)};
+  }
+  auto out = as_optional_string("GET", std::move(g));
+  // PTTL: -1 no expiry, -2 gone since the GET (do not store), else milliseconds left.
+  const long long pttl = t.type == RType::Integer ? t.integer : -2;
+  const bool store = out.ok() && out->has_value() && used && used->tracking() && (pttl == -1 || pttl > 0);
+  nc->finish(ticket, store ? *out : std::nullopt, std::chrono::milliseconds(pttl > 0 ? pttl : 0), store);
+  return out;
 }
+
+NearCacheStats Client::near_cache_stats() const {
+  return core_->near() ? core_->near()->stats() : NearCacheStats{};
+}
+
+void Client::near_cache_clear() {
+  if (auto* nc = core_->near()) nc->flush();
+}
+
+bool Client::near_cache_active() const { return core_->near() && core_->tracking_any(); }
+
+namespace {
+// A write through this client drops its keys from the near cache once acknowledged (the
+// server's push may arrive on another pooled connection a little later).
+template <class R>
+R forget(detail::ClientCore& core, const KeyList& keys, R r) {
+  if (auto* nc = core.near())
+    for (auto k : keys.items()) nc->invalidate(k);
+  return r;
+}
+template <class R>
+R forget_all(detail::ClientCore& core, R r) {
+  if (auto* nc = core.near()) nc->flush();
+  return r;
+}
+}  // namespace
 
 Result<SetReply> Client::set(std::string_view key, std::string_view value, const SetOptions& opts) {
   if (auto e = detail::check_set_options(opts)) return *e;
   std::string buf;
   RequestWriter w(buf);
   detail::encode_set(w, key, value, opts);
-  return detail::set_reply(core_->run1(buf), opts);
+  return detail::set_reply(forget(*core_, key, core_->run1(buf)), opts);
 }
 
 Result<long long> Client::del(KeyList keys) {
@@ -74,7 +145,7 @@ Result<long long> Client::del(KeyList keys) {
   std::string buf;
   RequestWriter w(buf);
   detail::encode_keys(w, "DEL", keys);
-  return as_integer("DEL", core_->run1(buf));
+  return forget(*core_, keys, as_integer("DEL", core_->run1(buf)));
 }
 
 Result<std::vector<std::optional<std::string>>> Client::mget(KeyList keys) {
@@ -92,6 +163,8 @@ Status Client::mset(const std::vector<std::pair<std::string, std::string>>& pair
   w.begin(1 + 2 * pairs.size()).arg("MSET");
   for (auto& [k, v] : pairs) w.arg(k).arg(v);
   auto r = core_->run1(buf);
+  if (auto* nc = core_->near())
+    for (auto& kv : pairs) nc->invalidate(kv.first);
   if (!r) return r.error();
   return Status();
 }
@@ -109,23 +182,23 @@ std::string key_and_number(std::string_view cmd, std::string_view key, long long
 }
 }  // namespace
 
-Result<long long> Client::incr(std::string_view key) { return as_integer("INCR", core_->run1(one_key("INCR", key))); }
-Result<long long> Client::decr(std::string_view key) { return as_integer("DECR", core_->run1(one_key("DECR", key))); }
+Result<long long> Client::incr(std::string_view key) { return forget(*core_, key, as_integer("INCR", core_->run1(one_key("INCR", key)))); }
+Result<long long> Client::decr(std::string_view key) { return forget(*core_, key, as_integer("DECR", core_->run1(one_key("DECR", key)))); }
 Result<long long> Client::incrby(std::string_view key, long long by) {
-  return as_integer("INCRBY", core_->run1(key_and_number("INCRBY", key, by)));
+  return forget(*core_, key, as_integer("INCRBY", core_->run1(key_and_number("INCRBY", key, by))));
 }
 Result<long long> Client::decrby(std::string_view key, long long by) {
-  return as_integer("DECRBY", core_->run1(key_and_number("DECRBY", key, by)));
+  return forget(*core_, key, as_integer("DECRBY", core_->run1(key_and_number("DECRBY", key, by))));
 }
 Result<bool> Client::expire(std::string_view key, std::chrono::seconds ttl) {
-  return as_bool("EXPIRE", core_->run1(key_and_number("EXPIRE", key, ttl.count())));
+  return forget(*core_, key, as_bool("EXPIRE", core_->run1(key_and_number("EXPIRE", key, ttl.count()))));
 }
 Result<bool> Client::pexpire(std::string_view key, std::chrono::milliseconds ttl) {
-  return as_bool("PEXPIRE", core_->run1(key_and_number("PEXPIRE", key, ttl.count())));
+  return forget(*core_, key, as_bool("PEXPIRE", core_->run1(key_and_number("PEXPIRE", key, ttl.count()))));
 }
 Result<long long> Client::ttl(std::string_view key) { return as_integer("TTL", core_->run1(one_key("TTL", key))); }
 Result<long long> Client::pttl(std::string_view key) { return as_integer("PTTL", core_->run1(one_key("PTTL", key))); }
-Result<bool> Client::persist(std::string_view key) { return as_bool("PERSIST", core_->run1(one_key("PERSIST", key))); }
+Result<bool> Client::persist(std::string_view key) { return forget(*core_, key, as_bool("PERSIST", core_->run1(one_key("PERSIST", key)))); }
 
 Result<long long> Client::exists(KeyList keys) {
   if (keys.empty()) return empty_list("EXISTS");
@@ -140,7 +213,7 @@ Result<long long> Client::invalidate(KeyList patterns) {
   std::string buf;
   RequestWriter w(buf);
   detail::encode_keys(w, "INVALIDATE", patterns);
-  return as_integer("INVALIDATE", core_->run1(buf));
+  return forget_all(*core_, as_integer("INVALIDATE", core_->run1(buf)));
 }
 
 Result<long long> Client::invalidate_tags(KeyList tags) {
@@ -148,7 +221,7 @@ Result<long long> Client::invalidate_tags(KeyList tags) {
   std::string buf;
   RequestWriter w(buf);
   detail::encode_keys(w, "INVALIDATETAG", tags);
-  return as_integer("INVALIDATETAG", core_->run1(buf));
+  return forget_all(*core_, as_integer("INVALIDATETAG", core_->run1(buf)));
 }
 
 Result<ScanPage> Client::scan_page(std::string_view cursor, std::string_view match, size_t count) {

@@ -6,9 +6,12 @@
 #include "client/src/connection.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <thread>
 
 #include "protocol/request_writer.h"
 
@@ -36,8 +39,8 @@ void fail_all(std::deque<std::shared_ptr<Call>>& calls, const Error& e) {
 }
 }  // namespace
 
-Connection::Connection(asio::io_context& io, const ClientOptions& opts)
-    : io_(io), opts_(opts), socket_(io), resolver_(io), connect_timer_(io) {}
+Connection::Connection(asio::io_context& io, const ClientOptions& opts, const TrackingHooks* hooks)
+    : io_(io), opts_(opts), hooks_(hooks), socket_(io), resolver_(io), connect_timer_(io) {}
 
 std::chrono::milliseconds Connection::backoff(unsigned attempts) const {
   auto d = opts_.reconnect_min;
@@ -47,8 +50,11 @@ std::chrono::milliseconds Connection::backoff(unsigned attempts) const {
 
 void Connection::set_state_locked(State s) {
   state_ = s;
-  state_view_.store(s, std::memory_order_relaxed);
-  if (s != State::Ready) direct_fd_ = -1;  // the socket is about to close or be replaced
+  state_view_.store(s, std::memory_order_release);
+  if (s != State::Ready) {
+    direct_fd_ = -1;  // the socket is about to close or be replaced
+    fd_view_.store(-1, std::memory_order_release);
+  }
 }
 
 size_t Connection::send_direct_locked(std::string_view bytes) {
@@ -99,6 +105,7 @@ void Connection::close_transport() {
   rbuf_.clear();
   rpos_ = 0;
   reader_.reset();
+  parsed_total_.store(rx_total_.load(std::memory_order_acquire), std::memory_order_release);  // unparsed bytes are gone
 }
 
 void Connection::start_connect(uint64_t gen) {
@@ -167,6 +174,23 @@ void Connection::queue_handshake(uint64_t gen) {
   } else {
     proto_.store(2, std::memory_order_relaxed);
   }
+  if (hooks_) {
+    if (opts_.protocol == 3) {
+      // Pipelined behind HELLO 3: its hook runs before any caller's reply is dispatched, so
+      // tracking() is settled by the time a GET queued with the handshake completes.
+      w.begin(3).arg("CLIENT").arg("TRACKING").arg("ON");
+      add([this](const Call& c) {
+        std::string why;
+        if (c.error) why = c.error->message;
+        else if (c.replies.empty() || c.replies[0].is_error()) why = c.replies.empty() ? "no reply" : c.replies[0].str;
+        else if (proto_.load(std::memory_order_relaxed) != 3) why = "the server does not speak RESP3";
+        if (why.empty()) tracking_ok_.store(true, std::memory_order_release);
+        else if (hooks_->on_refused) hooks_->on_refused("CLIENT TRACKING ON: " + why);
+      });
+    } else if (hooks_->on_refused) {
+      hooks_->on_refused("protocol=2: the near cache needs RESP3 invalidation pushes");
+    }
+  }
   if (opts_.db != 0) {
     w.begin(2).arg("SELECT").arg(static_cast<long long>(opts_.db));
     add(warn_on_error("SELECT"));
@@ -182,6 +206,7 @@ void Connection::queue_handshake(uint64_t gen) {
   attempts_ = 0;
   set_state_locked(State::Ready);
   direct_fd_ = socket_.native_handle();
+  fd_view_.store(direct_fd_, std::memory_order_release);
 }
 
 void Connection::start_write() {
@@ -219,11 +244,64 @@ void Connection::start_read(uint64_t gen) {
   const size_t chunk = std::max<size_t>(16384, rbuf_.size());
   const size_t old = rbuf_.size();
   rbuf_.resize(old + chunk);
+  if (hooks_) return start_tracked_read(gen, old, chunk);
   socket_.async_read_some(asio::buffer(rbuf_.data() + old, chunk), [this, gen, old](const asio::error_code& ec, size_t n) {
     if (!current(gen)) return;
     rbuf_.resize(old + n);
     on_read(ec, gen);
   });
+}
+
+// Tracking connections read with their own recv() so that drain() can tell bytes still in the
+// kernel (FIONREAD) from bytes already received: read_seq_ is odd while recv() runs.
+void Connection::start_tracked_read(uint64_t gen, size_t old, size_t chunk) {
+  socket_.async_wait(asio::socket_base::wait_read, [this, gen, old, chunk](const asio::error_code& ec) {
+    if (!current(gen)) return;
+    if (ec) {
+      rbuf_.resize(old);
+      return on_read(ec, gen);
+    }
+    read_seq_.fetch_add(1, std::memory_order_acq_rel);
+    const ssize_t n = ::recv(socket_.native_handle(), rbuf_.data() + old, chunk, MSG_DONTWAIT);
+    const int err = errno;
+    if (n > 0) rx_total_.fetch_add(static_cast<uint64_t>(n), std::memory_order_acq_rel);
+    read_seq_.fetch_add(1, std::memory_order_acq_rel);
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)) return start_tracked_read(gen, old, chunk);
+    rbuf_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    if (n == 0) return on_read(asio::error::eof, gen);
+    if (n < 0) return on_read(asio::error_code(err, asio::system_category()), gen);
+    on_read(asio::error_code(), gen);
+  });
+}
+
+bool Connection::drain(Clock::time_point deadline) const {
+  if (!hooks_) return true;
+  // A connection that is not Ready was reset, and its reset flushed the near cache first.
+  auto ready = [&] { return state_view_.load(std::memory_order_acquire) == State::Ready; };
+  uint64_t target = 0;
+  for (;;) {
+    if (!ready()) return true;
+    const int fd = fd_view_.load(std::memory_order_acquire);
+    if (fd < 0) return true;
+    const uint64_t s1 = read_seq_.load(std::memory_order_acquire);
+    if ((s1 & 1) == 0) {
+      const uint64_t rx = rx_total_.load(std::memory_order_acquire);
+      int avail = 0;
+      if (::ioctl(fd, FIONREAD, &avail) != 0) return !ready();
+      if (read_seq_.load(std::memory_order_acquire) == s1) {
+        target = rx + static_cast<uint64_t>(std::max(avail, 0));
+        break;
+      }
+    }
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  while (parsed_total_.load(std::memory_order_acquire) < target) {
+    if (!ready()) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
 }
 
 void Connection::on_read(const asio::error_code& ec, uint64_t gen) {
@@ -236,16 +314,23 @@ void Connection::on_read(const asio::error_code& ec, uint64_t gen) {
     if (st == protocol::ParseStatus::Incomplete) break;
     if (st == protocol::ParseStatus::Error)
       return fail(Error{ErrorCode::Protocol, "bad reply from " + opts_.address() + ": " + reader_.error()}, gen);
-    rpos_ += reader_.consumed();
+    const size_t used = reader_.consumed();
+    rpos_ += used;
     dispatch(std::move(reply_), gen);
     reply_ = protocol::Reply{};
     if (!current(gen)) return;  // dispatch (or a timed-out caller) reset the connection
+    // After the dispatch (a push is applied before drain() sees its bytes as parsed); a reset
+    // connection's counters are evened by close_transport instead.
+    if (hooks_) parsed_total_.fetch_add(used, std::memory_order_acq_rel);
   }
   start_read(gen);
 }
 
 void Connection::dispatch(protocol::Reply&& reply, uint64_t gen) {
-  if (reply.type == protocol::Reply::Type::Push) return;  // out-of-band RESP3 push: not a reply
+  if (reply.type == protocol::Reply::Type::Push) {  // out-of-band RESP3 push: not a reply
+    if (hooks_ && hooks_->on_push && current(gen)) hooks_->on_push(reply);
+    return;
+  }
   std::shared_ptr<Call> done;
   {
     std::lock_guard lk(mu_);
@@ -271,6 +356,12 @@ void Connection::reset_locked(const Error& e, std::deque<std::shared_ptr<Call>>&
     next_attempt_ = Clock::now() + backoff(attempts_);
   }
   next_attempt_view_.store(next_attempt_.time_since_epoch().count(), std::memory_order_relaxed);
+  if (hooks_ && state_ == State::Ready) {
+    // Before the state says Down: drain() trusts a connection that is not Ready to have
+    // flushed the near cache already (pushes sent to this socket may never be read).
+    tracking_ok_.store(false, std::memory_order_release);
+    if (hooks_->on_reset) hooks_->on_reset();
+  }
   set_state_locked(State::Down);
   ++gen_;
   gen_view_.store(gen_, std::memory_order_release);

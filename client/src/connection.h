@@ -4,6 +4,9 @@
 // A caller that finds the connection idle (no call in flight) sends its request itself.
 // It connects lazily, handshakes (AUTH, HELLO 3 with RESP2 fallback, SELECT, SETNAME) and,
 // after a failure, reconnects on demand once an exponential backoff has passed.
+// With tracking hooks (the near cache), it also turns CLIENT TRACKING on in the handshake,
+// hands RESP3 invalidation pushes to the hooks, and lets callers wait until every byte that
+// reached the socket has been parsed (drain), so a near hit never skips a pending push.
 #pragma once
 #include <asio.hpp>
 #include <atomic>
@@ -44,12 +47,20 @@ struct Call {
   bool done_ = false;
 };
 
+/// What a tracking connection reports (run on its I/O thread, or on the thread that reset it).
+struct TrackingHooks {
+  std::function<void(const protocol::Reply&)> on_push;  ///< a RESP3 push (e.g. `>2 invalidate [keys]`)
+  std::function<void()> on_reset;                       ///< the connection went down: pushes may be lost
+  std::function<void(const std::string&)> on_refused;   ///< CLIENT TRACKING (or RESP3) refused: the reason
+};
+
 /// A single TCP connection to the daemon, owned by the client's pool.
 class Connection {
  public:
   enum class State { Down, Connecting, Ready, Shutdown };
 
-  Connection(asio::io_context& io, const ClientOptions& opts);
+  /// `hooks` (may be null: no tracking) must outlive the connection.
+  Connection(asio::io_context& io, const ClientOptions& opts, const TrackingHooks* hooks = nullptr);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -72,6 +83,11 @@ class Connection {
   }
   /// 3 after a successful HELLO 3, 2 otherwise (0 before the first handshake).
   int protocol() const { return proto_.load(std::memory_order_relaxed); }
+  /// Tracking connection: CLIENT TRACKING ON (RESP3) succeeded on the current socket.
+  bool tracking() const { return tracking_ok_.load(std::memory_order_acquire); }
+  /// Waits until every byte that is in the socket now has been read and parsed (pushes
+  /// included). True at once when the connection is not Ready; false at the deadline.
+  bool drain(Clock::time_point deadline) const;
 
  private:
   // I/O thread. `gen` is the generation a handler was started in: every reset bumps gen_, and
@@ -82,6 +98,8 @@ class Connection {
   void start_write();
   void start_read(uint64_t gen);
   void on_read(const asio::error_code& ec, uint64_t gen);
+  void start_tracked_read(uint64_t gen, size_t old, size_t chunk);
+  void notify_reset();
   void dispatch(protocol::Reply&& reply, uint64_t gen);
   void fail(const Error& e, uint64_t gen, bool only_while_connecting = false);
   void close_transport();
@@ -97,6 +115,7 @@ class Connection {
 
   asio::io_context& io_;
   const ClientOptions& opts_;
+  const TrackingHooks* hooks_;
   // I/O-thread state
   asio::ip::tcp::socket socket_;
   asio::ip::tcp::resolver resolver_;
@@ -125,6 +144,14 @@ class Connection {
   std::atomic<uint64_t> gen_view_{0};
   std::atomic<int> proto_{0};
   std::atomic<Clock::rep> next_attempt_view_{0};
+
+  // Tracking connections: bytes received and bytes parsed (frames dispatched), both counted
+  // across reconnects, and a sequence number that is odd while the I/O thread is inside recv().
+  std::atomic<bool> tracking_ok_{false};
+  std::atomic<int> fd_view_{-1};
+  std::atomic<uint64_t> read_seq_{0};
+  std::atomic<uint64_t> rx_total_{0};
+  std::atomic<uint64_t> parsed_total_{0};
 };
 
 }  // namespace shardcache::detail

@@ -66,7 +66,8 @@ std::optional<Error> apply_option(std::string_view k, std::string_view v, Client
     return std::nullopt;
   }
   static constexpr std::string_view kNumeric[] = {"timeout", "connect_timeout", "reconnect_min", "reconnect_max",
-                                                  "pool", "io_threads", "protocol"};
+                                                  "pool", "io_threads", "protocol", "near_cache",
+                                                  "near_max_entries", "near_max_bytes", "near_max_ttl"};
   if (std::find(std::begin(kNumeric), std::end(kNumeric), k) == std::end(kNumeric))
     return bad("unknown option '" + std::string(k) + "'");
   unsigned long long n = 0;
@@ -78,6 +79,12 @@ std::optional<Error> apply_option(std::string_view k, std::string_view v, Client
   else if (k == "reconnect_max") o.reconnect_max = ms;
   else if (k == "pool") o.pool_size = n;
   else if (k == "io_threads") o.io_threads = n;
+  else if (k == "near_cache") {
+    if (n > 1) return bad("near_cache must be 0 or 1");
+    o.near_cache.enabled = n == 1;
+  } else if (k == "near_max_entries") o.near_cache.max_entries = n;
+  else if (k == "near_max_bytes") o.near_cache.max_bytes = n;
+  else if (k == "near_max_ttl") o.near_cache.max_ttl = ms;
   else {  // protocol
     if (n != 2 && n != 3) return bad("protocol must be 2 or 3");
     o.protocol = static_cast<int>(n);

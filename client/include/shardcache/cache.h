@@ -68,6 +68,13 @@ class CacheBackend {
   virtual Status set(std::string_view key, std::string_view value, std::chrono::seconds ttl) = 0;
   /// Removes every key matching any pattern; returns how many.
   virtual Result<long long> invalidate(const std::vector<std::string>& patterns) = 0;
+  /// get(), also telling whether the value came from an in-process near cache (the Client's).
+  virtual Result<std::optional<std::string>> get_with_source(std::string_view key, bool& from_near) {
+    from_near = false;
+    return get(key);
+  }
+  /// The helpers stopped trusting the cache (the circuit breaker opened): drop local copies.
+  virtual void on_unavailable() {}
 };
 
 /// A backend on a Client. invalidate() uses INVALIDATE and, on a server without it
@@ -84,6 +91,7 @@ struct CacheOptions {
 /// Counters since construction.
 struct CacheStats {
   uint64_t hits = 0, misses = 0, sets = 0;
+  uint64_t near_hits = 0;     ///< hits served by the Client's near cache (counted in hits too)
   uint64_t loads = 0;         ///< loader calls (misses, bypasses, undecodable values)
   uint64_t bypassed = 0;      ///< calls that skipped the cache (breaker open)
   uint64_t errors = 0;        ///< failed cache operations
@@ -174,7 +182,7 @@ class Cache {
   std::unique_ptr<State> state_;
 
   struct Counters {
-    std::atomic<uint64_t> hits{0}, misses{0}, sets{0}, loads{0}, bypassed{0}, errors{0}, coalesced{0};
+    std::atomic<uint64_t> hits{0}, misses{0}, sets{0}, loads{0}, bypassed{0}, errors{0}, coalesced{0}, near_hits{0};
   } counters_;
 };
 

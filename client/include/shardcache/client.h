@@ -177,8 +177,11 @@ class Client {
   int protocol() const;
 
   Result<std::string> ping();
-  /// The value, or an empty optional on a miss.
+  /// The value, or an empty optional on a miss. With the near cache on, a live near entry is
+  /// served without a round trip (after reading any invalidation already in the sockets).
   Result<std::optional<std::string>> get(std::string_view key);
+  /// get(), also telling whether the value came from the near cache.
+  Result<std::optional<std::string>> get(std::string_view key, bool* from_near);
   Result<SetReply> set(std::string_view key, std::string_view value, const SetOptions& opts = {});
   /// Number of keys removed.
   Result<long long> del(KeyList keys);
@@ -213,6 +216,13 @@ class Client {
   Result<Value> command(const std::vector<std::string>& args);
   /// A new, empty explicit pipeline on this client.
   Pipeline pipeline() { return Pipeline(*this); }
+
+  /// Near cache (ClientOptions::near_cache): its counters (all zero when it is off).
+  NearCacheStats near_cache_stats() const;
+  /// Drops every near entry (e.g. when the caller knows of writes the server cannot report).
+  void near_cache_clear();
+  /// True when the near cache is on and CLIENT TRACKING is on for at least one live connection.
+  bool near_cache_active() const;
 
  private:
   friend class Pipeline;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "shardcache/near_cache.h"
 #include "shardcache/result.h"
 
 namespace shardcache {
@@ -28,10 +29,12 @@ struct ClientOptions {
   size_t pool_size = 2;   ///< connections; concurrent calls are pipelined on each
   size_t io_threads = 1;  ///< threads running the connections' I/O
   int protocol = 3;       ///< 3: try HELLO 3, fall back to RESP2 on error; 2: RESP2 only
+  NearCacheOptions near_cache;  ///< in-process cache of GET values, kept coherent by CLIENT TRACKING
 
   /// Parses `redis://[[username]:password@]host[:port][/db][?option=value&...]`.
   /// Options: connect_timeout, timeout (command), pool, io_threads, protocol (2|3), name,
-  /// reconnect_min, reconnect_max; durations in milliseconds. Userinfo is percent-decoded.
+  /// reconnect_min, reconnect_max, near_cache (0|1), near_max_entries, near_max_bytes,
+  /// near_max_ttl; durations in milliseconds. Userinfo is percent-decoded.
   /// IPv6 hosts go in brackets: redis://[::1]:6379. rediss:// (TLS) is refused.
   static Result<ClientOptions> from_url(std::string_view url);
 

@@ -5,6 +5,7 @@
 #include "shardcache/circuit_breaker.h"
 #include "shardcache/client.h"
 #include "shardcache/cluster.h"
+#include "shardcache/near_cache.h"
 #include "shardcache/options.h"
 #include "shardcache/result.h"
 #include "shardcache/value.h"
