@@ -225,7 +225,8 @@ void queue_command(CmdContext& ctx, Args args, ReplySink& out) {
 void dispatch_one(CmdContext& ctx, Args args, ReplySink& out) {
   const CommandSpec* spec = resolve(ctx, args, out);
   if (!spec) return;
-  if (ctx.client.push_mode) [[unlikely]] {  // tracking or subscribed (tracking.cpp)
+  const uint8_t push_mode = ctx.client.push_mode;  // tracking or subscribed (tracking.cpp)
+  if (push_mode) [[unlikely]] {
     if (!push_mode_allows(ctx, *spec, out)) return;
   }
   if (ctx.server.cluster.enabled) [[unlikely]] {  // the one cost of cluster mode when it is off
@@ -234,6 +235,10 @@ void dispatch_one(CmdContext& ctx, Args args, ReplySink& out) {
   if (ctx.client.in_multi && !(spec->flags & kNotQueued)) {
     if (validate_transaction(ctx, *spec, out)) queue_command(ctx, args, out);
     return;
+  }
+  if (push_mode & ClientState::kPushTracking) [[unlikely]] {
+    if (!run_tracked(ctx, *spec, args, out)) execute(ctx, *spec, args, out);
+    return after_tracked_command(ctx, args);
   }
   execute(ctx, *spec, args, out);
 }
@@ -254,9 +259,6 @@ void ReplySink::error(std::string_view msg) {
 }
 
 void execute(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out) {
-  if (ctx.client.push_mode & ClientState::kPushTracking) [[unlikely]] {
-    if (run_tracked(ctx, spec, args, out)) return;
-  }
   // One clock read gives the command its time (expiry) and its start, as Redis's call() does
   // with ustime(): two reads a command instead of three. A wall-clock step during the command
   // counts as 0 ns, not a negative time.
@@ -404,7 +406,6 @@ void dispatch(CmdContext& ctx, Args args, ReplySink& out) {
         return inner(none);
       };
   }
-  if (ctx.client.push_mode & ClientState::kPushTracking) [[unlikely]] after_tracked_command(ctx, args);
   // Redis's resetClient: SKIP holds back one reply, the one after CLIENT REPLY SKIP's own.
   if (ctx.client.reply_mode & (ClientState::kReplySkip | ClientState::kReplySkipNext)) {
     uint8_t m = ctx.client.reply_mode & ~ClientState::kReplySkip;

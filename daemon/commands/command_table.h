@@ -161,8 +161,9 @@ void register_tracking(CommandTable& t);  ///< CLIENT TRACKING and friends, SUBS
 // ClientState::push_mode is set.
 /// RESP2's subscribed context: false (after Redis's error) for a command it does not allow.
 bool push_mode_allows(CmdContext& ctx, const CommandSpec& spec, ReplySink& out);
-/// For a tracking client: runs a read-only keyed command under its keys' shard locks and
-/// remembers its keys; false when the call is not one to track (the caller runs it).
+/// For a tracking client (the dispatcher and EXEC call it instead of execute()): runs a
+/// read-only keyed command under its keys' shard locks and remembers its keys; false when the
+/// call is not one to track (the caller then executes it).
 bool run_tracked(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out);
 /// After each command of a tracking client: CLIENT CACHING's choice lasts one command.
 void after_tracked_command(CmdContext& ctx, Args args);

@@ -214,7 +214,6 @@ bool run_tracked(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink&
   // The read and the remembering happen under the keys' shard locks, so a write to one of them
   // either comes before the read (the client reads the new value) or after the key is
   // remembered (the write's invalidation reaches the client).
-  c.push_mode &= static_cast<uint8_t>(~ClientState::kPushTracking);  // execute() below runs the command itself
   {
     MultiKeyLock lock(ctx, keys);
     const bool was_locked = ctx.all_locked;
@@ -223,7 +222,6 @@ bool run_tracked(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink&
     ctx.all_locked = was_locked;
     for (auto k : keys) ctx.server.tracking.remember(c, k, 0);
   }
-  c.push_mode |= ClientState::kPushTracking;
   const uint64_t max_keys = ctx.server.config.tracking_table_max_keys.load(std::memory_order_relaxed);
   if (max_keys) ctx.server.tracking.limit(max_keys);
   return true;
