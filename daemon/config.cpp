@@ -267,6 +267,7 @@ ConfigRegistry make_config_registry(Config& cfg, std::function<void()> on_memory
   r.add(bool_param("protected-mode", cfg.protected_mode));
   r.add(bool_param("metrics-open", cfg.metrics_open));
   r.add(int_param("key-families-max", cfg.key_families_max, 1, 1024));
+  r.add(int_param("tracking-table-max-keys", cfg.tracking_table_max_keys, 0, kLongMax));
   r.add({"requirepass", [&cfg] { return cfg.get_requirepass(); },
          [&cfg](std::string_view s) -> std::string {
            std::lock_guard g(cfg.mu);

@@ -77,6 +77,9 @@ struct Config {
   /// key-families-max: key families INFO, /metrics and the dashboard list by name (the rest
   /// are summed in one "(other)" row).
   std::atomic<uint64_t> key_families_max{32};
+  /// tracking-table-max-keys: keys the client-side-caching table remembers (0 = no limit);
+  /// past it, tracked keys are dropped with an invalidation to their clients (Redis's name and default).
+  std::atomic<uint64_t> tracking_table_max_keys{1000000};
 
   // Diagnosis (Redis's names and defaults): SLOWLOG, LATENCY and INFO latencystats.
   std::atomic<int64_t> slowlog_log_slower_than{10000};  ///< microseconds; -1 = off, 0 = every call

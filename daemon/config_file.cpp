@@ -336,6 +336,10 @@ const std::vector<Directive>& config_directives() {
       {"cluster-config-file", "--cluster-config-file", "nodes.conf", K::String, false,
        "the topology in Redis's nodes.conf (CLUSTER NODES) format, relative to `dir`; written by the operator, "
        "never by shardcached; SIGHUP re-reads it; a missing or invalid file stops start-up"},
+      // Client-side caching
+      {"tracking-table-max-keys", "", "1000000", K::Int, true,
+       "keys the CLIENT TRACKING table remembers (0 = no limit); past it, tracked keys are dropped and their "
+       "clients sent an invalidation, as in Redis"},
       // Diagnosis
       {"slowlog-log-slower-than", "", "10000", K::Int, true,
        "microseconds from which a command goes into the slow log (SLOWLOG GET); -1 = off, 0 = every command"},

@@ -26,48 +26,55 @@ constexpr DocHistory kHistory5[] = {
     {"3.2.2", "Added the `SCHEDULE` option."},
 };
 constexpr DocArg kArgs6[] = {
+    {"yes", "pure-token", -1, "YES", "", "", "", 0, {}},
+    {"no", "pure-token", -1, "NO", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs7[] = {
+    {"mode", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs6)},
+};
+constexpr DocArg kArgs8[] = {
     {"normal", "pure-token", -1, "NORMAL", "", "", "", 0, {}},
     {"master", "pure-token", -1, "MASTER", "", "3.2.0", "", 0, {}},
     {"slave", "pure-token", -1, "SLAVE", "", "", "", 0, {}},
     {"replica", "pure-token", -1, "REPLICA", "", "5.0.0", "", 0, {}},
     {"pubsub", "pure-token", -1, "PUBSUB", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs7[] = {
+constexpr DocArg kArgs9[] = {
     {"client-id", "integer", -1, "ID", "", "2.8.12", "", kArgOptional, {}},
-    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", "", "2.8.12", "", kArgOptional, std::span<const DocArg>(kArgs6)},
+    {"normal_master_slave_pubsub", "oneof", -1, "TYPE", "", "2.8.12", "", kArgOptional, std::span<const DocArg>(kArgs8)},
     {"username", "string", -1, "USER", "", "", "", kArgOptional, {}},
     {"ip:port", "string", -1, "ADDR", "", "", "", kArgOptional, {}},
     {"ip:port", "string", -1, "LADDR", "", "6.2.0", "", kArgOptional, {}},
     {"yes/no", "string", -1, "SKIPME", "", "", "", kArgOptional, {}},
 };
-constexpr DocArg kArgs8[] = {
+constexpr DocArg kArgs10[] = {
     {"ip:port", "string", -1, "", "", "", "2.8.12", 0, {}},
-    {"new-format", "oneof", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs7)},
+    {"new-format", "oneof", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs9)},
 };
-constexpr DocArg kArgs9[] = {
-    {"filter", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs8)},
+constexpr DocArg kArgs11[] = {
+    {"filter", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs10)},
 };
-constexpr DocHistory kHistory10[] = {
+constexpr DocHistory kHistory12[] = {
     {"2.8.12", "Added new filter format."},
     {"2.8.12", "`ID` option."},
     {"3.2.0", "Added `master` type in for `TYPE` option."},
     {"5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."},
     {"6.2.0", "`LADDR` option."},
 };
-constexpr DocArg kArgs11[] = {
+constexpr DocArg kArgs13[] = {
     {"normal", "pure-token", -1, "NORMAL", "", "", "", 0, {}},
     {"master", "pure-token", -1, "MASTER", "", "", "", 0, {}},
     {"replica", "pure-token", -1, "REPLICA", "", "", "", 0, {}},
     {"pubsub", "pure-token", -1, "PUBSUB", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs12[] = {
+constexpr DocArg kArgs14[] = {
     {"client-id", "integer", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs13[] = {
-    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", "", "5.0.0", "", kArgOptional, std::span<const DocArg>(kArgs11)},
-    {"id", "block", -1, "ID", "", "6.2.0", "", kArgOptional, std::span<const DocArg>(kArgs12)},
+constexpr DocArg kArgs15[] = {
+    {"normal_master_replica_pubsub", "oneof", -1, "TYPE", "", "5.0.0", "", kArgOptional, std::span<const DocArg>(kArgs13)},
+    {"id", "block", -1, "ID", "", "6.2.0", "", kArgOptional, std::span<const DocArg>(kArgs14)},
 };
-constexpr DocHistory kHistory14[] = {
+constexpr DocHistory kHistory16[] = {
     {"2.8.12", "Added unique client `id` field."},
     {"5.0.0", "Added optional `TYPE` filter."},
     {"6.0.0", "Added `user` field."},
@@ -75,272 +82,268 @@ constexpr DocHistory kHistory14[] = {
     {"7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."},
     {"7.0.3", "Added `ssub` field."},
 };
-constexpr DocArg kArgs15[] = {
+constexpr DocArg kArgs17[] = {
     {"on", "pure-token", -1, "ON", "", "", "", 0, {}},
     {"off", "pure-token", -1, "OFF", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs16[] = {
-    {"enabled", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs15)},
+constexpr DocArg kArgs18[] = {
+    {"enabled", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs17)},
 };
-constexpr DocArg kArgs17[] = {
+constexpr DocArg kArgs19[] = {
     {"on", "pure-token", -1, "ON", "", "", "", 0, {}},
     {"off", "pure-token", -1, "OFF", "", "", "", 0, {}},
     {"skip", "pure-token", -1, "SKIP", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs18[] = {
-    {"on_off_skip", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs17)},
+constexpr DocArg kArgs20[] = {
+    {"on_off_skip", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs19)},
 };
-constexpr DocArg kArgs19[] = {
+constexpr DocArg kArgs21[] = {
     {"libname", "string", -1, "lib-name", "", "", "", 0, {}},
     {"libver", "string", -1, "lib-ver", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs20[] = {
-    {"attr", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs19)},
-};
-constexpr DocArg kArgs21[] = {
-    {"connection-name", "string", -1, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs22[] = {
-    {"node-id", "string", -1, "", "", "", "", 0, {}},
+    {"attr", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs21)},
 };
 constexpr DocArg kArgs23[] = {
-    {"slot", "integer", -1, "", "", "", "", 0, {}},
+    {"connection-name", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs24[] = {
+    {"on", "pure-token", -1, "ON", "", "", "", 0, {}},
+    {"off", "pure-token", -1, "OFF", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs25[] = {
+    {"status", "oneof", -1, "", "", "", "", 0, std::span<const DocArg>(kArgs24)},
+    {"client-id", "integer", -1, "REDIRECT", "", "", "", kArgOptional, {}},
+    {"prefix", "string", -1, "PREFIX", "", "", "", kArgOptional | kArgMultiple | kArgMultipleToken, {}},
+    {"bcast", "pure-token", -1, "BCAST", "", "", "", kArgOptional, {}},
+    {"optin", "pure-token", -1, "OPTIN", "", "", "", kArgOptional, {}},
+    {"optout", "pure-token", -1, "OPTOUT", "", "", "", kArgOptional, {}},
+    {"noloop", "pure-token", -1, "NOLOOP", "", "", "", kArgOptional, {}},
+};
+constexpr DocArg kArgs26[] = {
+    {"node-id", "string", -1, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs27[] = {
+    {"slot", "integer", -1, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs28[] = {
     {"slot", "integer", -1, "", "", "", "", 0, {}},
     {"count", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs25[] = {
+constexpr DocArg kArgs29[] = {
     {"key", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory26[] = {
+constexpr DocHistory kHistory30[] = {
     {"4.0.0", "Added node IDs."},
     {"7.0.0", "Added additional networking metadata field."},
 };
-constexpr DocArg kArgs27[] = {
+constexpr DocArg kArgs31[] = {
     {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
-constexpr DocArg kArgs28[] = {
+constexpr DocArg kArgs32[] = {
     {"command-name", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
-constexpr DocHistory kHistory29[] = {
+constexpr DocHistory kHistory33[] = {
     {"7.0.0", "Allowed to be called with no argument to get info on all commands."},
 };
-constexpr DocArg kArgs30[] = {
+constexpr DocArg kArgs34[] = {
     {"module-name", "string", -1, "MODULE", "", "", "", 0, {}},
     {"category", "string", -1, "ACLCAT", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "PATTERN", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs31[] = {
-    {"filterby", "oneof", -1, "FILTERBY", "", "", "", kArgOptional, std::span<const DocArg>(kArgs30)},
+constexpr DocArg kArgs35[] = {
+    {"filterby", "oneof", -1, "FILTERBY", "", "", "", kArgOptional, std::span<const DocArg>(kArgs34)},
 };
-constexpr DocArg kArgs32[] = {
+constexpr DocArg kArgs36[] = {
     {"parameter", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs33[] = {
-    {"parameter", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs32)},
+constexpr DocArg kArgs37[] = {
+    {"parameter", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs36)},
 };
-constexpr DocHistory kHistory34[] = {
+constexpr DocHistory kHistory38[] = {
     {"7.0.0", "Added the ability to pass multiple pattern parameters in one call"},
 };
-constexpr DocArg kArgs35[] = {
+constexpr DocArg kArgs39[] = {
     {"parameter", "string", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs36[] = {
-    {"parameter_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs35)},
+constexpr DocArg kArgs40[] = {
+    {"parameter_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs39)},
 };
-constexpr DocHistory kHistory37[] = {
+constexpr DocHistory kHistory41[] = {
     {"7.0.0", "Added the ability to set multiple parameters in one call."},
 };
-constexpr DocArg kArgs38[] = {
+constexpr DocArg kArgs42[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs39[] = {
+constexpr DocArg kArgs43[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"decrement", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs40[] = {
-    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
-};
-constexpr DocArg kArgs41[] = {
-    {"message", "string", -1, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs42[] = {
-    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
-};
-constexpr DocHistory kHistory43[] = {
-    {"3.0.3", "Accepts multiple `key` arguments."},
-};
 constexpr DocArg kArgs44[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 constexpr DocArg kArgs45[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"seconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs44)},
+    {"message", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory46[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+constexpr DocArg kArgs46[] = {
+    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs47[] = {
+constexpr DocHistory kHistory47[] = {
+    {"3.0.3", "Accepts multiple `key` arguments."},
+};
+constexpr DocArg kArgs48[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs48[] = {
+constexpr DocArg kArgs49[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"unix-time-seconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs47)},
+    {"seconds", "integer", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs48)},
 };
-constexpr DocHistory kHistory49[] = {
+constexpr DocHistory kHistory50[] = {
     {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
-constexpr DocArg kArgs50[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs51[] = {
-    {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
-    {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs52[] = {
-    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs51)},
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"unix-time-seconds", "unix-time", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs51)},
 };
 constexpr DocHistory kHistory53[] = {
-    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
-    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
 constexpr DocArg kArgs54[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs55[] = {
     {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
     {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
 };
-constexpr DocArg kArgs55[] = {
-    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs54)},
+constexpr DocArg kArgs56[] = {
+    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs55)},
 };
-constexpr DocHistory kHistory56[] = {
+constexpr DocHistory kHistory57[] = {
     {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
     {"6.2.0", "Added the `SYNC` flushing mode modifier."},
 };
-constexpr DocArg kArgs57[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs58[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"async", "pure-token", -1, "ASYNC", "", "4.0.0", "", 0, {}},
+    {"sync", "pure-token", -1, "SYNC", "", "6.2.0", "", 0, {}},
 };
 constexpr DocArg kArgs59[] = {
+    {"async", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs58)},
+};
+constexpr DocHistory kHistory60[] = {
+    {"4.0.0", "Added the `ASYNC` flushing mode modifier."},
+    {"6.2.0", "Added the `SYNC` flushing mode modifier."},
+};
+constexpr DocArg kArgs61[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs62[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs63[] = {
     {"seconds", "integer", -1, "EX", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", "", "", "", 0, {}},
     {"persist", "pure-token", -1, "PERSIST", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs60[] = {
+constexpr DocArg kArgs64[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs59)},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs63)},
 };
-constexpr DocArg kArgs61[] = {
+constexpr DocArg kArgs65[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"start", "integer", -1, "", "", "", "", 0, {}},
     {"end", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs62[] = {
+constexpr DocArg kArgs66[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs63[] = {
+constexpr DocArg kArgs67[] = {
     {"username", "string", -1, "", "", "", "", 0, {}},
     {"password", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs64[] = {
+constexpr DocArg kArgs68[] = {
     {"protover", "integer", -1, "", "", "", "", 0, {}},
-    {"username_password", "block", -1, "AUTH", "", "", "", kArgOptional, std::span<const DocArg>(kArgs63)},
+    {"username_password", "block", -1, "AUTH", "", "", "", kArgOptional, std::span<const DocArg>(kArgs67)},
     {"clientname", "string", -1, "SETNAME", "", "", "", kArgOptional, {}},
 };
-constexpr DocArg kArgs65[] = {
-    {"arguments", "block", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs64)},
+constexpr DocArg kArgs69[] = {
+    {"arguments", "block", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs68)},
 };
-constexpr DocHistory kHistory66[] = {
+constexpr DocHistory kHistory70[] = {
     {"6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context."},
 };
-constexpr DocArg kArgs67[] = {
+constexpr DocArg kArgs71[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs68[] = {
+constexpr DocArg kArgs72[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"increment", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs69[] = {
+constexpr DocArg kArgs73[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"increment", "double", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs70[] = {
+constexpr DocArg kArgs74[] = {
     {"section", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
-constexpr DocHistory kHistory71[] = {
+constexpr DocHistory kHistory75[] = {
     {"7.0.0", "Added support for taking multiple section arguments."},
 };
-constexpr DocArg kArgs72[] = {
+constexpr DocArg kArgs76[] = {
     {"pattern", "pattern", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs73[] = {
+constexpr DocArg kArgs77[] = {
     {"tag", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs74[] = {
+constexpr DocArg kArgs78[] = {
     {"pattern", "pattern", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs75[] = {
-    {"event", "string", -1, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs76[] = {
+constexpr DocArg kArgs79[] = {
     {"command", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
-constexpr DocArg kArgs77[] = {
+constexpr DocArg kArgs80[] = {
     {"event", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs78[] = {
+constexpr DocArg kArgs81[] = {
     {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
 };
-constexpr DocArg kArgs79[] = {
+constexpr DocArg kArgs82[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
 };
-constexpr DocArg kArgs80[] = {
+constexpr DocArg kArgs83[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs81[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs82[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs81)},
-};
-constexpr DocArg kArgs83[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs84[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs83)},
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs85[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs84)},
 };
 constexpr DocArg kArgs86[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs87[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs86)},
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs86)},
 };
-constexpr DocHistory kHistory88[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+constexpr DocArg kArgs88[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs89[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
@@ -350,132 +353,152 @@ constexpr DocArg kArgs89[] = {
 };
 constexpr DocArg kArgs90[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
+    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
     {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs89)},
 };
 constexpr DocHistory kHistory91[] = {
     {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
 constexpr DocArg kArgs92[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs93[] = {
-    {"message", "string", -1, "", "", "", "", kArgOptional, {}},
-};
-constexpr DocArg kArgs94[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
+    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs92)},
+};
+constexpr DocHistory kHistory94[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
 };
 constexpr DocArg kArgs95[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory96[] = {
-    {"2.8.0", "Added the -2 reply."},
+constexpr DocArg kArgs96[] = {
+    {"message", "string", -1, "", "", "", "", kArgOptional, {}},
 };
 constexpr DocArg kArgs97[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"newkey", "key", 1, "", "", "", "", 0, {}},
+    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs98[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
 constexpr DocHistory kHistory99[] = {
-    {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
+    {"2.8.0", "Added the -2 reply."},
 };
 constexpr DocArg kArgs100[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs101[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory102[] = {
+    {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
+};
+constexpr DocArg kArgs103[] = {
     {"cursor", "integer", -1, "", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "MATCH", "", "", "", kArgOptional, {}},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
     {"type", "string", -1, "TYPE", "", "6.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory101[] = {
+constexpr DocHistory kHistory104[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-constexpr DocArg kArgs102[] = {
+constexpr DocArg kArgs105[] = {
     {"index", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs103[] = {
+constexpr DocArg kArgs106[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs104[] = {
+constexpr DocArg kArgs107[] = {
     {"seconds", "integer", -1, "EX", "", "2.6.12", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "2.6.12", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "6.2.0", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", "", "6.2.0", "", 0, {}},
     {"keepttl", "pure-token", -1, "KEEPTTL", "", "6.0.0", "", 0, {}},
 };
-constexpr DocArg kArgs105[] = {
+constexpr DocArg kArgs108[] = {
     {"tag", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs106[] = {
+constexpr DocArg kArgs109[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs103)},
+    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs106)},
     {"get", "pure-token", -1, "GET", "", "6.2.0", "", kArgOptional, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs104)},
-    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs105)},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs107)},
+    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs108)},
 };
-constexpr DocHistory kHistory107[] = {
+constexpr DocHistory kHistory110[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-constexpr DocArg kArgs108[] = {
+constexpr DocArg kArgs111[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs109[] = {
+constexpr DocArg kArgs112[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs110[] = {
+constexpr DocArg kArgs113[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"offset", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs111[] = {
+constexpr DocArg kArgs114[] = {
     {"nosave", "pure-token", -1, "NOSAVE", "", "", "", 0, {}},
     {"save", "pure-token", -1, "SAVE", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs112[] = {
-    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs111)},
+constexpr DocArg kArgs115[] = {
+    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs114)},
     {"now", "pure-token", -1, "NOW", "", "7.0.0", "", kArgOptional, {}},
     {"force", "pure-token", -1, "FORCE", "", "7.0.0", "", kArgOptional, {}},
     {"abort", "pure-token", -1, "ABORT", "", "7.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory113[] = {
+constexpr DocHistory kHistory116[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-constexpr DocArg kArgs114[] = {
+constexpr DocArg kArgs117[] = {
     {"count", "integer", -1, "", "", "", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory115[] = {
+constexpr DocHistory kHistory118[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-constexpr DocArg kArgs116[] = {
+constexpr DocArg kArgs119[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs117[] = {
-    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
-};
-constexpr DocArg kArgs118[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocHistory kHistory119[] = {
-    {"2.8.0", "Added the -2 reply."},
 };
 constexpr DocArg kArgs120[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"channel", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
 constexpr DocArg kArgs121[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 constexpr DocArg kArgs122[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory123[] = {
+    {"2.8.0", "Added the -2 reply."},
+};
+constexpr DocArg kArgs124[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs125[] = {
+    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
+};
+constexpr DocArg kArgs126[] = {
+    {"channel", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
+constexpr DocArg kArgs127[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
@@ -484,76 +507,79 @@ constexpr CommandDoc kDocs[] = {
     {"append", "", "", "", {}, std::span<const DocArg>(kArgs1)},
     {"auth", "", "", "", std::span<const DocHistory>(kHistory3), std::span<const DocArg>(kArgs2)},
     {"bgsave", "", "", "", std::span<const DocHistory>(kHistory5), std::span<const DocArg>(kArgs4)},
-    {"client|kill", "", "", "", std::span<const DocHistory>(kHistory10), std::span<const DocArg>(kArgs9)},
-    {"client|list", "", "", "", std::span<const DocHistory>(kHistory14), std::span<const DocArg>(kArgs13)},
-    {"client|no-evict", "", "", "", {}, std::span<const DocArg>(kArgs16)},
-    {"client|reply", "", "", "", {}, std::span<const DocArg>(kArgs18)},
-    {"client|setinfo", "", "", "", {}, std::span<const DocArg>(kArgs20)},
-    {"client|setname", "", "", "", {}, std::span<const DocArg>(kArgs21)},
-    {"cluster|count-failure-reports", "", "", "", {}, std::span<const DocArg>(kArgs22)},
-    {"cluster|countkeysinslot", "", "", "", {}, std::span<const DocArg>(kArgs23)},
-    {"cluster|getkeysinslot", "", "", "", {}, std::span<const DocArg>(kArgs24)},
-    {"cluster|keyslot", "", "", "", {}, std::span<const DocArg>(kArgs25)},
-    {"cluster|slots", "deprecated", "7.0.0", "`CLUSTER SHARDS`", std::span<const DocHistory>(kHistory26), {}},
-    {"command|docs", "", "", "", {}, std::span<const DocArg>(kArgs27)},
-    {"command|info", "", "", "", std::span<const DocHistory>(kHistory29), std::span<const DocArg>(kArgs28)},
-    {"command|list", "", "", "", {}, std::span<const DocArg>(kArgs31)},
-    {"config|get", "", "", "", std::span<const DocHistory>(kHistory34), std::span<const DocArg>(kArgs33)},
-    {"config|set", "", "", "", std::span<const DocHistory>(kHistory37), std::span<const DocArg>(kArgs36)},
-    {"decr", "", "", "", {}, std::span<const DocArg>(kArgs38)},
-    {"decrby", "", "", "", {}, std::span<const DocArg>(kArgs39)},
-    {"del", "", "", "", {}, std::span<const DocArg>(kArgs40)},
-    {"echo", "", "", "", {}, std::span<const DocArg>(kArgs41)},
-    {"exists", "", "", "", std::span<const DocHistory>(kHistory43), std::span<const DocArg>(kArgs42)},
-    {"expire", "", "", "", std::span<const DocHistory>(kHistory46), std::span<const DocArg>(kArgs45)},
-    {"expireat", "", "", "", std::span<const DocHistory>(kHistory49), std::span<const DocArg>(kArgs48)},
-    {"expiretime", "", "", "", {}, std::span<const DocArg>(kArgs50)},
-    {"flushall", "", "", "", std::span<const DocHistory>(kHistory53), std::span<const DocArg>(kArgs52)},
-    {"flushdb", "", "", "", std::span<const DocHistory>(kHistory56), std::span<const DocArg>(kArgs55)},
-    {"get", "", "", "", {}, std::span<const DocArg>(kArgs57)},
-    {"getdel", "", "", "", {}, std::span<const DocArg>(kArgs58)},
-    {"getex", "", "", "", {}, std::span<const DocArg>(kArgs60)},
-    {"getrange", "", "", "", {}, std::span<const DocArg>(kArgs61)},
-    {"getset", "deprecated", "6.2.0", "`SET` with the `!GET` argument", {}, std::span<const DocArg>(kArgs62)},
-    {"hello", "", "", "", std::span<const DocHistory>(kHistory66), std::span<const DocArg>(kArgs65)},
-    {"incr", "", "", "", {}, std::span<const DocArg>(kArgs67)},
-    {"incrby", "", "", "", {}, std::span<const DocArg>(kArgs68)},
-    {"incrbyfloat", "", "", "", {}, std::span<const DocArg>(kArgs69)},
-    {"info", "", "", "", std::span<const DocHistory>(kHistory71), std::span<const DocArg>(kArgs70)},
-    {"invalidate", "", "", "", {}, std::span<const DocArg>(kArgs72)},
-    {"invalidatetag", "", "", "", {}, std::span<const DocArg>(kArgs73)},
-    {"keys", "", "", "", {}, std::span<const DocArg>(kArgs74)},
-    {"latency|graph", "", "", "", {}, std::span<const DocArg>(kArgs75)},
-    {"latency|histogram", "", "", "", {}, std::span<const DocArg>(kArgs76)},
-    {"latency|history", "", "", "", {}, std::span<const DocArg>(kArgs77)},
-    {"latency|reset", "", "", "", {}, std::span<const DocArg>(kArgs78)},
-    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs79)},
-    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs80)},
-    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs82)},
-    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs84)},
-    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs85)},
-    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory88), std::span<const DocArg>(kArgs87)},
-    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory91), std::span<const DocArg>(kArgs90)},
-    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs92)},
-    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs93)},
-    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs94)},
-    {"pttl", "", "", "", std::span<const DocHistory>(kHistory96), std::span<const DocArg>(kArgs95)},
-    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs97)},
-    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory99), std::span<const DocArg>(kArgs98)},
-    {"scan", "", "", "", std::span<const DocHistory>(kHistory101), std::span<const DocArg>(kArgs100)},
-    {"select", "", "", "", {}, std::span<const DocArg>(kArgs102)},
-    {"set", "", "", "", std::span<const DocHistory>(kHistory107), std::span<const DocArg>(kArgs106)},
-    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs108)},
-    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs109)},
-    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs110)},
-    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory113), std::span<const DocArg>(kArgs112)},
-    {"slowlog|get", "", "", "", std::span<const DocHistory>(kHistory115), std::span<const DocArg>(kArgs114)},
-    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs116)},
-    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs117)},
-    {"ttl", "", "", "", std::span<const DocHistory>(kHistory119), std::span<const DocArg>(kArgs118)},
-    {"type", "", "", "", {}, std::span<const DocArg>(kArgs120)},
-    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs121)},
-    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs122)},
+    {"client|caching", "", "", "", {}, std::span<const DocArg>(kArgs7)},
+    {"client|kill", "", "", "", std::span<const DocHistory>(kHistory12), std::span<const DocArg>(kArgs11)},
+    {"client|list", "", "", "", std::span<const DocHistory>(kHistory16), std::span<const DocArg>(kArgs15)},
+    {"client|no-evict", "", "", "", {}, std::span<const DocArg>(kArgs18)},
+    {"client|reply", "", "", "", {}, std::span<const DocArg>(kArgs20)},
+    {"client|setinfo", "", "", "", {}, std::span<const DocArg>(kArgs22)},
+    {"client|setname", "", "", "", {}, std::span<const DocArg>(kArgs23)},
+    {"client|tracking", "", "", "", {}, std::span<const DocArg>(kArgs25)},
+    {"cluster|count-failure-reports", "", "", "", {}, std::span<const DocArg>(kArgs26)},
+    {"cluster|countkeysinslot", "", "", "", {}, std::span<const DocArg>(kArgs27)},
+    {"cluster|getkeysinslot", "", "", "", {}, std::span<const DocArg>(kArgs28)},
+    {"cluster|keyslot", "", "", "", {}, std::span<const DocArg>(kArgs29)},
+    {"cluster|slots", "deprecated", "7.0.0", "`CLUSTER SHARDS`", std::span<const DocHistory>(kHistory30), {}},
+    {"command|docs", "", "", "", {}, std::span<const DocArg>(kArgs31)},
+    {"command|info", "", "", "", std::span<const DocHistory>(kHistory33), std::span<const DocArg>(kArgs32)},
+    {"command|list", "", "", "", {}, std::span<const DocArg>(kArgs35)},
+    {"config|get", "", "", "", std::span<const DocHistory>(kHistory38), std::span<const DocArg>(kArgs37)},
+    {"config|set", "", "", "", std::span<const DocHistory>(kHistory41), std::span<const DocArg>(kArgs40)},
+    {"decr", "", "", "", {}, std::span<const DocArg>(kArgs42)},
+    {"decrby", "", "", "", {}, std::span<const DocArg>(kArgs43)},
+    {"del", "", "", "", {}, std::span<const DocArg>(kArgs44)},
+    {"echo", "", "", "", {}, std::span<const DocArg>(kArgs45)},
+    {"exists", "", "", "", std::span<const DocHistory>(kHistory47), std::span<const DocArg>(kArgs46)},
+    {"expire", "", "", "", std::span<const DocHistory>(kHistory50), std::span<const DocArg>(kArgs49)},
+    {"expireat", "", "", "", std::span<const DocHistory>(kHistory53), std::span<const DocArg>(kArgs52)},
+    {"expiretime", "", "", "", {}, std::span<const DocArg>(kArgs54)},
+    {"flushall", "", "", "", std::span<const DocHistory>(kHistory57), std::span<const DocArg>(kArgs56)},
+    {"flushdb", "", "", "", std::span<const DocHistory>(kHistory60), std::span<const DocArg>(kArgs59)},
+    {"get", "", "", "", {}, std::span<const DocArg>(kArgs61)},
+    {"getdel", "", "", "", {}, std::span<const DocArg>(kArgs62)},
+    {"getex", "", "", "", {}, std::span<const DocArg>(kArgs64)},
+    {"getrange", "", "", "", {}, std::span<const DocArg>(kArgs65)},
+    {"getset", "deprecated", "6.2.0", "`SET` with the `!GET` argument", {}, std::span<const DocArg>(kArgs66)},
+    {"hello", "", "", "", std::span<const DocHistory>(kHistory70), std::span<const DocArg>(kArgs69)},
+    {"incr", "", "", "", {}, std::span<const DocArg>(kArgs71)},
+    {"incrby", "", "", "", {}, std::span<const DocArg>(kArgs72)},
+    {"incrbyfloat", "", "", "", {}, std::span<const DocArg>(kArgs73)},
+    {"info", "", "", "", std::span<const DocHistory>(kHistory75), std::span<const DocArg>(kArgs74)},
+    {"invalidate", "", "", "", {}, std::span<const DocArg>(kArgs76)},
+    {"invalidatetag", "", "", "", {}, std::span<const DocArg>(kArgs77)},
+    {"keys", "", "", "", {}, std::span<const DocArg>(kArgs78)},
+    {"latency|histogram", "", "", "", {}, std::span<const DocArg>(kArgs79)},
+    {"latency|history", "", "", "", {}, std::span<const DocArg>(kArgs80)},
+    {"latency|reset", "", "", "", {}, std::span<const DocArg>(kArgs81)},
+    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs82)},
+    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs83)},
+    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs85)},
+    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs87)},
+    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs88)},
+    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory91), std::span<const DocArg>(kArgs90)},
+    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory94), std::span<const DocArg>(kArgs93)},
+    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs95)},
+    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs96)},
+    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs97)},
+    {"pttl", "", "", "", std::span<const DocHistory>(kHistory99), std::span<const DocArg>(kArgs98)},
+    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs100)},
+    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory102), std::span<const DocArg>(kArgs101)},
+    {"scan", "", "", "", std::span<const DocHistory>(kHistory104), std::span<const DocArg>(kArgs103)},
+    {"select", "", "", "", {}, std::span<const DocArg>(kArgs105)},
+    {"set", "", "", "", std::span<const DocHistory>(kHistory110), std::span<const DocArg>(kArgs109)},
+    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs111)},
+    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs112)},
+    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs113)},
+    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory116), std::span<const DocArg>(kArgs115)},
+    {"slowlog|get", "", "", "", std::span<const DocHistory>(kHistory118), std::span<const DocArg>(kArgs117)},
+    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs119)},
+    {"subscribe", "", "", "", {}, std::span<const DocArg>(kArgs120)},
+    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs121)},
+    {"ttl", "", "", "", std::span<const DocHistory>(kHistory123), std::span<const DocArg>(kArgs122)},
+    {"type", "", "", "", {}, std::span<const DocArg>(kArgs124)},
+    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs125)},
+    {"unsubscribe", "", "", "", {}, std::span<const DocArg>(kArgs126)},
+    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs127)},
 };
 
 }  // namespace

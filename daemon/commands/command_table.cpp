@@ -172,6 +172,7 @@ const CommandTable& command_table() {
     register_server(t);
     register_transactions(t);
     register_invalidation(t);
+    register_tracking(t);
     register_cluster(t);
     register_introspection(t);
     t.finalize();
@@ -224,12 +225,20 @@ void queue_command(CmdContext& ctx, Args args, ReplySink& out) {
 void dispatch_one(CmdContext& ctx, Args args, ReplySink& out) {
   const CommandSpec* spec = resolve(ctx, args, out);
   if (!spec) return;
+  const uint8_t push_mode = ctx.client.push_mode;  // tracking or subscribed (tracking.cpp)
+  if (push_mode) [[unlikely]] {
+    if (!push_mode_allows(ctx, *spec, out)) return;
+  }
   if (ctx.server.cluster.enabled) [[unlikely]] {  // the one cost of cluster mode when it is off
     if (!cluster_route(ctx, *spec, args, out)) return;
   }
   if (ctx.client.in_multi && !(spec->flags & kNotQueued)) {
     if (validate_transaction(ctx, *spec, out)) queue_command(ctx, args, out);
     return;
+  }
+  if (push_mode & ClientState::kPushTracking) [[unlikely]] {
+    if (!run_tracked(ctx, *spec, args, out)) execute(ctx, *spec, args, out);
+    return after_tracked_command(ctx, args);
   }
   execute(ctx, *spec, args, out);
 }

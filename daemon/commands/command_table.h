@@ -155,6 +155,20 @@ void register_transactions(CommandTable& t);
 void register_invalidation(CommandTable& t);
 void register_cluster(CommandTable& t);
 void register_introspection(CommandTable& t);  ///< SLOWLOG, LATENCY (introspection.cpp)
+void register_tracking(CommandTable& t);  ///< CLIENT TRACKING and friends, SUBSCRIBE (tracking.cpp)
+
+// Client-side caching and pub/sub hooks of the dispatcher (tracking.cpp), reached only while
+// ClientState::push_mode is set.
+/// RESP2's subscribed context: false (after Redis's error) for a command it does not allow.
+bool push_mode_allows(CmdContext& ctx, const CommandSpec& spec, ReplySink& out);
+/// For a tracking client (the dispatcher and EXEC call it instead of execute()): runs a
+/// read-only keyed command under its keys' shard locks and remembers its keys; false when the
+/// call is not one to track (the caller then executes it).
+bool run_tracked(CmdContext& ctx, const CommandSpec& spec, Args args, ReplySink& out);
+/// After each command of a tracking client: CLIENT CACHING's choice lasts one command.
+void after_tracked_command(CmdContext& ctx, Args args);
+/// RESET: tracking off, every subscription dropped.
+void reset_push_state(CmdContext& ctx);
 
 /// Runs one command (args[0] is its name) for ctx.client, writing exactly one reply to out
 /// (none while CLIENT REPLY OFF or SKIP holds it back).

@@ -36,6 +36,11 @@ bool check_auth(CmdContext& ctx, std::string_view user, std::string_view pass, R
 
 void CmdPing(CmdContext& ctx, Args args, ReplySink& out) {
   if (args.size() > 2) return out.error(arity_error("ping"));
+  if ((ctx.client.push_mode & ClientState::kPushSubscribed) && ctx.client.proto < 3) {  // Redis: subscribed RESP2
+    out.array(2);
+    out.bulk("pong");
+    return out.bulk(args.size() == 2 ? args[1] : std::string_view());
+  }
   args.size() == 2 ? out.bulk(args[1]) : out.simple("PONG");
 }
 
@@ -48,6 +53,7 @@ void CmdQuit(CmdContext& ctx, Args, ReplySink& out) {
 
 void CmdReset(CmdContext& ctx, Args, ReplySink& out) {
   unwatch_all(ctx.server, ctx.client);
+  reset_push_state(ctx);
   ctx.client.reset_session(ctx.server.config.get_requirepass().empty());
   out.simple("RESET");
 }
@@ -116,10 +122,17 @@ void CmdHello(CmdContext& ctx, Args args, ReplySink& out) {
   hello_reply(ctx, out);
 }
 
-/// Redis's client flags letters for what we have: x (in MULTI), d (a watched key changed), N (none).
+/// Redis's client flags letters for what we have, in its order: P (subscribed), x (in MULTI),
+/// t (tracking), R (tracking redirect broken), B (tracking BCAST), d (a watched key changed),
+/// e (no-evict), N (none).
 std::string client_flags(const ClientState& c) {
   std::string f;
+  const uint32_t tr = c.tracking.load(std::memory_order_relaxed);
+  if (c.subscriptions.load(std::memory_order_relaxed) > 0) f += 'P';
   if (c.multi_count.load(std::memory_order_relaxed) >= 0) f += 'x';
+  if (tr & ClientState::kTrackOn) f += 't';
+  if (tr & ClientState::kTrackBrokenRedir) f += 'R';
+  if (tr & ClientState::kTrackBcast) f += 'B';
   if (c.watch_dirty.load(std::memory_order_relaxed)) f += 'd';
   if (c.no_evict.load(std::memory_order_relaxed)) f += 'e';
   return f.empty() ? "N" : f;
@@ -143,13 +156,15 @@ std::string client_info_line(const ClientState& c, int64_t now_ms, Args current 
   s += "id=" + n(c.id) + " addr=" + c.addr + " laddr=" + c.laddr + " fd=" + n(c.fd.load(std::memory_order_relaxed));
   s += " name=" + info.name + " age=" + n((now_ms - c.created_ms) / 1000);
   s += " idle=" + n((now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000);
-  s += " flags=" + client_flags(c) + " db=0 sub=0 psub=0 ssub=0";
+  s += " flags=" + client_flags(c) + " db=0 sub=" + n(c.subscriptions.load(std::memory_order_relaxed)) + " psub=0 ssub=0";
   s += " multi=" + n(c.multi_count.load(std::memory_order_relaxed)) + " watch=" + n(c.watch_count.load(std::memory_order_relaxed));
   s += " qbuf=" + n(qbuf) + " qbuf-free=" + n(qfree) + " argv-mem=" + n(argv_mem) + " multi-mem=" + n(multi_mem);
   s += " rbs=" + n(rbs) + " rbp=" + n(rbp) + " obl=" + n(pending) + " oll=0 omem=" + n(omem);
   s += " tot-mem=" + n(rbs + argv_mem + multi_mem + omem) + " events=" + (pending ? "w" : "r");
   s += " cmd=" + command_display_name(c);
-  s += " user=default redir=-1 resp=" + n(c.proto.load()) + " lib-name=" + info.lib_name + " lib-ver=" + info.lib_ver + "\n";
+  const uint32_t tracking = c.tracking.load(std::memory_order_relaxed);
+  const long long redir = tracking & ClientState::kTrackOn ? static_cast<long long>(c.tracking_redirect.load(std::memory_order_relaxed)) : -1;
+  s += " user=default redir=" + n(redir) + " resp=" + n(c.proto.load()) + " lib-name=" + info.lib_name + " lib-ver=" + info.lib_ver + "\n";
   return s;
 }
 
@@ -242,7 +257,7 @@ void ClientInfo(CmdContext& ctx, Args args, ReplySink& out) { out.verbatim(clien
 
 // CLIENT LIST [TYPE NORMAL|MASTER|REPLICA|SLAVE|PUBSUB] | [ID id [id ...]], with Redis 7.0's
 // checks: TYPE takes exactly one name; ID lists the clients in the order given (unknown ids
-// skipped). Every client here is a normal one (no replication, no pub/sub).
+// skipped). A client with subscriptions is of type pubsub, every other one normal.
 void ClientList(CmdContext& ctx, Args args, ReplySink& out) {
   auto clients = ctx.server.clients.snapshot();
   auto line = [&](const ClientState& cl) { return client_info_line(cl, ctx.now_ms, &cl == &ctx.client ? args : Args()); };
@@ -252,7 +267,13 @@ void ClientList(CmdContext& ctx, Args args, ReplySink& out) {
     if (!iequals(t, "normal") && !iequals(t, "master") && !iequals(t, "replica") && !iequals(t, "slave") &&
         !iequals(t, "pubsub"))
       return out.error("ERR Unknown client type '" + std::string(t) + "'");
-    if (!iequals(t, "normal")) return out.verbatim(all);
+    // normal: every client not subscribed; pubsub: the subscribed ones (SUBSCRIBE for tracking's
+    // REDIRECT); no masters or replicas here.
+    const bool pubsub = iequals(t, "pubsub");
+    if (!pubsub && !iequals(t, "normal")) return out.verbatim(all);
+    for (const auto& cl : clients)
+      if ((cl->subscriptions.load(std::memory_order_relaxed) > 0) == pubsub) all += line(*cl);
+    return out.verbatim(all);
   } else if (args.size() > 3 && iequals(args[2], "id")) {
     std::vector<uint64_t> ids;
     for (size_t i = 3; i < args.size(); ++i) {

@@ -242,6 +242,7 @@ void CmdFlush(CmdContext& ctx, Args args, ReplySink& out) {
   {
     AllShardsLock lock(ctx);
     for (size_t i = 0; i < ctx.store().shard_count(); ++i) ctx.store().shard(i).clear_locked();
+    ctx.server.tracking.flush_all();  // every tracking client: a null invalidation (Redis 7.0)
   }
   // As Redis 7.0's FLUSHALL: with save points set, save the empty keyspace at once, so a crash
   // does not bring the flushed keys back (not inside EXEC, which holds every shard lock).

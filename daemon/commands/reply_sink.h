@@ -31,6 +31,8 @@ class ReplySink {
   virtual void dbl(double d) = 0;
   virtual void boolean(bool b) = 0;
   virtual void verbatim(std::string_view text) = 0;   ///< "txt" verbatim (INFO, CLIENT INFO)
+  /// A push header (RESP3 `>n`, SUBSCRIBE's replies); an array where the front end has none.
+  virtual void push(size_t n) { array(n); }
   /// Protocol version the client negotiated (2 or 3); JSON front ends answer 2.
   virtual int proto() const = 0;
 

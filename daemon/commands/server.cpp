@@ -150,6 +150,7 @@ std::string info_text(CmdContext& ctx, Args sections) {
     line(s, "client_recent_max_input_buffer", max_in);
     line(s, "client_recent_max_output_buffer", max_out);
     line(s, "blocked_clients", 0);
+    line(s, "tracking_clients", srv.tracking.clients_tracking());
   }
   if (want("memory")) {
     section_header("Memory");
@@ -176,6 +177,9 @@ std::string info_text(CmdContext& ctx, Args sections) {
     line(s, "invalidation_calls", st.invalidation_calls);
     line(s, "keyspace_hits", st.hits);
     line(s, "keyspace_misses", st.misses);
+    line(s, "tracking_total_keys", srv.tracking.total_keys());
+    line(s, "tracking_total_items", srv.tracking.total_items());
+    line(s, "tracking_total_prefixes", srv.tracking.total_prefixes());
     line(s, "total_error_replies", srv.errors.total());
   }
   if (want("cpu")) {

@@ -86,7 +86,9 @@ void run_all_locked(CmdContext& ctx, std::span<const Call> calls, ReplySink& out
   ctx.all_locked = true;
   out.error_stats = &ctx.server.errors;
   GatedSink gated(out, ctx.client);
-  for (const Call& call : calls) execute(ctx, *call.spec, call.args, gated);
+  const bool tracking = ctx.client.push_mode & ClientState::kPushTracking;  // keys read are remembered
+  for (const Call& call : calls)
+    if (!tracking || !run_tracked(ctx, *call.spec, call.args, gated)) execute(ctx, *call.spec, call.args, gated);
   ctx.all_locked = was_locked;
 }
 

@@ -57,10 +57,12 @@ class KeyLock {
   store::Entry* put(store::Entry* existing, std::string_view value, int64_t expire_ms) {
     return shard_.put_existing_locked(existing, key_, hash_, value, expire_ms);
   }
-  /// Tells WATCH the key was changed (Redis's signalModifiedKey); call while the lock is held,
-  /// after a change that took effect (not for a no-op such as SET NX on an existing key).
+  /// Tells WATCH and client-side caching the key was changed (Redis's signalModifiedKey); call
+  /// while the lock is held, after a change that took effect (not for a no-op such as SET NX on
+  /// an existing key).
   void modified() {
     if (ctx_.server.watches.active()) ctx_.server.watches.touch(key_, hash_);
+    if (ctx_.server.tracking.active()) [[unlikely]] ctx_.server.tracking.invalidate(key_, ctx_.client.id);
   }
 
  private:
@@ -75,6 +77,7 @@ class KeyLock {
 /// KeyLock::modified() for a key whose shard lock the caller holds some other way (MultiKeyLock).
 inline void key_modified(CmdContext& ctx, std::string_view key) {
   if (ctx.server.watches.active()) ctx.server.watches.touch(key, store::Store::hash(key));
+  if (ctx.server.tracking.active()) [[unlikely]] ctx.server.tracking.invalidate(key, ctx.client.id);
 }
 
 /// Holds the locks of every shard touched by a set of keys, in ascending shard order.

@@ -53,6 +53,11 @@ void RespSession::start() {
       else self->trim_if_idle(idle_ms);
     });
   };
+  client_->push = [weak, exec](state::TrackingMessage m) {
+    asio::post(exec, [weak, m = std::move(m)] {
+      if (auto self = weak.lock()) self->deliver(m);
+    });
+  };
   register_client();
   ts_.connections.fetch_add(1, std::memory_order_relaxed);
   apply_parser_limits();
@@ -74,6 +79,8 @@ void RespSession::apply_parser_limits() {
 void RespSession::read_more(Ref self) {
   if (closing_) return;
   if (len_ == in_size()) grow_input(in_size() * 2);  // no complete request in a full buffer
+  reading_ = true;
+  if (!out_.empty()) wait_writable();  // pushes the socket did not take yet
   sock_.async_read_some(asio::buffer(in_data() + len_, in_size() - len_),
                         [self = std::move(self)](std::error_code ec, size_t n) mutable {
                           RespSession* c = self.get();
@@ -82,6 +89,7 @@ void RespSession::read_more(Ref self) {
 }
 
 void RespSession::on_read(std::error_code ec, size_t n, Ref self) {
+  reading_ = false;
   if (ec) return close();
   read_filled_ = len_ + n == in_size();
   len_ += n;
@@ -199,6 +207,11 @@ bool RespSession::process_input() {
 void RespSession::output_sent(Ref self, bool waited) {
   if (waited) publish_memory();
   if (closing_) return close();
+  if (!push_pending_.empty()) {  // invalidations that came while the write was in flight
+    out_.swap(push_pending_);
+    push_pending_.clear();
+    return send_output(std::move(self));
+  }
   read_more(std::move(self));
 }
 
@@ -293,6 +306,70 @@ void RespSession::trim_if_idle(int64_t min_idle_ms) {
   std::string().swap(out_);
   std::vector<std::string_view>().swap(batch_args_);
   publish_memory();
+}
+
+void RespSession::deliver(const state::TrackingMessage& m) {
+  if (closing_) return;
+  const int proto = client_->proto.load(std::memory_order_relaxed);
+  std::string bytes;
+  protocol::ReplyWriter w(bytes, proto);
+  if (m.kind == state::TrackingMessage::Kind::RedirBroken) {  // Redis: RESP3 only
+    if (proto < 3) return;
+    w.push(2);
+    w.bulk("tracking-redir-broken");
+    w.integer(static_cast<long long>(m.redirect));
+  } else {
+    if (proto >= 3) {
+      w.push(2);
+      w.bulk("invalidate");
+    } else if (m.via_redirect && !client_->channels.empty()) {  // RESP2: a pub/sub message
+      w.array(3);
+      w.bulk("message");
+      w.bulk("__redis__:invalidate");
+    } else {
+      return;  // RESP2 without subscriptions has no way to receive it (as Redis)
+    }
+    if (m.all) {
+      w.null();
+    } else {
+      w.array(m.keys.size());
+      for (const auto& k : m.keys) w.bulk(k);
+    }
+  }
+  if (reading_) {
+    // Waiting for input, nothing in flight: send now. What the socket does not take stays in
+    // out_ ahead of the next replies, and goes when the socket is writable.
+    out_.append(bytes);
+    const long written = write_now(out_);
+    if (written < 0) return close();
+    if (!out_.empty()) {
+      if (out_limit_.over(state_.config, out_.size(), store::unix_ms())) {
+        close_for_output_limit();
+        return close();
+      }
+      wait_writable();
+    }
+    publish_memory();
+  } else if (client_->continuation) {
+    out_.append(bytes);  // goes with the sliced command's replies
+  } else {
+    push_pending_.append(bytes);  // a write is in flight: after it
+  }
+}
+
+void RespSession::wait_writable() {
+  if (push_wait_ || closing_) return;
+  push_wait_ = true;
+  std::weak_ptr<RespSession> weak = self_as<RespSession>();
+  sock_.async_wait(asio::ip::tcp::socket::wait_write, [weak](std::error_code ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->push_wait_ = false;
+    // Only while the connection still waits for input: otherwise its replies path owns out_.
+    if (ec || self->closing_ || !self->reading_ || self->out_.empty()) return;
+    if (self->write_now(self->out_) < 0) return self->close();
+    if (!self->out_.empty()) self->wait_writable();
+  });
 }
 
 void RespSession::close() {

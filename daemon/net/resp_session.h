@@ -109,6 +109,13 @@ class RespSession final : public server::Session {
   size_t in_size() const { return in_.empty() ? kInlineBuffer : in_.size(); }
   /// Sets the parser's limits from the config and whether the client has authenticated.
   void apply_parser_limits();
+  /// Client-side caching: an invalidation for this client, on its own thread (ClientState::push).
+  /// Encoded in its protocol and sent now when the connection waits for input, appended to
+  /// the replies of a running sliced command, or held until the write in flight is done.
+  void deliver(const state::TrackingMessage& m);
+  /// Pushes the connection could not write while it waits for input: sent when the socket
+  /// can take them (or with the next replies).
+  void wait_writable();
 
   server::BufferPool& pool_;
   protocol::RequestParser parser_;
@@ -120,6 +127,9 @@ class RespSession final : public server::Session {
   uint64_t check_at_ = UINT64_MAX;  // output size from which output_grown() runs
   std::unique_ptr<asio::steady_timer> soft_timer_;  // only while over the soft limit
   bool read_filled_ = false;  // the last read filled the buffer: more is probably waiting
+  bool reading_ = false;      // a read is pending (nothing being processed or written)
+  bool push_wait_ = false;    // wait_writable() is armed
+  std::string push_pending_;  // pushes that arrived while a write was in flight
   bool closing_ = false;
   bool limits_unauth_ = false;  // the parser has the unauthenticated limits
   std::array<char, kInlineBuffer> inline_in_;  // uninitialised: reads fill it

@@ -39,6 +39,7 @@ class RespSink final : public commands::ReplySink {
   void array(size_t n) override { sync().array(n); }
   void map(size_t n) override { sync().map(n); }
   void set(size_t n) override { sync().set(n); }
+  void push(size_t n) override { sync().push(n); }
   void dbl(double d) override { sync().dbl(d); }
   void boolean(bool b) override { sync().boolean(b); }
   void verbatim(std::string_view t) override { sync().verbatim(t, "txt"); }

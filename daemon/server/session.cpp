@@ -20,6 +20,7 @@ Session::Session(asio::ip::tcp::socket sock, state::ServerState& state, std::ato
 Session::~Session() {
   commands::publish_client_memory(*client_, 0);
   commands::unwatch_all(state_, *client_);
+  state_.tracking.disable(*client_);
   if (client_->id != 0) state_.clients.remove(client_->id);
   live_.fetch_sub(1);
 }

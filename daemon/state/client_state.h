@@ -24,6 +24,18 @@ struct WatchedKey {
   bool existed = false;
 };
 
+/// An invalidation on its way to a client that tracks keys (or takes their invalidations by
+/// REDIRECT): the front end encodes it in the client's protocol when it arrives on its thread
+/// (RESP3: a `>2 invalidate` push; RESP2 subscribed to __redis__:invalidate: a pub/sub message).
+struct TrackingMessage {
+  enum class Kind : uint8_t { Invalidate, RedirBroken };
+  Kind kind = Kind::Invalidate;
+  bool all = false;                 ///< FLUSHALL / FLUSHDB: a null instead of the key array
+  bool via_redirect = false;        ///< sent for another client (RESP2 targets need this)
+  uint64_t redirect = 0;            ///< RedirBroken: the client id that went away
+  std::vector<std::string> keys;
+};
+
 /// One connected client (RESP connection or HTTP request).
 struct ClientState {
   uint64_t id = 0;
@@ -109,6 +121,25 @@ struct ClientState {
   /// this node imports; READONLY / READWRITE. Only the client's own thread uses them.
   enum : uint8_t { kAsking = 1, kReadonlyClient = 2 };
   uint8_t cluster_flags = 0;
+  /// What the dispatcher checks for client-side caching and pub/sub, one byte on the hot path
+  /// (only the client's own thread uses it): kPushTracking after CLIENT TRACKING ON (its reads
+  /// are remembered), kPushSubscribed while it has subscriptions (RESP2's subscribed context).
+  enum : uint8_t { kPushTracking = 1, kPushSubscribed = 2 };
+  uint8_t push_mode = 0;
+  /// CLIENT TRACKING state (state/tracking.h). Other threads read the flags and the redirect
+  /// (invalidations, CLIENT LIST); the prefixes and channels belong to the client's thread.
+  enum : uint32_t {
+    kTrackOn = 1, kTrackBcast = 2, kTrackOptin = 4, kTrackOptout = 8, kTrackCaching = 16, kTrackNoloop = 32,
+    kTrackBrokenRedir = 64,
+  };
+  std::atomic<uint32_t> tracking{0};
+  std::atomic<uint64_t> tracking_redirect{0};  ///< 0 = none
+  std::vector<std::string> tracking_prefixes;  ///< BCAST prefixes, in the order given
+  std::vector<std::string> channels;           ///< SUBSCRIBE'd channels, in the order given
+  std::atomic<uint32_t> subscriptions{0};      ///< channels.size(), for CLIENT LIST (sub=)
+  /// Set by front ends that can send pushes (RESP): hands an invalidation to the client's own
+  /// thread. Called from any thread, possibly under a shard lock; must not block.
+  std::function<void(TrackingMessage)> push;
 
  private:
   mutable std::mutex info_mu_;
@@ -122,6 +153,8 @@ class ClientRegistry {
   void remove(uint64_t id);
   size_t count() const;
   std::vector<std::shared_ptr<ClientState>> snapshot() const;
+  /// The live client with this id, or null.
+  std::shared_ptr<ClientState> find(uint64_t id) const;
  private:
   mutable std::mutex mu_;
   uint64_t next_id_ = 1;

@@ -46,6 +46,7 @@ size_t cluster_drop_step(ServerState& s, size_t budget) {
       // INVALIDATE keeps its count); a live one is erased.
       key.assign(e->key());
       if (store::Entry* live = sh.find_locked(key, store::Store::hash(key), now)) {
+        if (s.tracking.active()) s.tracking.invalidate(key, 0);
         sh.erase_locked(live);
         ++dropped;
       }

@@ -29,6 +29,12 @@ std::vector<std::shared_ptr<ClientState>> ClientRegistry::snapshot() const {
   return v;
 }
 
+std::shared_ptr<ClientState> ClientRegistry::find(uint64_t id) const {
+  std::lock_guard g(mu_);
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
 ServerState::ServerState(store::Store& s, Config& c, size_t threads) : store(s), config(c) {
   for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) thread_stats.push_back(std::make_unique<ThreadStats>());
 }

@@ -1,6 +1,6 @@
 // daemon/state/server_state.h: the state every thread of the server shares: the store, the
 // config, the registry of live clients, the per-io-thread counters, WATCH's registry, the
-// server-wide counters and the diagnosis records (error stats, slow log, latency events). The runtime (daemon/server/) owns it and both front ends and every
+// client-side caching's tracking tables, the server-wide counters and the diagnosis records (error stats, slow log, latency events). The runtime (daemon/server/) owns it and both front ends and every
 // command handler reach it; it sees no sockets, no protocol and no command code.
 #pragma once
 #include <atomic>
@@ -21,6 +21,7 @@
 #include "daemon/state/history.h"
 #include "daemon/state/server_stats.h"
 #include "daemon/state/thread_stats.h"
+#include "daemon/state/tracking.h"
 #include "daemon/state/watch_registry.h"
 #include "daemon/store/store.h"
 
@@ -44,6 +45,7 @@ struct ServerState {
   OpsSampler ops;                           ///< instantaneous_ops_per_sec (sampled by the cron)
   History history;                          ///< the dashboard's last 15 minutes (sampled by the cron)
   WatchRegistry watches;                    ///< WATCH: key -> watching clients
+  Tracking tracking{clients, store};        ///< CLIENT TRACKING: key / prefix -> tracking clients
   std::atomic<uint64_t> evicted_clients{0};  ///< closed by maxmemory-clients (INFO evicted_clients)
   std::atomic<uint64_t> obuf_limit_disconnections{0};  ///< closed by client-output-buffer-limit
   std::mutex evict_mu;                      ///< one thread evicts clients at a time

@@ -149,6 +149,7 @@ Entry* Shard::find_locked(std::string_view key, uint64_t hash, int64_t now_ms) {
     }
   }
   if (e && e->expired(now_ms)) {
+    note_removed_locked(e);
     remove_locked(e);
     ++stats_.expired;
     return nullptr;
@@ -185,6 +186,11 @@ void Shard::unlink_locked(Entry* e) {
 void Shard::erase_locked(Entry* e) {
   count_change_locked();
   remove_locked(e);
+}
+
+void Shard::note_removed_locked(const Entry* e) {
+  if (!store_) return;
+  if (RemovalObserver* o = store_->observer()) [[unlikely]] o->removed(e->key());
 }
 
 void Shard::remove_locked(Entry* e) {
@@ -349,6 +355,7 @@ size_t Shard::evict_to_budget_locked(size_t budget, int64_t now_ms, const Entry*
       reap_locked(victim, *m);  // already invalidated: counts for the invalidation, not as evicted
       continue;
     }
+    note_removed_locked(victim);
     remove_locked(victim);
     ++stats_.evicted;
     ++n;
@@ -364,6 +371,7 @@ size_t Shard::active_expire_locked(int64_t now_ms, size_t max_checks) {
       if (ShardMark* m = !inval_.active() ? nullptr : inval_.killer(e)) {
         reap_locked(e, *m);  // counts as expired or invalidated by the mark's start time
       } else {
+        note_removed_locked(e);
         remove_locked(e);
         ++stats_.expired;
       }

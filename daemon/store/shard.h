@@ -187,6 +187,8 @@ class Shard {
   Entry* volatile_lru_victim_locked();
   void unlink_locked(Entry* e);
   void unlink_but_index_locked(Entry* e);
+  /// Tells the store's RemovalObserver (if any) that `e` is being removed by the store itself.
+  void note_removed_locked(const Entry* e);
   /// erase_locked without counting a change (lazy and active expiry, eviction, reaping).
   void remove_locked(Entry* e);
   Entry* apply_expire_locked(Entry* e, int64_t expire_ms);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "daemon/store/shard.h"
+#include "daemon/store/store.h"
 
 namespace shardcache::store {
 
@@ -17,6 +18,7 @@ void Shard::credit_locked(const Entry* e, ShardMark& m) {
 
 void Shard::reap_locked(Entry* e, ShardMark& m) {
   credit_locked(e, m);
+  note_removed_locked(e);
   erase_locked(e);
 }
 
@@ -87,6 +89,7 @@ bool Shard::reclaim_pattern_locked(const KeyPattern& p, ReclaimCursor& c, size_t
   for (Entry* e : batch_) {
     if (ShardMark* k = inval_.killer(e)) {
       credit_locked(e, *k);
+      note_removed_locked(e);
       unlink_but_index_locked(e);
       dead_.push_back(e);
     }

@@ -31,6 +31,17 @@ struct FamilyRow {
   FamilyCounters c;
 };
 
+/// Told of each key the store removes on its own: expiry (lazy and active), eviction, and
+/// INVALIDATE / INVALIDATETAG's reaping (client-side caching's tracker, state/tracking.h).
+/// Called with the key's shard lock held; must not take a shard lock.
+class RemovalObserver {
+ public:
+  virtual void removed(std::string_view key) = 0;
+
+ protected:
+  ~RemovalObserver() = default;
+};
+
 class Store {
  public:
   /// `shards` must be a power of two.
@@ -91,6 +102,10 @@ class Store {
   int64_t borrowed_bytes() const { return borrowed_.load(std::memory_order_relaxed); }
   void add_borrowed(int64_t delta) { borrowed_.fetch_add(delta, std::memory_order_relaxed); }
 
+  /// Installs the observer of removals (null: none, the default; then a removal costs one load).
+  void set_observer(RemovalObserver* o) { observer_.store(o, std::memory_order_release); }
+  RemovalObserver* observer() const { return observer_.load(std::memory_order_acquire); }
+
   /// Highest used_bytes seen by stats() or a cron step (INFO used_memory_peak).
   size_t peak_bytes() const { return peak_.load(std::memory_order_relaxed); }
   /// used_bytes of the empty store, measured at construction (MEMORY STATS startup.allocated).
@@ -103,6 +118,7 @@ class Store {
   std::atomic<uint64_t> invalidation_calls_{0};
   std::atomic<size_t> peak_{0};
   std::atomic<int64_t> borrowed_{0};
+  std::atomic<RemovalObserver*> observer_{nullptr};
   size_t startup_bytes_ = 0;
   void note_used(size_t used);
 };
