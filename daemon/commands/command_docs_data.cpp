@@ -313,192 +313,195 @@ constexpr DocArg kArgs78[] = {
     {"pattern", "pattern", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs79[] = {
-    {"command", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
-};
-constexpr DocArg kArgs80[] = {
     {"event", "string", -1, "", "", "", "", 0, {}},
 };
+constexpr DocArg kArgs80[] = {
+    {"command", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
 constexpr DocArg kArgs81[] = {
-    {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+    {"event", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs82[] = {
+    {"event", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
+constexpr DocArg kArgs83[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"count", "integer", -1, "SAMPLES", "", "", "", kArgOptional, {}},
 };
-constexpr DocArg kArgs83[] = {
+constexpr DocArg kArgs84[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs84[] = {
+constexpr DocArg kArgs85[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs85[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs84)},
 };
 constexpr DocArg kArgs86[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs85)},
 };
 constexpr DocArg kArgs87[] = {
-    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs86)},
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs88[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"key_value", "block", -1, "", "", "", "", kArgMultiple, std::span<const DocArg>(kArgs87)},
 };
 constexpr DocArg kArgs89[] = {
-    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
-    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
-    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
-    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+    {"key", "key", 0, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs90[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs89)},
-};
-constexpr DocHistory kHistory91[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-constexpr DocArg kArgs92[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
     {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
     {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs93[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs92)},
-};
-constexpr DocHistory kHistory94[] = {
-    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
-};
-constexpr DocArg kArgs95[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs96[] = {
-    {"message", "string", -1, "", "", "", "", kArgOptional, {}},
-};
-constexpr DocArg kArgs97[] = {
+constexpr DocArg kArgs91[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
-    {"value", "string", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs90)},
+};
+constexpr DocHistory kHistory92[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+constexpr DocArg kArgs93[] = {
+    {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
+    {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
+    {"gt", "pure-token", -1, "GT", "", "", "", 0, {}},
+    {"lt", "pure-token", -1, "LT", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs94[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"unix-time-milliseconds", "unix-time", -1, "", "", "", "", 0, {}},
+    {"condition", "oneof", -1, "", "", "7.0.0", "", kArgOptional, std::span<const DocArg>(kArgs93)},
+};
+constexpr DocHistory kHistory95[] = {
+    {"7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."},
+};
+constexpr DocArg kArgs96[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocArg kArgs97[] = {
+    {"message", "string", -1, "", "", "", "", kArgOptional, {}},
 };
 constexpr DocArg kArgs98[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
+    {"milliseconds", "integer", -1, "", "", "", "", 0, {}},
+    {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory99[] = {
-    {"2.8.0", "Added the -2 reply."},
-};
-constexpr DocArg kArgs100[] = {
+constexpr DocArg kArgs99[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
-    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory100[] = {
+    {"2.8.0", "Added the -2 reply."},
 };
 constexpr DocArg kArgs101[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"newkey", "key", 1, "", "", "", "", 0, {}},
 };
-constexpr DocHistory kHistory102[] = {
+constexpr DocArg kArgs102[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+    {"newkey", "key", 1, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory103[] = {
     {"3.2.0", "The command no longer returns an error when source and destination names are the same."},
 };
-constexpr DocArg kArgs103[] = {
+constexpr DocArg kArgs104[] = {
     {"cursor", "integer", -1, "", "", "", "", 0, {}},
     {"pattern", "pattern", -1, "MATCH", "", "", "", kArgOptional, {}},
     {"count", "integer", -1, "COUNT", "", "", "", kArgOptional, {}},
     {"type", "string", -1, "TYPE", "", "6.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory104[] = {
+constexpr DocHistory kHistory105[] = {
     {"6.0.0", "Added the `TYPE` subcommand."},
 };
-constexpr DocArg kArgs105[] = {
+constexpr DocArg kArgs106[] = {
     {"index", "integer", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs106[] = {
+constexpr DocArg kArgs107[] = {
     {"nx", "pure-token", -1, "NX", "", "", "", 0, {}},
     {"xx", "pure-token", -1, "XX", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs107[] = {
+constexpr DocArg kArgs108[] = {
     {"seconds", "integer", -1, "EX", "", "2.6.12", "", 0, {}},
     {"milliseconds", "integer", -1, "PX", "", "2.6.12", "", 0, {}},
     {"unix-time-seconds", "unix-time", -1, "EXAT", "", "6.2.0", "", 0, {}},
     {"unix-time-milliseconds", "unix-time", -1, "PXAT", "", "6.2.0", "", 0, {}},
     {"keepttl", "pure-token", -1, "KEEPTTL", "", "6.0.0", "", 0, {}},
 };
-constexpr DocArg kArgs108[] = {
+constexpr DocArg kArgs109[] = {
     {"tag", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
-constexpr DocArg kArgs109[] = {
+constexpr DocArg kArgs110[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
-    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs106)},
+    {"condition", "oneof", -1, "", "", "2.6.12", "", kArgOptional, std::span<const DocArg>(kArgs107)},
     {"get", "pure-token", -1, "GET", "", "6.2.0", "", kArgOptional, {}},
-    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs107)},
-    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs108)},
+    {"expiration", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs108)},
+    {"tags", "block", -1, "TAGS", "", "shardcache 0.1.0", "", kArgOptional, std::span<const DocArg>(kArgs109)},
 };
-constexpr DocHistory kHistory110[] = {
+constexpr DocHistory kHistory111[] = {
     {"2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."},
     {"6.0.0", "Added the `KEEPTTL` option."},
     {"6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."},
     {"7.0.0", "Allowed the `NX` and `GET` options to be used together."},
 };
-constexpr DocArg kArgs111[] = {
+constexpr DocArg kArgs112[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"seconds", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs112[] = {
+constexpr DocArg kArgs113[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs113[] = {
+constexpr DocArg kArgs114[] = {
     {"key", "key", 0, "", "", "", "", 0, {}},
     {"offset", "integer", -1, "", "", "", "", 0, {}},
     {"value", "string", -1, "", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs114[] = {
+constexpr DocArg kArgs115[] = {
     {"nosave", "pure-token", -1, "NOSAVE", "", "", "", 0, {}},
     {"save", "pure-token", -1, "SAVE", "", "", "", 0, {}},
 };
-constexpr DocArg kArgs115[] = {
-    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs114)},
+constexpr DocArg kArgs116[] = {
+    {"nosave_save", "oneof", -1, "", "", "", "", kArgOptional, std::span<const DocArg>(kArgs115)},
     {"now", "pure-token", -1, "NOW", "", "7.0.0", "", kArgOptional, {}},
     {"force", "pure-token", -1, "FORCE", "", "7.0.0", "", kArgOptional, {}},
     {"abort", "pure-token", -1, "ABORT", "", "7.0.0", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory116[] = {
+constexpr DocHistory kHistory117[] = {
     {"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."},
 };
-constexpr DocArg kArgs117[] = {
+constexpr DocArg kArgs118[] = {
     {"count", "integer", -1, "", "", "", "", kArgOptional, {}},
 };
-constexpr DocHistory kHistory118[] = {
+constexpr DocHistory kHistory119[] = {
     {"4.0.0", "Added client IP address, port and name to the reply."},
 };
-constexpr DocArg kArgs119[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
 constexpr DocArg kArgs120[] = {
-    {"channel", "string", -1, "", "", "", "", kArgMultiple, {}},
+    {"key", "key", 0, "", "", "", "", 0, {}},
 };
 constexpr DocArg kArgs121[] = {
-    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
+    {"channel", "string", -1, "", "", "", "", kArgMultiple, {}},
 };
 constexpr DocArg kArgs122[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocHistory kHistory123[] = {
-    {"2.8.0", "Added the -2 reply."},
-};
-constexpr DocArg kArgs124[] = {
-    {"key", "key", 0, "", "", "", "", 0, {}},
-};
-constexpr DocArg kArgs125[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
+constexpr DocArg kArgs123[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
+constexpr DocHistory kHistory124[] = {
+    {"2.8.0", "Added the -2 reply."},
+};
+constexpr DocArg kArgs125[] = {
+    {"key", "key", 0, "", "", "", "", 0, {}},
+};
 constexpr DocArg kArgs126[] = {
-    {"channel", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+    {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 constexpr DocArg kArgs127[] = {
+    {"channel", "string", -1, "", "", "", "", kArgOptional | kArgMultiple, {}},
+};
+constexpr DocArg kArgs128[] = {
     {"key", "key", 0, "", "", "", "", kArgMultiple, {}},
 };
 
@@ -548,38 +551,39 @@ constexpr CommandDoc kDocs[] = {
     {"invalidate", "", "", "", {}, std::span<const DocArg>(kArgs76)},
     {"invalidatetag", "", "", "", {}, std::span<const DocArg>(kArgs77)},
     {"keys", "", "", "", {}, std::span<const DocArg>(kArgs78)},
-    {"latency|histogram", "", "", "", {}, std::span<const DocArg>(kArgs79)},
-    {"latency|history", "", "", "", {}, std::span<const DocArg>(kArgs80)},
-    {"latency|reset", "", "", "", {}, std::span<const DocArg>(kArgs81)},
-    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs82)},
-    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs83)},
-    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs85)},
-    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs87)},
-    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs88)},
-    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory91), std::span<const DocArg>(kArgs90)},
-    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory94), std::span<const DocArg>(kArgs93)},
-    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs95)},
-    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs96)},
-    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs97)},
-    {"pttl", "", "", "", std::span<const DocHistory>(kHistory99), std::span<const DocArg>(kArgs98)},
-    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs100)},
-    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory102), std::span<const DocArg>(kArgs101)},
-    {"scan", "", "", "", std::span<const DocHistory>(kHistory104), std::span<const DocArg>(kArgs103)},
-    {"select", "", "", "", {}, std::span<const DocArg>(kArgs105)},
-    {"set", "", "", "", std::span<const DocHistory>(kHistory110), std::span<const DocArg>(kArgs109)},
-    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs111)},
-    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs112)},
-    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs113)},
-    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory116), std::span<const DocArg>(kArgs115)},
-    {"slowlog|get", "", "", "", std::span<const DocHistory>(kHistory118), std::span<const DocArg>(kArgs117)},
-    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs119)},
-    {"subscribe", "", "", "", {}, std::span<const DocArg>(kArgs120)},
-    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs121)},
-    {"ttl", "", "", "", std::span<const DocHistory>(kHistory123), std::span<const DocArg>(kArgs122)},
-    {"type", "", "", "", {}, std::span<const DocArg>(kArgs124)},
-    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs125)},
-    {"unsubscribe", "", "", "", {}, std::span<const DocArg>(kArgs126)},
-    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs127)},
+    {"latency|graph", "", "", "", {}, std::span<const DocArg>(kArgs79)},
+    {"latency|histogram", "", "", "", {}, std::span<const DocArg>(kArgs80)},
+    {"latency|history", "", "", "", {}, std::span<const DocArg>(kArgs81)},
+    {"latency|reset", "", "", "", {}, std::span<const DocArg>(kArgs82)},
+    {"memory|usage", "", "", "", {}, std::span<const DocArg>(kArgs83)},
+    {"mget", "", "", "", {}, std::span<const DocArg>(kArgs84)},
+    {"mset", "", "", "", {}, std::span<const DocArg>(kArgs86)},
+    {"msetnx", "", "", "", {}, std::span<const DocArg>(kArgs88)},
+    {"persist", "", "", "", {}, std::span<const DocArg>(kArgs89)},
+    {"pexpire", "", "", "", std::span<const DocHistory>(kHistory92), std::span<const DocArg>(kArgs91)},
+    {"pexpireat", "", "", "", std::span<const DocHistory>(kHistory95), std::span<const DocArg>(kArgs94)},
+    {"pexpiretime", "", "", "", {}, std::span<const DocArg>(kArgs96)},
+    {"ping", "", "", "", {}, std::span<const DocArg>(kArgs97)},
+    {"psetex", "", "", "", {}, std::span<const DocArg>(kArgs98)},
+    {"pttl", "", "", "", std::span<const DocHistory>(kHistory100), std::span<const DocArg>(kArgs99)},
+    {"rename", "", "", "", {}, std::span<const DocArg>(kArgs101)},
+    {"renamenx", "", "", "", std::span<const DocHistory>(kHistory103), std::span<const DocArg>(kArgs102)},
+    {"scan", "", "", "", std::span<const DocHistory>(kHistory105), std::span<const DocArg>(kArgs104)},
+    {"select", "", "", "", {}, std::span<const DocArg>(kArgs106)},
+    {"set", "", "", "", std::span<const DocHistory>(kHistory111), std::span<const DocArg>(kArgs110)},
+    {"setex", "", "", "", {}, std::span<const DocArg>(kArgs112)},
+    {"setnx", "", "", "", {}, std::span<const DocArg>(kArgs113)},
+    {"setrange", "", "", "", {}, std::span<const DocArg>(kArgs114)},
+    {"shutdown", "", "", "", std::span<const DocHistory>(kHistory117), std::span<const DocArg>(kArgs116)},
+    {"slowlog|get", "", "", "", std::span<const DocHistory>(kHistory119), std::span<const DocArg>(kArgs118)},
+    {"strlen", "", "", "", {}, std::span<const DocArg>(kArgs120)},
+    {"subscribe", "", "", "", {}, std::span<const DocArg>(kArgs121)},
+    {"touch", "", "", "", {}, std::span<const DocArg>(kArgs122)},
+    {"ttl", "", "", "", std::span<const DocHistory>(kHistory124), std::span<const DocArg>(kArgs123)},
+    {"type", "", "", "", {}, std::span<const DocArg>(kArgs125)},
+    {"unlink", "", "", "", {}, std::span<const DocArg>(kArgs126)},
+    {"unsubscribe", "", "", "", {}, std::span<const DocArg>(kArgs127)},
+    {"watch", "", "", "", {}, std::span<const DocArg>(kArgs128)},
 };
 
 }  // namespace
