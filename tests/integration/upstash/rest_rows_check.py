@@ -72,7 +72,7 @@ SAMPLES = {
     "shutdown": ["SHUTDOWN", "bogus"],
     "slowlog|get": ["SLOWLOG", "GET", "1"], "slowlog|len": ["SLOWLOG", "LEN"], "slowlog|reset": ["SLOWLOG", "RESET"],
     "slowlog|help": ["SLOWLOG", "HELP"], "latency|doctor": ["LATENCY", "DOCTOR"],
-    "latency|history": ["LATENCY", "HISTORY", "command"], "latency|latest": ["LATENCY", "LATEST"],
+    "latency|history": ["LATENCY", "HISTORY", "command"], "latency|latest": ["LATENCY", "LATEST"], "latency|graph": ["LATENCY", "GRAPH", "command"],
     "latency|reset": ["LATENCY", "RESET"], "latency|histogram": ["LATENCY", "HISTOGRAM", "get"],
     "latency|help": ["LATENCY", "HELP"],
     # Cluster mode is off here: each answers "This instance has cluster support disabled".
